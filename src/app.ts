@@ -1,0 +1,83 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { REDACT_PATHS } from './config.ts';
+import type { Database } from './db/database.ts';
+import { createEventBus, type EventBus } from './shared/events.ts';
+import { errorHandler } from './shared/http-errors.ts';
+import { UnauthorizedError } from './shared/errors.ts';
+import type { Actor } from './shared/permissions.ts';
+import type { Deps } from './shared/deps.ts';
+import { providerKeyAuthenticator, type Authenticator } from './modules/auth/provider-keys.ts';
+import { accountSchema } from './modules/accounts/schema.ts';
+import { accountRoutes } from './modules/accounts/routes.ts';
+import { numberSchema } from './modules/numbers/schema.ts';
+import { numberRoutes } from './modules/numbers/routes.ts';
+import { officeSchema } from './modules/offices/schema.ts';
+import { officeRoutes } from './modules/offices/routes.ts';
+import { userSchema, userWithSecretSchema } from './modules/users/schema.ts';
+import { userRoutes } from './modules/users/routes.ts';
+import { portalPlaceholder } from './portal.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor;
+  }
+}
+
+export interface AppOptions {
+  database: Database;
+  events?: EventBus;
+  providerApiKey?: string;
+  logLevel?: string;
+  /** Extra authenticators tried after the provider key (portal sessions, user API keys ...). */
+  authenticators?: Authenticator[];
+}
+
+/** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
+export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; deps: Deps }> {
+  const app = Fastify({
+    logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+  });
+  const deps: Deps = { database: opts.database, events: opts.events ?? createEventBus((err, e) => app.log.error({ err, event: e.type }, 'event handler failed')) };
+
+  app.setErrorHandler(errorHandler);
+  for (const schema of [accountSchema, officeSchema, userSchema, userWithSecretSchema, numberSchema]) app.addSchema(schema);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Switchboard API', version: '1', description: 'Hosted PBX management: accounts, offices, users (extensions), numbers.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => {
+    await opts.database.db.selectFrom('accounts').select('id').limit(1).execute();
+    return { ok: true, store: opts.database.dialect };
+  });
+
+  const authenticators = [providerKeyAuthenticator(opts.database.db, opts.providerApiKey), ...(opts.authenticators ?? [])];
+  app.decorateRequest('actor', null as never);
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/api/v1/')) return;
+    for (const a of authenticators) {
+      const actor = await a.authenticate(req.headers);
+      if (actor) {
+        req.actor = actor;
+        return;
+      }
+    }
+    throw new UnauthorizedError('send a valid API key as "Authorization: Bearer <key>"');
+  });
+
+  accountRoutes(app, deps);
+  numberRoutes(app, deps);
+  officeRoutes(app, deps);
+  userRoutes(app, deps);
+  portalPlaceholder(app);
+  return { app, deps };
+}

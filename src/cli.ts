@@ -1,0 +1,194 @@
+import { Command, Option } from 'commander';
+import { loadConfig } from './config.ts';
+import { migrate, openDatabase } from './db/database.ts';
+import { createEventBus } from './shared/events.ts';
+import type { Deps } from './shared/deps.ts';
+import { AppError } from './shared/errors.ts';
+import { SYSTEM_ACTOR, SCOPES, type Scope } from './shared/permissions.ts';
+import * as accounts from './modules/accounts/service.ts';
+import * as offices from './modules/offices/service.ts';
+import * as users from './modules/users/service.ts';
+import * as numbers from './modules/numbers/service.ts';
+import { createProviderKey } from './modules/auth/provider-keys.ts';
+import { startServer } from './server.ts';
+import { USER_TYPES, type UserType } from './modules/users/schema.ts';
+
+/** The `switchboard` command. Management commands act directly on the store as the operator (system actor). */
+const program = new Command('switchboard').description('Switchboard hosted PBX management').option('--database <url>', 'store URL (default: $DATABASE_URL or ./data/switchboard.sqlite)');
+
+async function withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const database = openDatabase(program.opts().database ?? config.databaseUrl);
+  try {
+    await migrate(database);
+    return await fn({ database, events: createEventBus() });
+  } finally {
+    await database.close();
+  }
+}
+
+function output(data: unknown, json: boolean, columns?: string[]): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    return;
+  }
+  const rows = (data as { items?: unknown[] }).items ?? [data];
+  const cols = columns ?? Object.keys((rows[0] as object) ?? {});
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const table = [cols, ...rows.map((r) => cols.map((c) => cell((r as Record<string, unknown>)[c])))];
+  const widths = cols.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  for (const r of table) process.stdout.write(`${r.map((v, i) => v.padEnd(widths[i]!)).join('  ')}\n`);
+  const total = (data as { total?: number }).total;
+  if (total !== undefined) process.stdout.write(`(${rows.length} of ${total})\n`);
+}
+
+const json = new Option('--json', 'print JSON');
+
+program
+  .command('serve')
+  .description('serve the API and portal (migrates and seeds the demo tenant on first start)')
+  .option('-p, --port <port>', 'port (default $PORT or 8080)')
+  .action(async (o: { port?: string }) => {
+    const config = loadConfig();
+    if (o.port) config.port = Number(o.port);
+    if (program.opts().database) config.databaseUrl = program.opts().database;
+    const { stop } = await startServer(config);
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stop().then(() => process.exit(0)));
+  });
+
+program
+  .command('migrate')
+  .description('apply pending migrations')
+  .action(async () => {
+    const config = loadConfig();
+    const database = openDatabase(program.opts().database ?? config.databaseUrl);
+    const applied = await migrate(database);
+    await database.close();
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'up to date');
+  });
+
+const account = program.command('account').description('PBX accounts (tenants)');
+account
+  .command('create')
+  .requiredOption('--code <code>')
+  .requiredOption('--name <name>')
+  .requiredOption('--realm <sipRealm>')
+  .requiredOption('--country <cc>')
+  .addOption(json)
+  .action((o) => withDeps(async (d) => output(await accounts.createAccount(d, SYSTEM_ACTOR, { code: o.code, name: o.name, sipRealm: o.realm, country: o.country }), !!o.json)));
+account
+  .command('list')
+  .option('-q, --query <text>')
+  .addOption(json)
+  .action((o) => withDeps(async (d) => output(await accounts.listAccounts(d, SYSTEM_ACTOR, { q: o.query, limit: 500, offset: 0 }), !!o.json, ['code', 'name', 'sipRealm', 'country', 'extensionLength'])));
+account
+  .command('show <account>')
+  .addOption(json)
+  .action((key: string, o) => withDeps(async (d) => output(await accounts.resolveAccount(d, SYSTEM_ACTOR, key), !!o.json)));
+
+const number = program.command('number').description("an account's phone numbers");
+number
+  .command('add <account> <number>')
+  .addOption(json)
+  .action((key: string, n: string, o) => withDeps(async (d) => output(await numbers.addNumber(d, SYSTEM_ACTOR, key, { number: n }), !!o.json)));
+number
+  .command('list <account>')
+  .addOption(json)
+  .action((key: string, o) => withDeps(async (d) => output(await numbers.listNumbers(d, SYSTEM_ACTOR, key, { limit: 500, offset: 0 }), !!o.json, ['e164', 'status', 'label'])));
+
+const office = program.command('office').description('offices of an account');
+office
+  .command('create <account>')
+  .requiredOption('--name <name>')
+  .requiredOption('--timezone <tz>')
+  .option('--country <cc>')
+  .option('--area-code <code>')
+  .option('--outbound <number>', 'default outbound number')
+  .option('--hold-music <ref>')
+  .addOption(json)
+  .action((key: string, o) =>
+    withDeps(async (d) =>
+      output(
+        await offices.createOffice(d, SYSTEM_ACTOR, key, { name: o.name, timezone: o.timezone, country: o.country, areaCode: o.areaCode, defaultOutboundNumber: o.outbound, onHoldMusic: o.holdMusic }),
+        !!o.json,
+      ),
+    ),
+  );
+office
+  .command('list <account>')
+  .option('--name <filter>')
+  .addOption(json)
+  .action((key: string, o) =>
+    withDeps(async (d) => output(await offices.listOffices(d, SYSTEM_ACTOR, key, { name: o.name, limit: 500, offset: 0 }), !!o.json, ['id', 'name', 'country', 'timezone', 'areaCode', 'defaultOutboundNumber', 'userCount'])),
+  );
+office
+  .command('show <account> <officeId>')
+  .addOption(json)
+  .action((key: string, id: string, o) => withDeps(async (d) => output(await offices.getOffice(d, SYSTEM_ACTOR, key, id), !!o.json)));
+
+const user = program.command('user').description('users (extensions) of an account');
+user
+  .command('create <account>')
+  .requiredOption('--first-name <name>')
+  .option('--last-name <name>')
+  .option('--email <email>')
+  .requiredOption('--office <officeId>')
+  .option('--extension <ext>', 'default: next available')
+  .addOption(new Option('--scope <scope>').choices([...SCOPES]))
+  .addOption(new Option('--type <type>').choices([...USER_TYPES]))
+  .option('--ring-time <seconds>')
+  .option('--pin <pin>', 'voicemail PIN')
+  .addOption(json)
+  .action((key: string, o) =>
+    withDeps(async (d) =>
+      output(
+        await users.createUser(d, SYSTEM_ACTOR, key, {
+          firstName: o.firstName,
+          lastName: o.lastName,
+          email: o.email,
+          officeId: o.office,
+          extension: o.extension,
+          scope: o.scope as Scope | undefined,
+          userType: o.type as UserType | undefined,
+          ringTime: o.ringTime ? Number(o.ringTime) : undefined,
+          voicemail: o.pin ? { pin: o.pin } : undefined,
+        }),
+        !!o.json,
+        ['id', 'extension', 'displayName', 'email', 'sipUsername', 'sipPassword'],
+      ),
+    ),
+  );
+user
+  .command('list <account>')
+  .option('-q, --query <text>', 'name, extension or email starts with')
+  .option('--office <officeId>')
+  .option('--limit <n>', 'page size', '100')
+  .addOption(json)
+  .action((key: string, o) =>
+    withDeps(async (d) =>
+      output(
+        await users.listUsers(d, SYSTEM_ACTOR, key, { q: o.query, officeId: o.office, limit: Number(o.limit), includeTotal: true }),
+        !!o.json,
+        ['extension', 'displayName', 'email', 'scope', 'userType', 'tags'],
+      ),
+    ),
+  );
+user
+  .command('show <account> <userId>')
+  .addOption(json)
+  .action((key: string, id: string, o) => withDeps(async (d) => output(await users.getUser(d, SYSTEM_ACTOR, key, id), !!o.json)));
+
+program
+  .command('provider-key')
+  .description('create a provider API key (printed once)')
+  .requiredOption('--name <name>')
+  .action((o) => withDeps(async (d) => console.log(await createProviderKey(d.database.db, o.name))));
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof AppError) {
+    console.error(`error: ${err.message}`);
+    process.exit(err.status === 404 ? 4 : 2);
+  }
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import type { DB } from './types.ts';
+import { migrationProvider } from './migrations/index.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Database {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  /** Where it lives, with any password removed, for logs. */
+  description: string;
+  close(): Promise<void>;
+}
+
+export type Tx = Transaction<DB>;
+/** Repository functions accept the database or a transaction, so services can group writes. */
+export type Conn = Kysely<DB> | Tx;
+
+/** Opens the store named by the URL: postgres://... for PostgreSQL, anything else is a SQLite file path. */
+export function openDatabase(url: string): Database {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({ connectionString: url, max: Number(process.env.PG_POOL_SIZE ?? 10) });
+    // COUNT(*) and BIGINT come back as strings by default; our counts fit in a JS number.
+    pg.types.setTypeParser(20, (v) => Number(v));
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const safe = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+    return { db, dialect: 'postgres', description: safe, close: () => db.destroy() };
+  }
+  const file = url.replace(/^sqlite:(\/\/)?/, '');
+  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', description: `sqlite:${resolve(file)}`, close: () => db.destroy() };
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrate(database: Database): Promise<string[]> {
+  const migrator = new Migrator({ db: database.db, provider: migrationProvider({ dialect: database.dialect }) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`, { cause: error });
+  if (database.dialect === 'sqlite') await sqlAnalyze(database);
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+async function sqlAnalyze(database: Database): Promise<void> {
+  const { sql } = await import('kysely');
+  await sql`pragma optimize`.execute(database.db);
+}
+
+/** Postgres unique violation or SQLite constraint failure, with the constraint/index text when known. */
+export function uniqueViolation(err: unknown): string | null {
+  const e = err as { code?: string; constraint?: string; message?: string };
+  if (e?.code === '23505') return e.constraint ?? e.message ?? 'unique';
+  if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return e.message ?? 'unique';
+  return null;
+}

@@ -1,0 +1,27 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_core.ts';
+
+export interface MigrationContext {
+  dialect: 'sqlite' | 'postgres';
+}
+
+type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> };
+
+/**
+ * Numbered, forward-only migrations. Append new ones with the next number; never edit a landed one.
+ * Numbers are reserved per area so parallel work does not collide: 00xx core, 01xx auth/audit,
+ * 02xx numbers/import/config versions, 03xx devices/provisioning, 04xx SIP.
+ */
+const MIGRATIONS: Record<string, MigrationModule> = {
+  '0001_core': m0001,
+};
+
+export function migrationProvider(ctx: MigrationContext): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, mod] of Object.entries(MIGRATIONS)) out[name] = { up: (db) => mod.up(db, ctx) };
+      return out;
+    },
+  };
+}

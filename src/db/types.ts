@@ -1,0 +1,85 @@
+/** Row types of every table, as Kysely sees them. Booleans are 0/1 integers in both stores; times are ISO text. */
+export interface AccountsTable {
+  id: string;
+  code: string;
+  name: string;
+  sip_realm: string;
+  country: string;
+  extension_length: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProviderApiKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  created_at: string;
+}
+
+export interface NumbersTable {
+  id: string;
+  account_id: string;
+  e164: string;
+  label: string | null;
+  user_id: string | null;
+  created_at: string;
+}
+
+export interface OfficesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  name_key: string;
+  country: string;
+  timezone: string;
+  area_code: string | null;
+  default_outbound_number: string | null;
+  on_hold_music: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  account_id: string;
+  office_id: string;
+  extension: string;
+  first_name: string;
+  last_name: string;
+  display_name: string;
+  email: string | null;
+  alt_email: string | null;
+  department: string | null;
+  user_type: string;
+  scope: string;
+  include_in_directory: number;
+  ring_time: number;
+  pickup_group: string | null;
+  outbound_number: string | null;
+  hide_caller_id: number;
+  sip_username: string;
+  sip_password: string;
+  behind_firewall: number;
+  enabled: number;
+  vm_enabled: number;
+  vm_pin: string | null;
+  vm_email_delivery: number;
+  vm_email: string | null;
+  vm_delete_after_email: number;
+  vm_keep_on_server: number;
+  features: string;
+  security: string;
+  apps: string;
+  portal_password_hash: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DB {
+  accounts: AccountsTable;
+  provider_api_keys: ProviderApiKeysTable;
+  numbers: NumbersTable;
+  offices: OfficesTable;
+  users: UsersTable;
+}

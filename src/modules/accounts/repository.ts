@@ -1,0 +1,55 @@
+import type { Selectable } from 'kysely';
+import type { Conn } from '../../db/database.ts';
+import type { AccountsTable } from '../../db/types.ts';
+import type { Account } from './schema.ts';
+
+export function toAccount(row: Selectable<AccountsTable>): Account {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    sipRealm: row.sip_realm,
+    country: row.country,
+    extensionLength: row.extension_length === 3 || row.extension_length === 4 ? row.extension_length : null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Accounts are the tenants themselves, so these are the only lookups not scoped by an account id. */
+export async function findByCodeOrId(conn: Conn, key: string): Promise<Account | undefined> {
+  const row = await conn.selectFrom('accounts').selectAll().where((eb) => eb.or([eb('code', '=', key), eb('id', '=', key)])).executeTakeFirst();
+  return row && toAccount(row);
+}
+
+export async function codeOrRealmTaken(conn: Conn, code: string, realm: string): Promise<{ code: boolean; realm: boolean }> {
+  const rows = await conn
+    .selectFrom('accounts')
+    .select(['code', 'sip_realm'])
+    .where((eb) => eb.or([eb('code', '=', code), eb('sip_realm', '=', realm)]))
+    .execute();
+  return { code: rows.some((r) => r.code === code), realm: rows.some((r) => r.sip_realm === realm) };
+}
+
+export async function insert(conn: Conn, row: AccountsTable): Promise<Account> {
+  await conn.insertInto('accounts').values(row).execute();
+  return toAccount(row);
+}
+
+export async function update(conn: Conn, accountId: string, patch: Partial<AccountsTable>): Promise<void> {
+  await conn.updateTable('accounts').set(patch).where('id', '=', accountId).execute();
+}
+
+export async function list(conn: Conn, opts: { q?: string; limit: number; offset: number; onlyId?: string }): Promise<{ items: Account[]; total: number }> {
+  let query = conn.selectFrom('accounts');
+  if (opts.onlyId) query = query.where('id', '=', opts.onlyId);
+  if (opts.q) {
+    const like = `%${opts.q.toLowerCase()}%`;
+    query = query.where((eb) => eb.or([eb(eb.fn('lower', ['name']), 'like', like), eb('code', 'like', like), eb('sip_realm', 'like', like)]));
+  }
+  const [rows, count] = await Promise.all([
+    query.selectAll().orderBy('code').limit(opts.limit).offset(opts.offset).execute(),
+    query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items: rows.map(toAccount), total: Number(count.n) };
+}

@@ -1,0 +1,58 @@
+/** Account (tenant): JSON schemas for the API (they feed OpenAPI) and the matching TS types. */
+export interface Account {
+  id: string;
+  code: string;
+  name: string;
+  sipRealm: string;
+  country: string;
+  extensionLength: 3 | 4 | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AccountCreate {
+  code: string;
+  name: string;
+  sipRealm: string;
+  country: string;
+}
+
+export type AccountUpdate = Partial<Pick<AccountCreate, 'name' | 'country'>>;
+
+export const accountSchema = {
+  $id: 'Account',
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    code: { type: 'string', description: 'Account code, used at login and in API paths' },
+    name: { type: 'string' },
+    sipRealm: { type: 'string', description: 'SIP domain the account\'s phones register to' },
+    country: { type: 'string', description: 'ISO 3166-1 alpha-2' },
+    extensionLength: { type: ['integer', 'null'], enum: [3, 4, null], description: 'Fixed by the first user' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'code', 'name', 'sipRealm', 'country', 'extensionLength', 'createdAt', 'updatedAt'],
+} as const;
+
+export const accountCreateSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'name', 'sipRealm', 'country'],
+  properties: {
+    code: { type: 'string', minLength: 2, maxLength: 32 },
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    sipRealm: { type: 'string', minLength: 3, maxLength: 253 },
+    country: { type: 'string', minLength: 2, maxLength: 2 },
+  },
+} as const;
+
+export const accountUpdateSchema = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    name: accountCreateSchema.properties.name,
+    country: accountCreateSchema.properties.country,
+  },
+} as const;

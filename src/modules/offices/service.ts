@@ -1,0 +1,93 @@
+import { AppError, ConflictError, NotFoundError, assertValid, type FieldError } from '../../shared/errors.ts';
+import { authorize, officeLimit, type Actor } from '../../shared/permissions.ts';
+import { emit, type Deps } from '../../shared/deps.ts';
+import { newId, nowIso } from '../../shared/ids.ts';
+import type { Page } from '../../shared/pagination.ts';
+import { resolveAccount } from '../accounts/service.ts';
+import * as numbers from '../numbers/repository.ts';
+import * as repo from './repository.ts';
+import { validateOffice, type NormalisedOffice } from './rules.ts';
+import type { Office, OfficeCreate, OfficeUpdate } from './schema.ts';
+
+export async function listOffices(deps: Deps, actor: Actor, accountKey: string, opts: { name?: string; limit: number; offset: number }): Promise<Page<Office>> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  authorize(actor, 'office.read', { accountId: account.id, officeId: actor.kind === 'user' ? actor.officeIds[0] ?? null : null }, 'office');
+  return repo.list(deps.database.db, account.id, { ...opts, officeIds: officeLimit(actor, 'office.read') });
+}
+
+export async function getOffice(deps: Deps, actor: Actor, accountKey: string, officeId: string): Promise<Office> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  const office = await repo.findById(deps.database.db, account.id, officeId);
+  if (!office) throw new NotFoundError('office');
+  authorize(actor, 'office.read', { accountId: account.id, officeId: office.id }, 'office');
+  return office;
+}
+
+async function checkAgainstStore(deps: Deps, accountId: string, office: NormalisedOffice, exceptId?: string): Promise<void> {
+  const db = deps.database.db;
+  const errors: FieldError[] = [];
+  if (office.defaultOutboundNumber && !(await numbers.findByE164(db, accountId, office.defaultOutboundNumber))) {
+    errors.push({ field: 'defaultOutboundNumber', reason: "is not one of this account's numbers" });
+  }
+  assertValid(errors);
+  if (await repo.nameTaken(db, accountId, office.nameKey, exceptId)) throw new ConflictError('name', 'another office already has this name');
+}
+
+export async function createOffice(deps: Deps, actor: Actor, accountKey: string, input: OfficeCreate): Promise<Office> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  authorize(actor, 'office.write', { accountId: account.id, officeId: null }, 'office');
+  if (actor.kind === 'user' && actor.scope !== 'office_manager') throw new AppError(403, 'forbidden', 'only an Office Manager may add offices');
+  const { office, errors } = validateOffice({ ...input, country: input.country ?? account.country });
+  assertValid(errors);
+  await checkAgainstStore(deps, account.id, office);
+  const now = nowIso();
+  const created = await repo.insert(deps.database.db, {
+    id: newId(),
+    account_id: account.id,
+    name: office.name,
+    name_key: office.nameKey,
+    country: office.country,
+    timezone: office.timezone,
+    area_code: office.areaCode,
+    default_outbound_number: office.defaultOutboundNumber,
+    on_hold_music: office.onHoldMusic,
+    created_at: now,
+    updated_at: now,
+  });
+  await emit(deps, actor, 'office.created', account.id, created.id, undefined, created);
+  return created;
+}
+
+export async function updateOffice(deps: Deps, actor: Actor, accountKey: string, officeId: string, input: OfficeUpdate): Promise<Office> {
+  const before = await getOffice(deps, actor, accountKey, officeId);
+  authorize(actor, 'office.write', { accountId: before.accountId, officeId: before.id }, 'office');
+  const merged = { ...before, ...input };
+  const { office, errors } = validateOffice({ ...merged, country: merged.country, name: merged.name, timezone: merged.timezone });
+  assertValid(errors);
+  await checkAgainstStore(deps, before.accountId, office, before.id);
+  await repo.update(deps.database.db, before.accountId, before.id, {
+    name: office.name,
+    name_key: office.nameKey,
+    country: office.country,
+    timezone: office.timezone,
+    area_code: office.areaCode,
+    default_outbound_number: office.defaultOutboundNumber,
+    on_hold_music: office.onHoldMusic,
+    updated_at: nowIso(),
+  });
+  const after = (await repo.findById(deps.database.db, before.accountId, before.id))!;
+  await emit(deps, actor, 'office.updated', after.accountId, after.id, before, after);
+  return after;
+}
+
+export async function deleteOffice(deps: Deps, actor: Actor, accountKey: string, officeId: string): Promise<void> {
+  const office = await getOffice(deps, actor, accountKey, officeId);
+  authorize(actor, 'office.write', { accountId: office.accountId, officeId: office.id }, 'office');
+  const n = await repo.countUsers(deps.database.db, office.accountId, office.id);
+  if (n > 0) {
+    const reason = `${n} user${n === 1 ? ' is' : 's are'} in this office; move or delete them first`;
+    throw new AppError(409, 'in_use', `office is in use: ${reason}`, [{ field: 'usage', reason }]);
+  }
+  await repo.remove(deps.database.db, office.accountId, office.id);
+  await emit(deps, actor, 'office.deleted', office.accountId, office.id, office, undefined);
+}

@@ -1,0 +1,168 @@
+import { sql, type Selectable, type SqlBool } from 'kysely';
+import type { Conn, Dialect } from '../../db/database.ts';
+import type { UsersTable } from '../../db/types.ts';
+import { toBool } from '../../shared/bool.ts';
+import type { Scope } from '../../shared/permissions.ts';
+import { DEFAULT_APPS, DEFAULT_FEATURES, DEFAULT_SECURITY, mergeDeep, systemTags } from './rules.ts';
+import type { User, UserType } from './schema.ts';
+
+export type UserRow = Selectable<UsersTable>;
+
+function parseJson<T>(text: string, fallback: T): T {
+  try {
+    return mergeDeep(fallback, JSON.parse(text));
+  } catch {
+    return fallback;
+  }
+}
+
+/** Row → API shape. Secrets (SIP password, PIN, password hash) are reduced to 'is set' flags here. */
+export function toUser(row: UserRow): User {
+  const pinSet = !!row.vm_pin;
+  const portalPasswordSet = !!row.portal_password_hash;
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    officeId: row.office_id,
+    extension: row.extension,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    displayName: row.display_name,
+    email: row.email,
+    altEmail: row.alt_email,
+    department: row.department,
+    userType: row.user_type as UserType,
+    scope: row.scope as Scope,
+    includeInDirectory: toBool(row.include_in_directory),
+    ringTime: row.ring_time,
+    pickupGroup: row.pickup_group,
+    outboundNumber: row.outbound_number,
+    hideCallerId: toBool(row.hide_caller_id),
+    sipUsername: row.sip_username,
+    behindFirewall: toBool(row.behind_firewall),
+    enabled: toBool(row.enabled),
+    voicemail: {
+      enabled: toBool(row.vm_enabled),
+      pinSet,
+      emailDelivery: toBool(row.vm_email_delivery),
+      email: row.vm_email,
+      deleteAfterEmail: toBool(row.vm_delete_after_email),
+      keepOnServer: toBool(row.vm_keep_on_server),
+    },
+    features: parseJson(row.features, DEFAULT_FEATURES),
+    security: parseJson(row.security, DEFAULT_SECURITY),
+    apps: parseJson(row.apps, DEFAULT_APPS),
+    portalPasswordSet,
+    tags: systemTags({ email: row.email, pinSet, portalPasswordSet }),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function findRow(conn: Conn, accountId: string, id: string): Promise<UserRow | undefined> {
+  return conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function findRowByExtension(conn: Conn, accountId: string, extension: string): Promise<UserRow | undefined> {
+  return conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('extension', '=', extension).executeTakeFirst();
+}
+
+export async function usedExtensions(conn: Conn, accountId: string): Promise<Set<string>> {
+  const rows = await conn.selectFrom('users').select('extension').where('account_id', '=', accountId).execute();
+  return new Set(rows.map((r) => r.extension));
+}
+
+export async function extensionTaken(conn: Conn, accountId: string, extension: string, exceptId?: string): Promise<boolean> {
+  let q = conn.selectFrom('users').select('id').where('account_id', '=', accountId).where('extension', '=', extension);
+  if (exceptId) q = q.where('id', '!=', exceptId);
+  return !!(await q.executeTakeFirst());
+}
+
+export async function emailTaken(conn: Conn, accountId: string, email: string, exceptId?: string): Promise<boolean> {
+  let q = conn.selectFrom('users').select('id').where('account_id', '=', accountId).where('email', '=', email);
+  if (exceptId) q = q.where('id', '!=', exceptId);
+  return !!(await q.executeTakeFirst());
+}
+
+export async function insert(conn: Conn, row: UsersTable): Promise<void> {
+  await conn.insertInto('users').values(row).execute();
+}
+
+export async function insertMany(conn: Conn, rows: UsersTable[]): Promise<void> {
+  // Stay under SQLite's 32,766 bound-parameter limit (34 columns per row).
+  for (let i = 0; i < rows.length; i += 500) await conn.insertInto('users').values(rows.slice(i, i + 500)).execute();
+}
+
+export async function update(conn: Conn, accountId: string, id: string, patch: Partial<UsersTable>): Promise<void> {
+  await conn.updateTable('users').set(patch).where('account_id', '=', accountId).where('id', '=', id).execute();
+}
+
+export async function remove(conn: Conn, accountId: string, id: string): Promise<void> {
+  await conn.deleteFrom('users').where('account_id', '=', accountId).where('id', '=', id).execute();
+}
+
+export interface UserFilter {
+  officeIds?: string[];
+  /** Any of: name, extension or email starts with q (case-insensitive). */
+  q?: string;
+  extension?: string;
+  email?: string;
+  name?: string;
+  scope?: string;
+  userType?: string;
+  /** Keyset: extensions after this one. */
+  after?: string;
+  limit: number;
+  offset?: number;
+  includeTotal?: boolean;
+}
+
+/**
+ * Case-insensitive prefix match served by an index on both stores: SQLite compares a byte range on
+ * lower(col), PostgreSQL uses LIKE 'x%' on a text_pattern_ops index.
+ */
+function prefix(dialect: Dialect, column: string, value: string, lower: boolean) {
+  const v = lower ? value.toLowerCase() : value;
+  const target = lower ? sql`lower(${sql.ref(column)})` : sql.ref(column);
+  if (dialect === 'postgres') return sql<SqlBool>`${target} like ${v.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'}`;
+  return sql<SqlBool>`(${target} >= ${v} and ${target} < ${v + '\uffff'})`;
+}
+
+export async function list(conn: Conn, dialect: Dialect, accountId: string, f: UserFilter): Promise<{ items: User[]; total?: number; next?: string }> {
+  let q = conn.selectFrom('users').where('account_id', '=', accountId);
+  if (f.officeIds) q = f.officeIds.length ? q.where('office_id', 'in', f.officeIds) : q.where('office_id', '=', '');
+  if (f.extension) q = q.where(prefix(dialect, 'extension', f.extension, false));
+  if (f.email) q = q.where(prefix(dialect, 'email', f.email.toLowerCase(), false));
+  if (f.name) {
+    const n = f.name;
+    q = q.where((eb) => eb.or([prefix(dialect, 'first_name', n, true), prefix(dialect, 'last_name', n, true), prefix(dialect, 'display_name', n, true)]));
+  }
+  if (f.q) {
+    const v = f.q.trim();
+    q = q.where((eb) =>
+      eb.or(
+        [
+          prefix(dialect, 'extension', v, false),
+          prefix(dialect, 'email', v.toLowerCase(), false),
+          prefix(dialect, 'first_name', v, true),
+          prefix(dialect, 'last_name', v, true),
+          prefix(dialect, 'display_name', v, true),
+        ],
+      ),
+    );
+  }
+  if (f.scope) q = q.where('scope', '=', f.scope);
+  if (f.userType) q = q.where('user_type', '=', f.userType);
+  const totalQuery = f.includeTotal ? q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow() : undefined;
+  let pageQuery = q.selectAll();
+  if (f.after) pageQuery = pageQuery.where('extension', '>', f.after);
+  const rows = await pageQuery
+    .orderBy('extension')
+    .limit(f.limit + 1)
+    .offset(f.offset ?? 0)
+    .execute();
+  const more = rows.length > f.limit;
+  const items = rows.slice(0, f.limit).map(toUser);
+  const total = totalQuery ? Number((await totalQuery).n) : undefined;
+  return { items, ...(total !== undefined && { total }), ...(more && { next: items[items.length - 1]!.extension }) };
+}

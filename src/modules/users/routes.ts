@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../shared/deps.ts';
+import { SCOPES } from '../../shared/permissions.ts';
+import { pageSchema } from '../../shared/pagination.ts';
+import { USER_TYPES, userCreateSchema, userUpdateSchema, type UserCreate, type UserUpdate } from './schema.ts';
+import * as service from './service.ts';
+
+const tags = ['Users'];
+const ref = { $ref: 'User#' };
+const secretRef = { $ref: 'UserWithSecret#' };
+type P = { account: string; userId: string };
+interface ListQuery {
+  officeId?: string;
+  q?: string;
+  extension?: string;
+  email?: string;
+  name?: string;
+  scope?: string;
+  userType?: string;
+  after?: string;
+  limit: number;
+  offset: number;
+  includeTotal?: boolean;
+}
+
+const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    officeId: { type: 'string', description: 'Only users of this office' },
+    q: { type: 'string', maxLength: 80, description: "'Filter User': name, extension or email starts with this" },
+    extension: { type: 'string', maxLength: 8, pattern: '^[0-9]*$' },
+    email: { type: 'string', maxLength: 254 },
+    name: { type: 'string', maxLength: 80 },
+    scope: { type: 'string', enum: SCOPES },
+    userType: { type: 'string', enum: USER_TYPES },
+    after: { type: 'string', maxLength: 8, description: 'Keyset cursor: the `next` of the previous page' },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    offset: { type: 'integer', minimum: 0, maximum: 100000, default: 0 },
+    includeTotal: { type: 'boolean', default: false },
+  },
+} as const;
+
+export function userRoutes(app: FastifyInstance, deps: Deps): void {
+  const base = '/api/v1/accounts/:account/users';
+  app.get<{ Params: { account: string }; Querystring: ListQuery }>(
+    base,
+    { schema: { tags, summary: "List users ('Filter User'), by office, name, extension or email", querystring: listQuery, response: { 200: pageSchema(ref) } } },
+    (req) => service.listUsers(deps, req.actor, req.params.account, req.query),
+  );
+  app.get<{ Params: { account: string; officeId: string }; Querystring: ListQuery }>(
+    '/api/v1/accounts/:account/offices/:officeId/users',
+    { schema: { tags: ['Offices', ...tags], summary: 'List the users of an office', querystring: listQuery, response: { 200: pageSchema(ref) } } },
+    (req) => service.listUsers(deps, req.actor, req.params.account, { ...req.query, officeId: req.params.officeId }),
+  );
+  app.get<{ Params: { account: string }; Querystring: { length?: 3 | 4 } }>(
+    `${base}/next-extension`,
+    {
+      schema: {
+        tags,
+        summary: 'Next available extension',
+        querystring: { type: 'object', properties: { length: { type: 'integer', enum: [3, 4] } } },
+        response: { 200: { type: 'object', properties: { extension: { type: ['string', 'null'] }, length: { type: 'integer' } } } },
+      },
+    },
+    (req) => service.nextExtension(deps, req.actor, req.params.account, req.query.length),
+  );
+  app.post<{ Params: { account: string }; Body: UserCreate }>(
+    base,
+    { schema: { tags, summary: 'Create User (the SIP password is returned once)', body: userCreateSchema, response: { 201: secretRef } } },
+    async (req, reply) => reply.code(201).send(await service.createUser(deps, req.actor, req.params.account, req.body)),
+  );
+  app.get<{ Params: P }>(`${base}/:userId`, { schema: { tags, summary: 'Show a user', response: { 200: ref } } }, (req) =>
+    service.getUser(deps, req.actor, req.params.account, req.params.userId),
+  );
+  app.patch<{ Params: P; Body: UserUpdate }>(
+    `${base}/:userId`,
+    { schema: { tags, summary: 'Manage User (partial update; nested settings merge)', body: userUpdateSchema, response: { 200: ref } } },
+    (req) => service.updateUser(deps, req.actor, req.params.account, req.params.userId, req.body),
+  );
+  app.post<{ Params: P }>(
+    `${base}/:userId/sip-password`,
+    { schema: { tags, summary: 'Regenerate the SIP password (returned once)', response: { 200: secretRef } } },
+    (req) => service.regenerateSipPassword(deps, req.actor, req.params.account, req.params.userId),
+  );
+  app.delete<{ Params: P }>(`${base}/:userId`, { schema: { tags, summary: 'Delete User' } }, async (req, reply) => {
+    await service.deleteUser(deps, req.actor, req.params.account, req.params.userId);
+    return reply.code(204).send();
+  });
+}

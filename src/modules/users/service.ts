@@ -1,0 +1,308 @@
+import { AppError, ConflictError, ForbiddenError, NotFoundError, assertValid, type FieldError } from '../../shared/errors.ts';
+import { PERMISSION_MATRIX, SCOPES, authorize, officeLimit, type Actor, type Scope } from '../../shared/permissions.ts';
+import { emit, type Deps } from '../../shared/deps.ts';
+import { newId, nowIso, randomSecret } from '../../shared/ids.ts';
+import { toInt } from '../../shared/bool.ts';
+import { uniqueViolation, type Conn } from '../../db/database.ts';
+import type { UsersTable } from '../../db/types.ts';
+import { toE164 } from '../../shared/phone.ts';
+import type { Account } from '../accounts/schema.ts';
+import { resolveAccount } from '../accounts/service.ts';
+import * as offices from '../offices/repository.ts';
+import type { Office } from '../offices/schema.ts';
+import * as numbers from '../numbers/repository.ts';
+import * as repo from './repository.ts';
+import {
+  DEFAULT_APPS,
+  DEFAULT_FEATURES,
+  DEFAULT_RING_TIME,
+  DEFAULT_SECURITY,
+  checkExtension,
+  deriveDisplayName,
+  mergeDeep,
+  nextAvailableExtension,
+  normaliseEmail,
+  normaliseFeatures,
+  validateUserFields,
+  type ExtensionContext,
+} from './rules.ts';
+import type { User, UserCreate, UserUpdate, UserWithSecret } from './schema.ts';
+
+export const SIP_PASSWORD_LENGTH = 20;
+const newSipPassword = () => randomSecret(SIP_PASSWORD_LENGTH);
+const newSipUsername = () => `u${randomSecret(11, 'abcdefghijkmnpqrstuvwxyz23456789')}`;
+
+/** Fields a person may change on their own record when their scope reaches only 'self' (seed 004 Basic User). */
+const SELF_EDITABLE = new Set(['voicemail', 'features']);
+
+/** A portal user may not hand out a scope above their own. */
+function checkScopeGrant(actor: Actor, scope: Scope | undefined): void {
+  if (!scope || actor.kind !== 'user') return;
+  if (SCOPES.indexOf(scope) > SCOPES.indexOf(actor.scope)) throw new ForbiddenError('you may not give a user a scope above your own');
+}
+
+async function extensionContext(conn: Conn, account: Account): Promise<ExtensionContext> {
+  const countries = new Set([account.country, ...(await offices.countries(conn, account.id))]);
+  return { length: account.extensionLength, countries: [...countries] };
+}
+
+async function loadOffice(conn: Conn, accountId: string, officeId: string): Promise<Office> {
+  const office = await offices.findById(conn, accountId, officeId);
+  if (!office) throw new AppError(422, 'validation_failed', 'officeId: no such office in this account', [{ field: 'officeId', reason: 'no such office in this account' }]);
+  return office;
+}
+
+async function checkOutbound(conn: Conn, accountId: string, raw: string | null | undefined, country: string, errors: FieldError[]): Promise<string | null> {
+  if (!raw) return null;
+  const p = toE164(raw, country);
+  if (!p.ok) {
+    errors.push({ field: 'outboundNumber', reason: p.reason });
+    return null;
+  }
+  if (!(await numbers.findByE164(conn, accountId, p.e164))) errors.push({ field: 'outboundNumber', reason: "is not one of this account's numbers" });
+  return p.e164;
+}
+
+/** Writes the account's extension length on its first user; refuses a clash with a concurrent first user. */
+async function fixExtensionLength(conn: Conn, account: Account, extension: string): Promise<void> {
+  if (account.extensionLength) return;
+  const len = extension.length;
+  await conn.updateTable('accounts').set({ extension_length: len }).where('id', '=', account.id).where('extension_length', 'is', null).execute();
+  const now = await conn.selectFrom('accounts').select('extension_length').where('id', '=', account.id).executeTakeFirstOrThrow();
+  if (now.extension_length !== len) {
+    throw new AppError(422, 'validation_failed', `extension: must be ${now.extension_length} digits`, [
+      { field: 'extension', reason: `must be ${now.extension_length} digits: this PBX uses ${now.extension_length}-digit extensions and lengths cannot be mixed` },
+    ]);
+  }
+}
+
+function conflictFromUnique(err: unknown): never {
+  const which = uniqueViolation(err);
+  if (which?.includes('email')) throw new ConflictError('email', 'is already used by another user in this account');
+  if (which?.includes('ext')) throw new ConflictError('extension', 'is already taken in this account');
+  throw err;
+}
+
+export async function nextExtension(deps: Deps, actor: Actor, accountKey: string, preferredLength?: 3 | 4): Promise<{ extension: string | null; length: 3 | 4 }> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  authorize(actor, 'user.read', { accountId: account.id, officeId: actor.kind === 'user' ? actor.officeIds[0] ?? null : null }, 'user');
+  const db = deps.database.db;
+  const ctx = await extensionContext(db, account);
+  const extension = nextAvailableExtension(await repo.usedExtensions(db, account.id), ctx, preferredLength);
+  return { extension, length: ctx.length ?? preferredLength ?? 3 };
+}
+
+/**
+ * Builds a complete user row from input (create) after every rule has passed. Used by the service and
+ * by bulk paths (import, demo seed, benchmarks) that validate the same way.
+ */
+export async function prepareNewUser(conn: Conn, account: Account, input: UserCreate, ctxCache?: { ext?: ExtensionContext; used?: Set<string> }): Promise<UsersTable> {
+  const office = await loadOffice(conn, account.id, input.officeId);
+  const extCtx = ctxCache?.ext ?? (await extensionContext(conn, account));
+  const errors: FieldError[] = [];
+  let extension = input.extension?.trim();
+  if (!extension) {
+    const used = ctxCache?.used ?? (await repo.usedExtensions(conn, account.id));
+    extension = nextAvailableExtension(used, extCtx) ?? undefined;
+    if (!extension) errors.push({ field: 'extension', reason: 'no free extension is left in this PBX' });
+  } else {
+    const r = checkExtension(extension, extCtx);
+    if (r) errors.push({ field: 'extension', reason: r });
+  }
+  errors.push(...validateUserFields(input, extension));
+  const outbound = await checkOutbound(conn, account.id, input.outboundNumber, office.country, errors);
+  const features = normaliseFeatures(mergeDeep(DEFAULT_FEATURES, input.features), {
+    extensionLength: extCtx.length,
+    country: office.country,
+    ownExtension: extension ?? '',
+  });
+  errors.push(...features.errors);
+  assertValid(errors);
+  const email = normaliseEmail(input.email);
+  const vm = input.voicemail ?? {};
+  const now = nowIso();
+  const firstName = input.firstName.trim();
+  const lastName = (input.lastName ?? '').trim();
+  return {
+    id: newId(),
+    account_id: account.id,
+    office_id: office.id,
+    extension: extension!,
+    first_name: firstName,
+    last_name: lastName,
+    display_name: deriveDisplayName(firstName, lastName, input.displayName),
+    email,
+    alt_email: normaliseEmail(input.altEmail),
+    department: input.department?.trim() || null,
+    user_type: input.userType ?? 'native',
+    scope: input.scope ?? 'basic_user',
+    include_in_directory: toInt(input.includeInDirectory ?? true),
+    ring_time: input.ringTime ?? DEFAULT_RING_TIME,
+    pickup_group: input.pickupGroup?.trim() || null,
+    outbound_number: outbound,
+    hide_caller_id: toInt(input.hideCallerId ?? false),
+    sip_username: newSipUsername(),
+    sip_password: newSipPassword(),
+    behind_firewall: toInt(input.behindFirewall ?? true),
+    enabled: toInt(input.enabled ?? true),
+    vm_enabled: toInt(vm.enabled ?? true),
+    vm_pin: vm.pin || null,
+    vm_email_delivery: toInt(vm.emailDelivery ?? false),
+    vm_email: normaliseEmail(vm.email),
+    vm_delete_after_email: toInt(vm.deleteAfterEmail ?? false),
+    vm_keep_on_server: toInt(vm.keepOnServer ?? true),
+    features: JSON.stringify(features.value),
+    security: JSON.stringify(mergeDeep(DEFAULT_SECURITY, input.security)),
+    apps: JSON.stringify(mergeDeep(DEFAULT_APPS, input.apps)),
+    portal_password_hash: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+export async function createUser(deps: Deps, actor: Actor, accountKey: string, input: UserCreate): Promise<UserWithSecret> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  authorize(actor, 'user.create', { accountId: account.id, officeId: input.officeId }, 'user');
+  checkScopeGrant(actor, input.scope);
+  const row = await deps.database.db
+    .transaction()
+    .execute(async (tx) => {
+      const row = await prepareNewUser(tx, account, input);
+      if (await repo.extensionTaken(tx, account.id, row.extension)) throw new ConflictError('extension', 'is already taken in this account');
+      if (row.email && (await repo.emailTaken(tx, account.id, row.email))) throw new ConflictError('email', 'is already used by another user in this account');
+      await fixExtensionLength(tx, account, row.extension);
+      await repo.insert(tx, row);
+      return row;
+    })
+    .catch(conflictFromUnique);
+  const user = repo.toUser(row);
+  await emit(deps, actor, 'user.created', account.id, user.id, undefined, user);
+  return { ...user, sipPassword: row.sip_password };
+}
+
+async function loadUser(deps: Deps, actor: Actor, accountKey: string, userId: string): Promise<{ account: Account; row: repo.UserRow }> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  const row = await repo.findRow(deps.database.db, account.id, userId);
+  if (!row) throw new NotFoundError('user');
+  return { account, row };
+}
+
+export async function getUser(deps: Deps, actor: Actor, accountKey: string, userId: string): Promise<User> {
+  const { account, row } = await loadUser(deps, actor, accountKey, userId);
+  authorize(actor, 'user.read', { accountId: account.id, officeId: row.office_id, userId: row.id }, 'user');
+  return repo.toUser(row);
+}
+
+export async function listUsers(deps: Deps, actor: Actor, accountKey: string, filter: Omit<repo.UserFilter, 'officeIds'> & { officeId?: string }): Promise<{ items: User[]; total?: number; next?: string }> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  if (actor.kind === 'user' && PERMISSION_MATRIX[actor.scope]['user.read'] === 'self') {
+    // Self-only scopes see exactly their own record.
+    const row = await repo.findRow(deps.database.db, account.id, actor.id);
+    return { items: row ? [repo.toUser(row)] : [], total: row ? 1 : 0 };
+  }
+  authorize(actor, 'user.read', { accountId: account.id, officeId: filter.officeId ?? (actor.kind === 'user' ? actor.officeIds[0] ?? null : null) }, 'user');
+  const limit = officeLimit(actor, 'user.read');
+  let officeIds = filter.officeId ? [filter.officeId] : undefined;
+  if (limit) officeIds = officeIds ? officeIds.filter((o) => limit.includes(o)) : limit;
+  const { officeId: _o, ...rest } = filter;
+  return repo.list(deps.database.db, deps.database.dialect, account.id, { ...rest, officeIds });
+}
+
+export async function updateUser(deps: Deps, actor: Actor, accountKey: string, userId: string, input: UserUpdate): Promise<User> {
+  const { account, row: beforeRow } = await loadUser(deps, actor, accountKey, userId);
+  const target = { accountId: account.id, officeId: beforeRow.office_id, userId: beforeRow.id };
+  authorize(actor, 'user.update', target, 'user');
+  if (actor.kind === 'user' && PERMISSION_MATRIX[actor.scope]['user.update'] === 'self') {
+    const denied = Object.keys(input).filter((k) => !SELF_EDITABLE.has(k));
+    if (denied.length) throw new ForbiddenError(`you may change only your voicemail and call features, not: ${denied.join(', ')}`);
+  }
+  if (input.officeId && input.officeId !== beforeRow.office_id) authorize(actor, 'user.update', { ...target, officeId: input.officeId, userId: undefined }, 'user');
+  checkScopeGrant(actor, input.scope);
+  if (actor.kind === 'user' && actor.id === beforeRow.id && input.scope && input.scope !== beforeRow.scope) throw new ForbiddenError('you may not change your own scope');
+  const before = repo.toUser(beforeRow);
+  await deps.database.db
+    .transaction()
+    .execute(async (tx) => {
+      const office = await loadOffice(tx, account.id, input.officeId ?? beforeRow.office_id);
+      const extCtx = await extensionContext(tx, account);
+      const errors: FieldError[] = [];
+      const extension = input.extension?.trim() ?? beforeRow.extension;
+      if (extension !== beforeRow.extension) {
+        const r = checkExtension(extension, extCtx);
+        if (r) errors.push({ field: 'extension', reason: r });
+      }
+      errors.push(...validateUserFields(input, extension));
+      const outbound = input.outboundNumber !== undefined ? await checkOutbound(tx, account.id, input.outboundNumber, office.country, errors) : beforeRow.outbound_number;
+      const features = normaliseFeatures(mergeDeep(before.features, input.features), { extensionLength: extCtx.length, country: office.country, ownExtension: extension });
+      errors.push(...features.errors);
+      assertValid(errors);
+      const email = input.email !== undefined ? normaliseEmail(input.email) : beforeRow.email;
+      if (extension !== beforeRow.extension && (await repo.extensionTaken(tx, account.id, extension, beforeRow.id))) throw new ConflictError('extension', 'is already taken in this account');
+      if (email && email !== beforeRow.email && (await repo.emailTaken(tx, account.id, email, beforeRow.id))) throw new ConflictError('email', 'is already used by another user in this account');
+      const firstName = input.firstName?.trim() ?? beforeRow.first_name;
+      const lastName = input.lastName?.trim() ?? beforeRow.last_name;
+      const nameChanged = input.firstName !== undefined || input.lastName !== undefined;
+      const vm = input.voicemail ?? {};
+      const patch: Partial<UsersTable> = {
+        office_id: office.id,
+        extension,
+        first_name: firstName,
+        last_name: lastName,
+        display_name:
+          input.displayName !== undefined
+            ? deriveDisplayName(firstName, lastName, input.displayName)
+            : nameChanged && beforeRow.display_name === deriveDisplayName(beforeRow.first_name, beforeRow.last_name)
+              ? deriveDisplayName(firstName, lastName)
+              : beforeRow.display_name,
+        email,
+        ...(input.altEmail !== undefined && { alt_email: normaliseEmail(input.altEmail) }),
+        ...(input.department !== undefined && { department: input.department?.trim() || null }),
+        ...(input.userType !== undefined && { user_type: input.userType }),
+        ...(input.scope !== undefined && { scope: input.scope }),
+        ...(input.includeInDirectory !== undefined && { include_in_directory: toInt(input.includeInDirectory) }),
+        ...(input.ringTime !== undefined && { ring_time: input.ringTime }),
+        ...(input.pickupGroup !== undefined && { pickup_group: input.pickupGroup?.trim() || null }),
+        outbound_number: outbound,
+        ...(input.hideCallerId !== undefined && { hide_caller_id: toInt(input.hideCallerId) }),
+        ...(input.behindFirewall !== undefined && { behind_firewall: toInt(input.behindFirewall) }),
+        ...(input.enabled !== undefined && { enabled: toInt(input.enabled) }),
+        ...(vm.enabled !== undefined && { vm_enabled: toInt(vm.enabled) }),
+        ...(vm.pin !== undefined && { vm_pin: vm.pin || null }),
+        ...(vm.emailDelivery !== undefined && { vm_email_delivery: toInt(vm.emailDelivery) }),
+        ...(vm.email !== undefined && { vm_email: normaliseEmail(vm.email) }),
+        ...(vm.deleteAfterEmail !== undefined && { vm_delete_after_email: toInt(vm.deleteAfterEmail) }),
+        ...(vm.keepOnServer !== undefined && { vm_keep_on_server: toInt(vm.keepOnServer) }),
+        features: JSON.stringify(features.value),
+        security: JSON.stringify(mergeDeep(before.security, input.security)),
+        apps: JSON.stringify(mergeDeep(before.apps, input.apps)),
+        updated_at: nowIso(),
+      };
+      await repo.update(tx, account.id, beforeRow.id, patch);
+    })
+    .catch(conflictFromUnique);
+  const after = repo.toUser((await repo.findRow(deps.database.db, account.id, beforeRow.id))!);
+  await emit(deps, actor, 'user.updated', account.id, after.id, before, after);
+  return after;
+}
+
+export async function regenerateSipPassword(deps: Deps, actor: Actor, accountKey: string, userId: string): Promise<UserWithSecret> {
+  const { account, row } = await loadUser(deps, actor, accountKey, userId);
+  authorize(actor, 'user.credentials', { accountId: account.id, officeId: row.office_id, userId: row.id }, 'user');
+  const sipPassword = newSipPassword();
+  await repo.update(deps.database.db, account.id, row.id, { sip_password: sipPassword, updated_at: nowIso() });
+  const user = repo.toUser((await repo.findRow(deps.database.db, account.id, row.id))!);
+  await emit(deps, actor, 'user.sip_password_regenerated', account.id, user.id, undefined, undefined);
+  return { ...user, sipPassword };
+}
+
+export async function deleteUser(deps: Deps, actor: Actor, accountKey: string, userId: string): Promise<void> {
+  const { account, row } = await loadUser(deps, actor, accountKey, userId);
+  authorize(actor, 'user.delete', { accountId: account.id, officeId: row.office_id, userId: row.id }, 'user');
+  if (actor.kind === 'user' && actor.id === row.id) throw new ForbiddenError('you may not delete yourself');
+  const db = deps.database.db;
+  await db.transaction().execute(async (tx) => {
+    await tx.updateTable('numbers').set({ user_id: null }).where('account_id', '=', account.id).where('user_id', '=', row.id).execute();
+    await repo.remove(tx, account.id, row.id);
+  });
+  await emit(deps, actor, 'user.deleted', account.id, row.id, repo.toUser(row), undefined);
+}

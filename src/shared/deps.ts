@@ -1,0 +1,15 @@
+import type { Database } from '../db/database.ts';
+import type { EventBus } from './events.ts';
+import type { Actor } from './permissions.ts';
+import { actorLabel } from './permissions.ts';
+import { nowIso } from './ids.ts';
+
+/** What every service needs: the store and the event bus (side effects subscribe to it). */
+export interface Deps {
+  database: Database;
+  events: EventBus;
+}
+
+export function emit(deps: Deps, actor: Actor, type: string, accountId: string, resourceId: string, before?: unknown, after?: unknown): Promise<void> {
+  return deps.events.publish({ type, accountId, resourceId, actor: actorLabel(actor), before, after, at: nowIso() });
+}

@@ -1,0 +1,126 @@
+import { ForbiddenError, NotFoundError } from './errors.ts';
+
+/** User scopes, as NetSapiens-style hosted PBXes name them (seed 004). */
+export const SCOPES = [
+  'no_portal',
+  'simple_user',
+  'basic_user',
+  'call_center_agent',
+  'call_center_supervisor',
+  'site_manager',
+  'office_manager',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const SCOPE_LABELS: Record<Scope, string> = {
+  no_portal: 'No Portal',
+  simple_user: 'Simple User',
+  basic_user: 'Basic User',
+  call_center_agent: 'Call Center Agent',
+  call_center_supervisor: 'Call Center Supervisor',
+  site_manager: 'Site Manager',
+  office_manager: 'Office Manager',
+};
+
+export type Actor =
+  | { kind: 'provider'; id: string; label: string }
+  | { kind: 'user'; id: string; accountId: string; scope: Scope; officeIds: string[]; label: string }
+  | { kind: 'system'; id: string; label: string };
+
+export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'system', label: 'system' };
+
+export const ACTIONS = [
+  'account.read',
+  'account.write',
+  'office.read',
+  'office.write',
+  'user.read',
+  'user.create',
+  'user.update',
+  'user.delete',
+  'user.credentials',
+  'number.read',
+  'number.write',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/**
+ * How far a scope reaches for an action: the whole account, only the offices the person manages,
+ * or only their own user record. Absent = not allowed. This table is the single source of truth.
+ */
+export type Reach = 'account' | 'office' | 'self';
+export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = {
+  no_portal: {},
+  simple_user: { 'user.read': 'self' },
+  basic_user: { 'account.read': 'account', 'office.read': 'account', 'user.read': 'self', 'user.update': 'self', 'user.credentials': 'self' },
+  call_center_agent: { 'account.read': 'account', 'office.read': 'account', 'user.read': 'self', 'user.update': 'self', 'user.credentials': 'self' },
+  call_center_supervisor: {
+    'account.read': 'account',
+    'office.read': 'account',
+    'user.read': 'office',
+    'user.update': 'self',
+    'user.credentials': 'self',
+  },
+  site_manager: {
+    'account.read': 'account',
+    'office.read': 'office',
+    'office.write': 'office',
+    'user.read': 'office',
+    'user.create': 'office',
+    'user.update': 'office',
+    'user.delete': 'office',
+    'user.credentials': 'office',
+    'number.read': 'account',
+  },
+  office_manager: {
+    'account.read': 'account',
+    'account.write': 'account',
+    'office.read': 'account',
+    'office.write': 'account',
+    'user.read': 'account',
+    'user.create': 'account',
+    'user.update': 'account',
+    'user.delete': 'account',
+    'user.credentials': 'account',
+    'number.read': 'account',
+    'number.write': 'account',
+  },
+};
+
+export interface Target {
+  accountId: string;
+  /** The office the resource belongs to (or will belong to), when it has one. */
+  officeId?: string | null;
+  /** The user the resource is, when it is a user. */
+  userId?: string;
+}
+
+/**
+ * Decides whether the actor may do the action on the target. Another tenant's resource is reported as
+ * not found (its existence is not revealed); a lower role in the same tenant gets 403.
+ */
+export function authorize(actor: Actor, action: Action, target: Target, resource = 'resource'): void {
+  if (actor.kind === 'provider' || actor.kind === 'system') return;
+  if (actor.accountId !== target.accountId) throw new NotFoundError(resource);
+  const reach = PERMISSION_MATRIX[actor.scope][action];
+  if (!reach) throw new ForbiddenError(`${SCOPE_LABELS[actor.scope]} may not ${action.replace('.', ' ')}`);
+  if (reach === 'account') return;
+  if (reach === 'self') {
+    if (target.userId !== undefined && target.userId === actor.id) return;
+    throw new ForbiddenError(`${SCOPE_LABELS[actor.scope]} may only ${action.replace('.', ' ')} for themselves`);
+  }
+  // office reach
+  if (target.userId !== undefined && target.userId === actor.id && action !== 'user.delete') return;
+  if (target.officeId && actor.officeIds.includes(target.officeId)) return;
+  throw new ForbiddenError(`${SCOPE_LABELS[actor.scope]} may only ${action.replace('.', ' ')} in their own office`);
+}
+
+/** For list queries: which offices the actor is limited to (undefined = no limit). */
+export function officeLimit(actor: Actor, action: Action): string[] | undefined {
+  if (actor.kind !== 'user') return undefined;
+  return PERMISSION_MATRIX[actor.scope][action] === 'office' ? actor.officeIds : undefined;
+}
+
+export function actorLabel(actor: Actor): string {
+  return actor.kind === 'user' ? `${actor.label} (${SCOPE_LABELS[actor.scope]})` : actor.label;
+}
