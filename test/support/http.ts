@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type AppOptions } from '../../src/app.ts';
+import { createProviderKey } from '../../src/modules/auth/provider-keys.ts';
+import type { Deps } from '../../src/shared/deps.ts';
+import { openTestStore, type StoreKind, type TestStore } from './stores.ts';
+
+export interface TestServer {
+  store: TestStore;
+  app: FastifyInstance;
+  deps: Deps;
+  baseUrl: string;
+  providerKey: string;
+  /** fetch against the server with the provider key unless other headers are given. */
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/** A real HTTP server on 127.0.0.1 (ephemeral port) over a fresh store of the given kind. */
+export async function startTestServer(kind: StoreKind, extra: Partial<AppOptions> = {}): Promise<TestServer> {
+  const store = await openTestStore(kind);
+  const { app, deps } = await buildApp({ database: store.database, logLevel: 'silent', ...extra });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const providerKey = await createProviderKey(store.database.db, 'test');
+  return {
+    store,
+    app,
+    deps,
+    baseUrl,
+    providerKey,
+    async api(method, path, body, headers) {
+      const res = await fetch(baseUrl + path, {
+        method,
+        headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...(headers ?? { authorization: `Bearer ${providerKey}` }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: unknown = undefined;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, body: parsed, text, headers: res.headers };
+    },
+    async close() {
+      await app.close();
+      await store.cleanup();
+    },
+  };
+}
