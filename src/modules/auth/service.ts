@@ -1,5 +1,5 @@
 import { AppError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError, assertValid, type FieldError } from '../../shared/errors.ts';
-import { assertMayManage, authorize, canLogIn, isScope, PERMISSION_MATRIX, scopeRank, type Actor, type Scope } from '../../shared/permissions.ts';
+import { actorLabel, assertMayManage, authorize, canLogIn, isScope, PERMISSION_MATRIX, scopeRank, type Actor, type Scope } from '../../shared/permissions.ts';
 import { emit, type Deps } from '../../shared/deps.ts';
 import { newId, nowIso, randomToken } from '../../shared/ids.ts';
 import { currentSource } from '../../shared/request-context.ts';
