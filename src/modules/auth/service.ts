@@ -236,7 +236,7 @@ export async function login(rt: AuthRuntime, input: LoginInput, address: string)
   if (row.enabled !== 1) throw new ForbiddenError('this user is disabled');
   const s = await startSession(rt, { kind: 'user', user_id: row.id, account_id: row.account_id, provider_admin_id: null, source: address });
   const actor = await actorForUser(db, row);
-  await publishAuthEvent(rt, 'session.login', row.account_id, row.id, { kind: 'user', id: row.id, role: row.scope, label: actor.label });
+  await publishAuthEvent(rt, 'session.login', row.account_id, row.id, { kind: 'user', id: row.id, role: row.scope, label: actorLabel(actor) });
   return { ...s, me: await describe(rt.deps, actor) };
 }
 
