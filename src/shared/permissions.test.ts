@@ -10,7 +10,7 @@ import { AppError } from './errors.ts';
 const POLICY: Record<Scope, string> = {
   //                account.read account.write office.read office.write user.read user.create user.update user.delete user.credentials number.read number.write user.password user.send_credentials user.offices apikey.read apikey.write audit.read
   no_portal: '             -            -           -           -          -          -           -           -           -                -           -           -             -                    -            -           -           -',
-  simple_user: '           -            -           -           -          S          -           -           -           -                -           -           S             -                    -            -           -           -',
+  simple_user: '           A            -           -           -          S          -           -           -           -                -           -           S             -                    -            -           -           -',
   basic_user: '            A            -           A           -          S          -           S           -           S                -           -           S             -                    -            -           -           -',
   call_center_agent: '     A            -           A           -          S          -           S           -           S                -           -           S             -                    -            -           -           -',
   call_center_supervisor: 'A            -           A           -          O          -           S           -           S                -           -           S             -                    -            -           -           -',
