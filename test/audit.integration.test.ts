@@ -126,7 +126,7 @@ for (const { kind, skip } of await storeKinds()) {
       const json = await entries('?resource=office&limit=1000');
       assert.equal(rows.length, json.items.length);
       assert.deepEqual(Object.keys(rows[0]!), ['at', 'accountId', 'actorKind', 'actorId', 'actor', 'role', 'resource', 'action', 'resourceId', 'source', 'before', 'after']);
-      const evil = rows.find((r) => r.after.includes('HYPERLINK'))!;
+      const evil = rows.find((r) => (r.after ?? '').includes('HYPERLINK'))!;
       assert.equal(evil.role, 'office_manager');
       assert.ok(!Object.values(evil).some((v) => v.startsWith('=')), 'no cell starts with =');
     });
