@@ -48,6 +48,8 @@ async function main() {
   trivial.post('/t', async (req) => ({ ok: true, got: (req.body as { firstName?: string })?.firstName }));
   await trivial.listen({ port: 0, host: '127.0.0.1' });
   const tbase = `http://127.0.0.1:${(trivial.server.address() as { port: number }).port}`;
+  // The store fill takes a minute between measurements: keep idle client sockets valid meanwhile.
+  for (const srv of [app.server, trivial.server]) srv.keepAliveTimeout = 600_000;
 
   console.log(`# Switchboard users benchmark on ${kind} (${store.database.description}); concurrency ${CONCURRENCY}; node ${process.version}`);
 
