@@ -126,6 +126,22 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await s.api('GET', '/api/v1/auth/me', undefined, { cookie })).status, 401);
     });
 
+    test('body-less writes from the portal may carry content-type: application/json (empty body = no body)', async () => {
+      const cookie = await login(s, 'acme', t.people.sup!.email);
+      const res = await fetch(`${s.baseUrl}/api/v1/auth/logout`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' } });
+      assert.equal(res.status, 204);
+      const broken = await fetch(`${s.baseUrl}/api/v1/accounts/acme/offices`, { method: 'POST', headers: { cookie: t.people.om!.cookie!, 'content-type': 'application/json' }, body: '{"name": ' });
+      assert.equal(broken.status, 400, 'malformed JSON is still refused');
+      const poisoned = await fetch(`${s.baseUrl}/api/v1/accounts/acme/offices`, { method: 'POST', headers: { cookie: t.people.om!.cookie!, 'content-type': 'application/json' }, body: '{"__proto__":{"admin":true},"name":"P","timezone":"UTC"}' });
+      assert.equal(poisoned.status, 400, 'prototype poisoning is still refused');
+    });
+
+    test("the account code 'provider' is reserved for provider administrators", async () => {
+      const r = await s.api('POST', '/api/v1/accounts', { code: 'provider', name: 'Sneaky', sipRealm: 'provider.pbx.test', country: 'AU' });
+      assert.equal(r.status, 422);
+      assert.equal(r.body.fields[0].field, 'code');
+    });
+
     test('a scope change applies to existing sessions at once', async () => {
       const u = await s.api('POST', '/api/v1/accounts/acme/users', { firstName: 'Demoted', email: 'demoted@acme.test', officeId: t.offices.A, scope: 'basic_user' });
       await s.api('PUT', `/api/v1/accounts/acme/users/${u.body.id}/password`, { password: PASSWORD });

@@ -40,6 +40,8 @@ export interface AuthOptions {
   resetsPerAccountAddress?: LimitSetting;
   resetTokenMinutes?: number;
   inviteTokenHours?: number;
+  /** 'auto' (default): Secure when the request came over https; 'always' behind a TLS-terminating proxy (SESSION_COOKIE_SECURE=1). */
+  secureCookies?: 'auto' | 'always';
 }
 
 /** What the auth service keeps between requests: limiters, mailer, settings. */
@@ -54,6 +56,7 @@ export interface AuthRuntime {
   failures: RateLimiter;
   attempts: RateLimiter;
   resets: RateLimiter;
+  secureCookies: 'auto' | 'always';
 }
 
 export function createAuthRuntime(deps: Deps, mailer: Mailer, opts: AuthOptions = {}): AuthRuntime {
@@ -69,6 +72,7 @@ export function createAuthRuntime(deps: Deps, mailer: Mailer, opts: AuthOptions 
     failures: lim(opts.failuresPerAccountAddress, 10, 15 * 60_000),
     attempts: lim(opts.attemptsPerAddress, 60, 60_000),
     resets: lim(opts.resetsPerAccountAddress, 5, 15 * 60_000),
+    secureCookies: opts.secureCookies ?? (process.env.SESSION_COOKIE_SECURE === '1' ? 'always' : 'auto'),
   };
 }
 
