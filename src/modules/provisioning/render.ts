@@ -66,7 +66,7 @@ export function parseFileName(name: string): ParsedFile | null {
   const f = name.toLowerCase();
   let m: RegExpExecArray | null;
   if (f === '000000000000.cfg') return { kind: 'polycom-common' };
-  if (/^y0000000000[0-9a-f]{2}\.cfg$/.test(f)) return { kind: 'yealink-common' };
+  if (/^y[0-9]{12}\.cfg$/.test(f)) return { kind: 'yealink-common' };
   if ((m = /^([0-9a-f]{12})\.cfg$/.exec(f))) return { kind: 'mac-cfg', mac: m[1]! };
   if ((m = /^([0-9a-f]{12})-switchboard\.cfg$/.exec(f))) return { kind: 'polycom-phone', mac: m[1]! };
   if ((m = /^cfg([0-9a-f]{12})\.xml$/.exec(f))) return { kind: 'grandstream', mac: m[1]! };
@@ -391,7 +391,6 @@ export function renderSnom(ctx: ProvisioningContext, cat: Catalog): RenderedFile
       'user_outbound[1]': proxy ? `${proxy};transport=${ctx.sip.transport}` : '',
       'user_mailbox[1]': d.voicemailAccessCode,
       'user_expiry[1]': String(d.registrationExpires),
-      'user_idle_text[1]': `${u.extension} ${ctx.label}`,
       keepalive_interval: u.behindFirewall ? String(d.natKeepaliveSeconds) : '0',
     });
   } else c['user_active[1]'] = 'off';
