@@ -8,9 +8,10 @@ import type { TestServer } from './http.ts';
  * Authenticates `Authorization: Bearer testuser:<userId>` as that user (scope and office from the store).
  * Only for tests: stands in for the portal-session / user-API-key authenticators other modules provide.
  */
-export function testUserAuthenticator(conn: Conn): Authenticator {
+export function testUserAuthenticator(store: Conn | (() => Conn)): Authenticator {
   return {
     async authenticate(headers) {
+      const conn = typeof store === 'function' ? store() : store;
       const auth = headers.authorization;
       if (typeof auth !== 'string' || !auth.startsWith('Bearer testuser:')) return null;
       const id = auth.slice('Bearer testuser:'.length);

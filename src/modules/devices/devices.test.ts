@@ -14,9 +14,7 @@ for (const { kind, skip } of await storeKinds()) {
     const base = () => `/api/v1/accounts/${t.code}/devices`;
 
     before(async () => {
-      let conn: Parameters<typeof testUserAuthenticator>[0] | undefined;
-      s = await startTestServer(kind, { deviceNotifier: notifier, authenticators: [{ authenticate: (h) => testUserAuthenticator(conn!).authenticate(h) }] });
-      conn = s.store.database.db;
+      s = await startTestServer(kind, { deviceNotifier: notifier, authenticators: [testUserAuthenticator(() => s.store.database.db)] });
       t = await makeTenant(s, 'acme');
       other = await makeTenant(s, 'globex');
     });
