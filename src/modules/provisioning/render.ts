@@ -98,9 +98,15 @@ export function kindFitsVendor(kind: FileKind, vendor: Vendor): boolean {
 const clean = (v: string): string => v.replace(/[\u0000-\u001f\u007f]/g, ' ');
 const xmlEsc = (v: string): string => clean(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
-function merged(cat: Catalog, ctx: ProvisioningContext, computed: Params): Params {
+/** Later layers win; a Map keeps first-seen order and avoids V8's slow path for spreads of many dotted keys. */
+function merged(cat: Catalog, ctx: ProvisioningContext, computed: Params): Map<string, string> {
   const v = cat.vendors[ctx.vendor];
-  return { ...v.template.params, ...(v.models[ctx.model]?.params ?? {}), ...computed, ...ctx.overrides.account, ...ctx.overrides.device };
+  const out = new Map<string, string>();
+  for (const layer of [v.template.params, v.models[ctx.model]?.params, computed, ctx.overrides.account, ctx.overrides.device]) {
+    if (!layer) continue;
+    for (const k in layer) out.set(k, layer[k]!);
+  }
+  return out;
 }
 
 function outboundProxy(ctx: ProvisioningContext): string | null {
@@ -141,10 +147,10 @@ export function yealinkOffset(minutes: number): string {
 /** month/week/weekday(1=Mon..7=Sun)/hour */
 const yealinkWeek = (t: DstTransition) => `${t.month}/${t.week}/${t.weekday === 0 ? 7 : t.weekday}/${Math.floor(t.minutes / 60)}`;
 
-function kv(params: Params): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k} = ${clean(v)}`)
-    .join('\n');
+function kv(params: Map<string, string> | Params): string {
+  let out = '';
+  for (const [k, v] of params instanceof Map ? params : Object.entries(params)) out += `${k} = ${clean(v)}\n`;
+  return out.slice(0, -1);
 }
 
 export function renderYealink(ctx: ProvisioningContext, cat: Catalog): RenderedFile {
@@ -211,9 +217,9 @@ export function renderYealinkCommon(account: ProvisioningContext['account'], ove
 
 // ---------- Polycom: XML attributes ----------
 
-function polycomXml(params: Params, comment: string): string {
+function polycomXml(params: Map<string, string>, comment: string): string {
   const groups = new Map<string, string[]>();
-  for (const [k, v] of Object.entries(params)) {
+  for (const [k, v] of params) {
     const g = k.split('.')[0]!;
     const list = groups.get(g) ?? [];
     list.push(`${k}="${xmlEsc(v)}"`);
@@ -349,7 +355,7 @@ export function renderGrandstream(ctx: ProvisioningContext, cat: Catalog): Rende
       c[`P${303 + 3 * i}`] = k.value;
     });
   const params = merged(cat, ctx, c);
-  const lines = Object.entries(params)
+  const lines = [...params]
     .sort(([a], [b]) => Number(a.slice(1)) - Number(b.slice(1)))
     .map(([k, v]) => `    <${k}>${xmlEsc(v)}</${k}>`)
     .join('\n');
@@ -397,7 +403,7 @@ export function renderSnom(ctx: ProvisioningContext, cat: Catalog): RenderedFile
   const params = merged(cat, ctx, c);
   // 'Update settings' → settings are read-write for the user on the phone, else read-only
   const userPerm = u?.handsetManagement.updateSettings ? 'RW' : 'R';
-  const settings = Object.entries(params)
+  const settings = [...params]
     .map(([k, v]) => {
       const m = /^([a-z0-9_]+)(?:\[(\d+)\])?$/.exec(k);
       const name = m?.[1] ?? k;
@@ -472,7 +478,7 @@ export function renderCisco(ctx: ProvisioningContext, cat: Catalog): RenderedFil
   const params = merged(cat, ctx, c);
   // user access: credentials hidden ('na'); other settings editable only with 'Update settings'
   const ua = u?.handsetManagement.updateSettings ? 'rw' : 'ro';
-  const lines = Object.entries(params)
+  const lines = [...params]
     .map(([k, v]) => `  <${k} ua="${CISCO_SECRET.test(k) ? 'na' : ua}">${xmlEsc(v)}</${k}>`)
     .join('\n');
   return { body: `<flat-profile>\n<!-- ${xmlEsc(header(ctx))} -->\n${lines}\n</flat-profile>\n`, contentType: 'application/xml; charset=utf-8' };
