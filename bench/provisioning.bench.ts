@@ -59,24 +59,38 @@ function renderBench(): void {
     overrides: { account: {}, device: {} },
   };
   const N = 20_000;
-  console.log(`\n== Render time per file (${N} renders each, after warm-up; target < 1 ms) ==`);
-  console.log('vendor        file kind        µs/render   bytes   JSON.stringify(ctx) µs   ratio');
+  const ROUNDS = 5;
+  // best and median of 5 rounds: the machine is shared, so the best round is the closest to the code's own cost
+  const timeRounds = (fn: () => void): { best: number; median: number } => {
+    const per: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < N / ROUNDS; i++) fn();
+      per.push(Number(process.hrtime.bigint() - t0) / (N / ROUNDS) / 1000);
+    }
+    per.sort((a, b) => a - b);
+    return { best: per[0]!, median: per[Math.floor(ROUNDS / 2)]! };
+  };
+  console.log(`\n== Render time per file (${N} renders each in ${ROUNDS} rounds, after warm-up; target < 1 ms = 1000 µs) ==`);
+  console.log('vendor        file kind         µs best  µs median   bytes   baseline JSON.stringify(ctx) µs best   ratio (best)');
+  let sink = 0;
   for (const vendor of VENDORS) {
     const model = Object.keys(cat.vendors[vendor].models)[0]!;
     const ctx: ProvisioningContext = { ...base, vendor, model, mac: '805ec0123456' };
     const kind: FileKind = vendor === 'yealink' ? 'mac-cfg' : vendor === 'polycom' ? 'polycom-phone' : vendor;
     let bytes = 0;
     for (let i = 0; i < 2000; i++) bytes = renderDeviceFile(kind, ctx, cat).body.length;
-    let t0 = process.hrtime.bigint();
-    for (let i = 0; i < N; i++) renderDeviceFile(kind, ctx, cat);
-    const us = Number(process.hrtime.bigint() - t0) / N / 1000;
-    t0 = process.hrtime.bigint();
-    let sink = 0;
-    for (let i = 0; i < N; i++) sink += JSON.stringify(ctx).length;
-    const baseUs = Number(process.hrtime.bigint() - t0) / N / 1000;
-    if (sink < 0) console.log(sink);
-    console.log(`${vendor.padEnd(13)} ${kind.padEnd(16)} ${fmt(us, 2).padStart(9)}   ${String(bytes).padStart(5)}   ${fmt(baseUs, 2).padStart(22)}   ${fmt(us / baseUs, 1).padStart(5)}x`);
+    const r = timeRounds(() => {
+      sink += renderDeviceFile(kind, ctx, cat).body.length;
+    });
+    const b = timeRounds(() => {
+      sink += JSON.stringify(ctx).length;
+    });
+    console.log(
+      `${vendor.padEnd(13)} ${kind.padEnd(16)} ${fmt(r.best, 1).padStart(8)} ${fmt(r.median, 1).padStart(10)}   ${String(bytes).padStart(5)}   ${fmt(b.best, 2).padStart(34)}   ${fmt(r.best / b.best, 1).padStart(6)}x`,
+    );
   }
+  if (sink < 0) console.log(sink);
 }
 
 // ---------- 2. boot storm ----------

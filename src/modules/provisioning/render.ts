@@ -95,8 +95,14 @@ export function kindFitsVendor(kind: FileKind, vendor: Vendor): boolean {
 
 /** Values never carry line breaks or control characters: a name cannot inject settings. */
 // eslint-disable-next-line no-control-regex
-const clean = (v: string): string => v.replace(/[\u0000-\u001f\u007f]/g, ' ');
-const xmlEsc = (v: string): string => clean(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const clean = (v: string): string => (CONTROL.test(v) ? v.replace(/[\u0000-\u001f\u007f]/g, ' ') : v);
+// eslint-disable-next-line no-control-regex
+const XML_SPECIAL = /[&<>"'\u0000-\u001f\u007f]/;
+const XML_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+// eslint-disable-next-line no-control-regex
+const xmlEsc = (v: string): string => (XML_SPECIAL.test(v) ? v.replace(/[&<>"'\u0000-\u001f\u007f]/g, (c) => XML_ENTITY[c] ?? ' ') : v);
 
 /** Later layers win; a Map keeps first-seen order and avoids V8's slow path for spreads of many dotted keys. */
 function merged(cat: Catalog, ctx: ProvisioningContext, computed: Params): Map<string, string> {
@@ -220,7 +226,8 @@ export function renderYealinkCommon(account: ProvisioningContext['account'], ove
 function polycomXml(params: Map<string, string>, comment: string): string {
   const groups = new Map<string, string[]>();
   for (const [k, v] of params) {
-    const g = k.split('.')[0]!;
+    const dot = k.indexOf('.');
+    const g = dot < 0 ? k : k.slice(0, dot);
     const list = groups.get(g) ?? [];
     list.push(`${k}="${xmlEsc(v)}"`);
     groups.set(g, list);
