@@ -17,6 +17,9 @@ import { officeSchema } from './modules/offices/schema.ts';
 import { officeRoutes } from './modules/offices/routes.ts';
 import { userSchema, userWithSecretSchema } from './modules/users/schema.ts';
 import { userRoutes } from './modules/users/routes.ts';
+import { deviceRoutes } from './modules/devices/routes.ts';
+import type { DeviceNotifier } from './modules/devices/notifier.ts';
+import { provisioningRoutes, type ProvisioningModuleOptions } from './modules/provisioning/routes.ts';
 import { portalPlaceholder } from './portal.ts';
 
 declare module 'fastify' {
@@ -32,6 +35,10 @@ export interface AppOptions {
   logLevel?: string;
   /** Extra authenticators tried after the provider key (portal sessions, user API keys ...). */
   authenticators?: Authenticator[];
+  /** Handset resync (SIP NOTIFY check-sync); default records the request only. */
+  deviceNotifier?: DeviceNotifier;
+  /** Phone-facing provisioning server (/prov/) options; default from the environment. */
+  provisioning?: ProvisioningModuleOptions;
 }
 
 /** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
@@ -78,6 +85,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   numberRoutes(app, deps);
   officeRoutes(app, deps);
   userRoutes(app, deps);
+  deviceRoutes(app, deps, { notifier: opts.deviceNotifier });
+  provisioningRoutes(app, deps, opts.provisioning);
   portalPlaceholder(app);
   return { app, deps };
 }
