@@ -17,6 +17,9 @@ import { officeSchema } from './modules/offices/schema.ts';
 import { officeRoutes } from './modules/offices/routes.ts';
 import { userSchema, userWithSecretSchema } from './modules/users/schema.ts';
 import { userRoutes } from './modules/users/routes.ts';
+import { deviceRoutes } from './modules/devices/routes.ts';
+import type { DeviceNotifier } from './modules/devices/notifier.ts';
+import { provisioningRoutes, type ProvisioningModuleOptions } from './modules/provisioning/routes.ts';
 import { portalPlaceholder } from './portal.ts';
 import { authRoutes, type AuthOptions } from './modules/auth/routes.ts';
 import { auditRoutes } from './modules/audit/routes.ts';
@@ -36,6 +39,10 @@ export interface AppOptions {
   authenticators?: Authenticator[];
   /** Portal logins, API keys, mail (default: SMTP from the environment). */
   auth?: AuthOptions;
+  /** Handset resync (SIP NOTIFY check-sync); default records the request only. */
+  deviceNotifier?: DeviceNotifier;
+  /** Phone-facing provisioning server (/prov/) options; default from the environment. */
+  provisioning?: ProvisioningModuleOptions;
 }
 
 /** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
@@ -85,6 +92,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   numberRoutes(app, deps);
   officeRoutes(app, deps);
   userRoutes(app, deps);
+  deviceRoutes(app, deps, { notifier: opts.deviceNotifier });
+  provisioningRoutes(app, deps, opts.provisioning);
   portalPlaceholder(app);
   return { app, deps };
 }

@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_core.ts';
 import * as m0101 from './0101_auth.ts';
+import * as m0301 from './0301_devices_provisioning.ts';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -16,6 +17,7 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001_core': m0001,
   '0101_auth': m0101,
+  '0301_devices_provisioning': m0301,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {
