@@ -1,4 +1,4 @@
-import { AppError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError, assertValid, type FieldError } from '../../shared/errors.ts';
+import { AppError, ForbiddenError, NotFoundError, ValidationError, assertValid, type FieldError } from '../../shared/errors.ts';
 import { actorLabel, assertMayManage, authorize, canLogIn, isScope, PERMISSION_MATRIX, scopeRank, type Actor, type Scope } from '../../shared/permissions.ts';
 import { emit, type Deps } from '../../shared/deps.ts';
 import { newId, nowIso, randomToken } from '../../shared/ids.ts';
@@ -11,7 +11,6 @@ import * as accounts from '../accounts/repository.ts';
 import * as offices from '../offices/repository.ts';
 import * as users from '../users/repository.ts';
 import { normaliseEmail } from '../users/rules.ts';
-import type { User } from '../users/schema.ts';
 import { bearerToken, hashKey, type Authenticator } from './provider-keys.ts';
 import type { Mailer } from './mailer.ts';
 import { burnVerify, hashPassword, verifyPassword } from './passwords.ts';
@@ -578,11 +577,3 @@ export function subscribeCleanup(deps: Deps): () => void {
     }
   });
 }
-
-/** Throws 401 when the request carries no actor (public routes that need one after all). */
-export function requireActor(actor: Actor | null | undefined): Actor {
-  if (!actor) throw new UnauthorizedError();
-  return actor;
-}
-
-export type { User };
