@@ -13,7 +13,7 @@ import * as users from '../users/repository.ts';
 import { normaliseEmail } from '../users/rules.ts';
 import { bearerToken, hashKey, type Authenticator } from './provider-keys.ts';
 import type { Mailer } from './mailer.ts';
-import { burnVerify, hashPassword, verifyPassword } from './passwords.ts';
+import { burnVerify, hashPassword, primeDummyHash, verifyPassword } from './passwords.ts';
 import * as repo from './repository.ts';
 import { API_KEY_PREFIX, RateLimiter, SESSION_COOKIE, checkKeyGrant, minScope, passwordErrors, readCookie, type PasswordContext } from './rules.ts';
 import type { ApiKey, ApiKeyCreate, MeActor, MeResponse } from './schema.ts';
@@ -60,6 +60,7 @@ export interface AuthRuntime {
 
 export function createAuthRuntime(deps: Deps, mailer: Mailer, opts: AuthOptions = {}): AuthRuntime {
   const lim = (s: LimitSetting | undefined, max: number, windowMs: number) => new RateLimiter(s?.max ?? max, s?.windowMs ?? windowMs);
+  primeDummyHash();
   return {
     deps,
     mailer,
