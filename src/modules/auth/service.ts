@@ -1,5 +1,5 @@
 import { AppError, ForbiddenError, NotFoundError, ValidationError, assertValid, type FieldError } from '../../shared/errors.ts';
-import { actorLabel, assertMayManage, authorize, canLogIn, isScope, PERMISSION_MATRIX, scopeRank, type Actor, type Scope } from '../../shared/permissions.ts';
+import { ACTIONS, actorLabel, assertMayManage, authorize, canLogIn, isScope, PERMISSION_MATRIX, scopeRank, type Actor, type Scope } from '../../shared/permissions.ts';
 import { emit, type Deps } from '../../shared/deps.ts';
 import { newId, nowIso, randomToken } from '../../shared/ids.ts';
 import { currentSource } from '../../shared/request-context.ts';
@@ -257,12 +257,14 @@ export function sessionIdFrom(cookieHeader: string | string[] | undefined): stri
 
 /** What the portal needs to know about whoever is signed in. */
 export async function describe(deps: Deps, actor: Actor): Promise<MeResponse> {
-  if (actor.kind !== 'user') return { actor: { kind: actor.kind, label: actor.label } };
+  if (actor.kind !== 'user') return { actor: { kind: actor.kind, label: actor.label }, permissions: Object.fromEntries(ACTIONS.map((a) => [a, 'account'])) };
+  const permissions: Record<string, string> = { ...PERMISSION_MATRIX[actor.scope] };
+  if (isApiKeyActor(actor)) delete permissions['apikey.write'];
   const db = deps.database.db;
   const account = await accounts.findByCodeOrId(db, actor.accountId);
   const row = actor.id.startsWith('apikey:') ? undefined : await users.findRow(db, actor.accountId, actor.id);
   const me: MeActor = { kind: 'user', scope: actor.scope, ...(row && { userId: row.id }), accountCode: account?.code, officeIds: actor.officeIds, label: actor.label };
-  return { actor: me, ...(row && { user: users.toUser(row) }), ...(account && { account }) };
+  return { actor: me, permissions, ...(row && { user: users.toUser(row) }), ...(account && { account }) };
 }
 
 // ---------- passwords ----------
