@@ -11,7 +11,7 @@ import { SYSTEM_ACTOR } from '../src/shared/permissions.ts';
 const PORTAL = 'https://portal.switchboard.test';
 
 function linkToken(text: string): string {
-  const m = /set-password\?token=([A-Za-z0-9_%-]+)/.exec(text);
+  const m = /set-password#token=([A-Za-z0-9_%-]+)/.exec(text);
   assert.ok(m, `no set-password link in:\n${text}`);
   return decodeURIComponent(m[1]!);
 }
@@ -195,7 +195,7 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(r.status, 202);
       const mail = await sink.waitFor((m) => m.to.includes(basicC.email) && /Reset/.test(m.subject));
       assert.equal(sink.messages.slice(n0).filter((m) => m.to.includes('ghost@acme.test')).length, 0, 'nothing sent for an unknown email');
-      assert.ok(mail.text.includes(`${PORTAL}/set-password?token=`));
+      assert.ok(mail.text.includes(`${PORTAL}/set-password#token=`));
       const token = linkToken(mail.text);
       const weak = await s.api('POST', '/api/v1/auth/password-reset/confirm', { token, password: 'weakweak' }, {});
       assert.equal(weak.status, 422);

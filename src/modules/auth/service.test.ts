@@ -42,7 +42,7 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(m.to, 'zoe.home@elsewhere.test');
       assert.match(m.text, /Account name: {2}acme/);
       assert.match(m.text, /Login email: {3}zoe@acme\.test/);
-      assert.match(m.text, /https:\/\/pbx\.example\/set-password\?token=/);
+      assert.match(m.text, /https:\/\/pbx\.example\/set-password#token=/);
       const row = await store.database.db.selectFrom('users').select(['sip_password', 'vm_pin']).where('id', '=', userId).executeTakeFirstOrThrow();
       assert.ok(!m.text.includes(row.sip_password) && !m.text.includes(row.vm_pin!) && !m.text.includes(PW));
       assert.match(m.text, /You already have a password/);

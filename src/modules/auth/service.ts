@@ -329,7 +329,8 @@ async function issueToken(rt: AuthRuntime, row: users.UserRow, purpose: 'reset' 
 }
 
 function setPasswordLink(rt: AuthRuntime, token: string): string {
-  return `${rt.portalUrl}/set-password?token=${encodeURIComponent(token)}`;
+  // In the fragment, not the query: fragments never reach a server, so the token stays out of access logs and Referer headers.
+  return `${rt.portalUrl}/set-password#token=${encodeURIComponent(token)}`;
 }
 
 /** Always 202 (the answer never tells whether the account or email exists); mails a single-use link when they do. */
