@@ -17,6 +17,7 @@ import { officeSchema } from './modules/offices/schema.ts';
 import { officeRoutes } from './modules/offices/routes.ts';
 import { userSchema, userWithSecretSchema } from './modules/users/schema.ts';
 import { userRoutes } from './modules/users/routes.ts';
+import { importRoutes } from './modules/imports/routes.ts';
 import { portalPlaceholder } from './portal.ts';
 
 declare module 'fastify' {
@@ -77,6 +78,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   accountRoutes(app, deps);
   numberRoutes(app, deps);
   officeRoutes(app, deps);
+  importRoutes(app, deps);
   userRoutes(app, deps);
   portalPlaceholder(app);
   return { app, deps };
