@@ -18,6 +18,12 @@ import { officeRoutes } from './modules/offices/routes.ts';
 import { userSchema, userWithSecretSchema } from './modules/users/schema.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { importRoutes } from './modules/imports/routes.ts';
+import { pickupGroupSchema } from './modules/pickup-groups/schema.ts';
+import { pickupGroupRoutes } from './modules/pickup-groups/routes.ts';
+import { ringGroupSchema } from './modules/ring-groups/schema.ts';
+import { ringGroupRoutes } from './modules/ring-groups/routes.ts';
+import { callFlowRoutes } from './modules/call-flows/routes.ts';
+import { usageRoutes } from './modules/usage/routes.ts';
 import { portalPlaceholder } from './portal.ts';
 
 declare module 'fastify' {
@@ -44,7 +50,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   const deps: Deps = { database: opts.database, events: opts.events ?? createEventBus((err, e) => app.log.error({ err, event: e.type }, 'event handler failed')) };
 
   app.setErrorHandler(errorHandler);
-  for (const schema of [accountSchema, officeSchema, userSchema, userWithSecretSchema, numberSchema]) app.addSchema(schema);
+  for (const schema of [accountSchema, officeSchema, userSchema, userWithSecretSchema, numberSchema, pickupGroupSchema, ringGroupSchema]) app.addSchema(schema);
 
   await app.register(swagger, {
     openapi: {
@@ -79,6 +85,10 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   numberRoutes(app, deps);
   officeRoutes(app, deps);
   importRoutes(app, deps);
+  pickupGroupRoutes(app, deps);
+  ringGroupRoutes(app, deps);
+  callFlowRoutes(app, deps);
+  usageRoutes(app, deps);
   userRoutes(app, deps);
   portalPlaceholder(app);
   return { app, deps };
