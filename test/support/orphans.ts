@@ -6,13 +6,16 @@ import type { Database } from '../../src/db/database.ts';
  * FK) points at an existing row of `<thing>s`. Returns one line per orphan; fails loudly on an `_id`
  * column it cannot map, so a new table cannot slip past.
  */
+/** Columns ending in _id that are flags or external identifiers, not references. */
+const NOT_REFERENCES = new Set(['hide_caller_id']);
+
 export async function findOrphans(database: Database): Promise<string[]> {
   const tables = (await database.db.introspection.getTables()).filter((t) => !t.name.startsWith('kysely_') && !t.isView);
   const names = new Set(tables.map((t) => t.name));
   const problems: string[] = [];
   for (const t of tables) {
     for (const c of t.columns) {
-      if (!c.name.endsWith('_id') || c.name === 'id') continue;
+      if (!c.name.endsWith('_id') || c.name === 'id' || NOT_REFERENCES.has(c.name)) continue;
       const base = c.name.slice(0, -3);
       const target = [`${base}s`, `${base}es`, base].find((n) => names.has(n));
       if (!target) throw new Error(`findOrphans: cannot map ${t.name}.${c.name} to a table`);
