@@ -227,6 +227,12 @@ for (const { kind, skip } of await storeKinds()) {
       const sup = actorHeaders({ id: t.users[0]!.id, accountId: t.accountId, scope: 'office_manager', officeIds: [] });
       assert.equal((await post('/api/v1/accounts/imp1/imports?dryRun=true', csv([{ first_name: 'X', office: 'Head Office', scope: 'office_manager' }]), sup)).status, 200);
       assert.equal((await post('/api/v1/accounts/imp1/imports', 'x', { authorization: `Bearer ${s.providerKey}`, 'content-type': 'application/json' })).status, 400);
+      // A browser form upload (multipart/form-data, file field) works too.
+      const form = new FormData();
+      form.append('file', new Blob([csv([{ first_name: 'Form', office: 'Head Office', email: 'form@imp1.test' }])], { type: 'text/csv' }), 'users.csv');
+      const up = await fetch(`${s.baseUrl}/api/v1/accounts/imp1/imports?wait=true`, { method: 'POST', headers: { authorization: `Bearer ${s.providerKey}` }, body: form });
+      assert.equal(up.status, 201, await up.clone().text());
+      assert.equal(((await up.json()) as { created: number }).created, 1);
     });
   });
 }
