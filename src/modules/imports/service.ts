@@ -58,18 +58,22 @@ export type ProgressFn = (p: { status: ImportStatus; processed: number; total: n
 /** Live progress of jobs loading in this process (a loading transaction is not visible to other readers). */
 const live = new Map<string, { status: ImportStatus; processed: number }>();
 
+/** A job neither finished nor loading in this process after this long was cut off (restart): its transaction rolled back. */
+const STALE_MS = 15 * 60_000;
+
 function toJob(row: NonNullable<Awaited<ReturnType<typeof repo.findJob>>>): ImportJob {
   const l = live.get(row.id);
+  const stale = !l && (row.status === 'queued' || row.status === 'validating' || row.status === 'loading') && Date.now() - Date.parse(row.created_at) > STALE_MS;
   return {
     id: row.id,
     accountId: row.account_id,
-    status: (l?.status ?? row.status) as ImportStatus,
+    status: stale ? 'failed' : ((l?.status ?? row.status) as ImportStatus),
     update: row.update_existing === 1,
     total: row.total,
     processed: l?.processed ?? row.processed,
     created: row.created_count,
     updated: row.updated_count,
-    errors: JSON.parse(row.errors) as RowError[],
+    errors: stale ? [{ row: 0, column: '', reason: 'the import was interrupted (server restart); nothing was written — upload the file again' }] : (JSON.parse(row.errors) as RowError[]),
     createdBy: row.created_by,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
