@@ -1,5 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_core.ts';
+import * as m0201 from './0201_groups_call_flows.ts';
+import * as m0202 from './0202_imports_config_versions.ts';
 import * as m0301 from './0301_devices_provisioning.ts';
 
 export interface MigrationContext {
@@ -15,6 +17,8 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
  */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001_core': m0001,
+  '0201_groups_call_flows': m0201,
+  '0202_imports_config_versions': m0202,
   '0301_devices_provisioning': m0301,
 };
 
