@@ -171,7 +171,9 @@ export async function createUser(deps: Deps, actor: Actor, accountKey: string, i
     .transaction()
     .execute(async (tx) => {
       const row = await prepareNewUser(tx, account, input);
-      // A taken extension or email is caught by the unique indexes (conflictFromUnique names the field).
+      // Ring groups share the extension space, so this is checked here; a taken email is caught by the
+      // unique index (conflictFromUnique names the field).
+      if (await repo.extensionTaken(tx, account.id, row.extension)) throw new ConflictError('extension', 'is already taken in this account');
       await fixExtensionLength(tx, account, row.extension);
       await repo.insert(tx, row);
       await callFlows.syncForUsers(tx, account.id, [row]);
