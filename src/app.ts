@@ -18,6 +18,8 @@ import { officeRoutes } from './modules/offices/routes.ts';
 import { userSchema, userWithSecretSchema } from './modules/users/schema.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { portalPlaceholder } from './portal.ts';
+import { routingRoutes } from './modules/routing/routes.ts';
+import { sipSettingsFromEnv, type SipSettings } from './modules/sip/settings.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,6 +34,8 @@ export interface AppOptions {
   logLevel?: string;
   /** Extra authenticators tried after the provider key (portal sessions, user API keys ...). */
   authenticators?: Authenticator[];
+  /** SIP routing endpoint settings (default: from the environment, see src/modules/sip/settings.ts). */
+  sip?: Partial<SipSettings>;
 }
 
 /** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
@@ -78,6 +82,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   numberRoutes(app, deps);
   officeRoutes(app, deps);
   userRoutes(app, deps);
+  routingRoutes(app, deps, { ...sipSettingsFromEnv(), ...opts.sip });
   portalPlaceholder(app);
   return { app, deps };
 }

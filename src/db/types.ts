@@ -76,10 +76,20 @@ export interface UsersTable {
   updated_at: string;
 }
 
+/** View for Kamailio auth_db (migration 0401): enabled users' SIP credentials per account realm. */
+export interface SipSubscribersView {
+  username: string;
+  domain: string;
+  password: string;
+  user_id: string;
+  account_id: string;
+}
+
 export interface DB {
   accounts: AccountsTable;
   provider_api_keys: ProviderApiKeysTable;
   numbers: NumbersTable;
   offices: OfficesTable;
   users: UsersTable;
+  sip_subscribers: SipSubscribersView;
 }
