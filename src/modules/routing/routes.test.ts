@@ -110,7 +110,7 @@ for (const { kind, skip } of await storeKinds()) {
       await s.deps.events.publish({ type: 'number.updated', accountId: a.id, resourceId: '+61291234502', actor: 'test', at: nowIso() });
       const r = await route({ source: 'trunk', from: '+61412000000', to: '+61291234502' });
       assert.equal(r.body.kind, 'inbound');
-      assert.equal(r.body.routes[0].uri, `sip:${ids['103']!.sip}@rt.pbx.test;sb=aor`);
+      assert.equal(r.body.routes[0]!.uri, `sip:${ids['103']!.sip}@rt.pbx.test;sb=aor`);
       assert.equal((await route({ source: 'trunk', from: '+61412000000', to: '+61299999999' })).body.code, 404);
 
       await s.store.database.db.updateTable('numbers').set({ user_id: null }).where('e164', '=', '+61291234502').execute();
