@@ -1,0 +1,290 @@
+/**
+ * SIP benchmarks (issue 7), loopback only, every process stopped by PID:
+ *  1. REGISTERs per second through Kamailio with full digest authentication against Switchboard's
+ *     `sip_subscribers` view vs. the same load against a static credential table with the same rows
+ *     (same store, same Kamailio config, same load generator, alternating runs). Target ratio >= 0.8.
+ *  2. Routing decisions over HTTP (GET /sip/route, the way Kamailio asks) at a fixed open-loop rate
+ *     (default 5,000 req/s): achieved rate, p50/p99/max latency, vs. a trivial Fastify route in the same
+ *     server process. Target p99 < 2 ms.
+ * Usage: npm run bench:sip [-- --users 1000 --seconds 5 --rate 5000]
+ * The machine has 2 cores shared with other work: figures are noisy.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
+import { migrate, openDatabase } from '../src/db/database.ts';
+import { createEventBus } from '../src/shared/events.ts';
+import { SYSTEM_ACTOR } from '../src/shared/permissions.ts';
+import { createAccount } from '../src/modules/accounts/service.ts';
+import { addNumber } from '../src/modules/numbers/service.ts';
+import { createOffice } from '../src/modules/offices/service.ts';
+import { createUser } from '../src/modules/users/service.ts';
+import { startKamailio } from '../src/modules/sip/kamailio.ts';
+import { ROUTE_PATH } from '../src/modules/routing/routes.ts';
+
+const { values: args } = parseArgs({ options: { users: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '5' }, rate: { type: 'string', default: '5000' }, window: { type: 'string', default: '64' } } });
+const USERS = Number(args.users);
+const SECONDS = Number(args.seconds);
+const RATE = Number(args.rate);
+const WINDOW = Number(args.window);
+const REALM = 'bench.pbx.test';
+const SIP = { listen: '127.0.0.1', port: 5070, trunk: '127.0.0.1:5090', voicemail: '127.0.0.1:5095', secret: 'bench-secret' };
+
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------- setup ----------
+const dir = mkdtempSync(join(tmpdir(), 'sb-sipbench-'));
+const dbFile = join(dir, 'bench.sqlite');
+const database = openDatabase(dbFile);
+await migrate(database);
+const deps = { database, events: createEventBus() };
+await createAccount(deps, SYSTEM_ACTOR, { code: 'bench', name: 'Bench', sipRealm: REALM, country: 'AU' });
+await addNumber(deps, SYSTEM_ACTOR, 'bench', { number: '02 9123 4500' });
+await addNumber(deps, SYSTEM_ACTOR, 'bench', { number: '02 9123 4502' });
+const office = await createOffice(deps, SYSTEM_ACTOR, 'bench', { name: 'Sydney', timezone: 'Australia/Sydney', areaCode: '02', defaultOutboundNumber: '+61291234500' });
+const creds: Array<{ user: string; password: string; ext: string; id: string }> = [];
+const t0 = Date.now();
+for (let i = 0; i < USERS; i++) {
+  const u = await createUser(deps, SYSTEM_ACTOR, 'bench', {
+    firstName: `B${i}`,
+    officeId: office.id,
+    // the first fixes 4-digit extensions; the rest take the next free one (skipping reserved codes)
+    extension: i === 0 ? '2000' : undefined,
+    features: i % 3 === 0 ? { smartCalling: { enabled: true, number: '0412 345 678', type: 'sequential' } } : undefined,
+  });
+  creds.push({ user: u.sipUsername, password: u.sipPassword, ext: u.extension, id: u.id });
+}
+await database.db.updateTable('numbers').set({ user_id: creds[1]!.id }).where('e164', '=', '+61291234502').execute();
+// The static baseline: a plain table with the same rows, primary key (username, domain).
+await sql`create table bench_static_subscriber (username text not null, domain text not null, password text not null, primary key (username, domain))`.execute(database.db);
+await sql`insert into bench_static_subscriber (username, domain, password) select username, domain, password from sip_subscribers`.execute(database.db);
+console.log(`setup: ${USERS} users in ${Date.now() - t0} ms (SQLite WAL store ${dbFile})`);
+
+// the routing server (child process: the load generator gets the other core)
+function startRouteServer(): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'sip-route-server.ts'), dbFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout!.once('data', (d: Buffer) => resolve({ child, port: Number(d.toString().trim()) }));
+    child.once('exit', (c) => reject(new Error(`route server exited ${c}`)));
+  });
+}
+const server = await startRouteServer();
+const stopServer = async () => {
+  server.child.kill('SIGTERM');
+  await new Promise((r) => server.child.once('exit', r));
+};
+
+// ---------- 1. REGISTER load through Kamailio ----------
+function treeCpuTicks(rootPid: number): number {
+  let ticks = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const pid = Number(name);
+      const ppid = Number(f[1]);
+      if (pid === rootPid || ppid === rootPid) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* process gone */
+    }
+  }
+  return ticks;
+}
+
+async function registerLoad(seconds: number): Promise<{ ok: number; failed: number; lost: number; rate: number }> {
+  const sock = createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  const lport = sock.address().port;
+  const cseq = new Map<string, number>();
+  const pending = new Map<string, { u: (typeof creds)[number]; timer: NodeJS.Timeout; done: (ok: boolean | null) => void }>();
+  const build = (u: (typeof creds)[number], auth?: string) => {
+    const callId = `bench-${u.user}`;
+    const seq = (cseq.get(callId) ?? 0) + 1;
+    cseq.set(callId, seq);
+    return [
+      `REGISTER sip:${REALM} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${lport};branch=z9hG4bK${randomBytes(6).toString('hex')};rport`,
+      'Max-Forwards: 70',
+      `From: <sip:${u.user}@${REALM}>;tag=${u.user}`,
+      `To: <sip:${u.user}@${REALM}>`,
+      `Call-ID: ${callId}`,
+      `CSeq: ${seq} REGISTER`,
+      `Contact: <sip:${u.user}@127.0.0.1:${lport}>`,
+      'Expires: 600',
+      ...(auth ? [`Authorization: ${auth}`] : []),
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n');
+  };
+  sock.on('message', (msg) => {
+    const text = msg.toString();
+    const status = Number(/^SIP\/2\.0 (\d{3})/.exec(text)?.[1]);
+    const callId = /\r\nCall-ID: *([^\r\n]+)/i.exec(text)?.[1];
+    const p = callId ? pending.get(callId) : undefined;
+    if (!p || status < 200) return;
+    if (status === 401) {
+      const h = /\r\nWWW-Authenticate: *Digest ([^\r\n]+)/i.exec(text)?.[1] ?? '';
+      const nonce = /nonce="([^"]+)"/.exec(h)?.[1] ?? '';
+      const qop = /qop="([^"]+)"/.exec(h)?.[1];
+      const ha1 = md5(`${p.u.user}:${REALM}:${p.u.password}`);
+      const ha2 = md5(`REGISTER:sip:${REALM}`);
+      const cnonce = randomBytes(4).toString('hex');
+      const response = qop ? md5(`${ha1}:${nonce}:00000001:${cnonce}:auth:${ha2}`) : md5(`${ha1}:${nonce}:${ha2}`);
+      const auth = `Digest username="${p.u.user}", realm="${REALM}", nonce="${nonce}", uri="sip:${REALM}", response="${response}", algorithm=MD5${qop ? `, qop=auth, nc=00000001, cnonce="${cnonce}"` : ''}`;
+      sock.send(build(p.u, auth), SIP.port, SIP.listen);
+      return;
+    }
+    p.done(status === 200);
+  });
+  let ok = 0;
+  let failed = 0;
+  let lost = 0;
+  let next = 0;
+  const end = Date.now() + seconds * 1000;
+  const start = Date.now();
+  const one = (): Promise<void> =>
+    new Promise((resolve) => {
+      const u = creds[next++ % creds.length]!;
+      const callId = `bench-${u.user}`;
+      const done = (r: boolean | null) => {
+        clearTimeout(entry.timer);
+        pending.delete(callId);
+        if (r === true) ok++;
+        else if (r === false) failed++;
+        else lost++;
+        resolve();
+      };
+      const entry = { u, done, timer: setTimeout(() => done(null), 2000) };
+      pending.set(callId, entry);
+      sock.send(build(u), SIP.port, SIP.listen);
+    });
+  await Promise.all(
+    Array.from({ length: WINDOW }, async () => {
+      while (Date.now() < end) await one();
+    }),
+  );
+  const elapsed = (Date.now() - start) / 1000;
+  sock.close();
+  return { ok, failed, lost, rate: ok / elapsed };
+}
+
+const regResults: Record<'view' | 'static', Array<{ rate: number; cpuMsPer1000: number; failed: number; lost: number }>> = { view: [], static: [] };
+for (const round of [1, 2]) {
+  for (const mode of ['view', 'static'] as const) {
+    const k = await startKamailio({
+      databaseUrl: dbFile,
+      routerUrl: `http://127.0.0.1:${server.port}${ROUTE_PATH}`,
+      settings: SIP,
+      authTable: mode === 'view' ? 'sip_subscribers' : 'bench_static_subscriber',
+      bruteForce: { limit: 1_000_000, windowSeconds: 60, blockSeconds: 60 },
+      children: 4,
+      debug: 1,
+    });
+    try {
+      await registerLoad(1); // warm-up
+      const cpu0 = treeCpuTicks(k.pid!);
+      const r = await registerLoad(SECONDS);
+      const cpuMs = (treeCpuTicks(k.pid!) - cpu0) * 10;
+      regResults[mode].push({ rate: r.rate, cpuMsPer1000: (cpuMs / Math.max(1, r.ok)) * 1000, failed: r.failed, lost: r.lost });
+      console.log(`REGISTER round ${round} ${mode.padEnd(6)}: ${r.rate.toFixed(0)}/s (${r.ok} ok, ${r.failed} refused, ${r.lost} lost), Kamailio CPU ${((cpuMs / Math.max(1, r.ok)) * 1000).toFixed(0)} ms per 1,000`);
+    } finally {
+      await k.stop();
+    }
+    await sleep(300);
+  }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const best = (xs: number[]) => Math.max(...xs);
+const viewRate = best(regResults.view.map((r) => r.rate));
+const staticRate = best(regResults.static.map((r) => r.rate));
+
+// ---------- 2. routing decisions over HTTP ----------
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const routeQueries: string[] = [];
+for (let i = 0; i < 200; i++) {
+  const a = creds[i % creds.length]!;
+  const b = creds[(i * 7 + 1) % creds.length]!;
+  const kinds = [
+    `source=internal&realm=${REALM}&from=${a.user}&to=${b.ext}`,
+    `source=internal&realm=${REALM}&from=${a.user}&to=0398765432`,
+    `source=internal&realm=${REALM}&from=${a.user}&to=%2B14155552671`,
+    `source=trunk&from=%2B61412000000&to=%2B61291234502`,
+  ];
+  routeQueries.push(kinds[i % kinds.length]!);
+}
+
+function get(path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = process.hrtime.bigint();
+    const req = http.request({ host: '127.0.0.1', port: server.port, path, agent, headers: { 'x-switchboard-sip-secret': SIP.secret } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - t) / 1e6) : reject(new Error(`HTTP ${res.statusCode} for ${path}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function openLoop(paths: string[], rate: number, seconds: number) {
+  const lat: number[] = [];
+  const total = Math.round(rate * seconds);
+  const inflight: Array<Promise<void>> = [];
+  const start = performance.now();
+  let sent = 0;
+  let errors = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
+    while (sent < due) {
+      const p = paths[sent % paths.length]!;
+      inflight.push(
+        get(p).then(
+          (ms) => void lat.push(ms),
+          () => void errors++,
+        ),
+      );
+      sent++;
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(inflight);
+  const elapsed = (performance.now() - start) / 1000;
+  lat.sort((a, b) => a - b);
+  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
+  return { achieved: lat.length / elapsed, p50: q(0.5), p99: q(0.99), max: lat[lat.length - 1]!, errors, n: lat.length };
+}
+
+const routePaths = routeQueries.map((q) => `${ROUTE_PATH}?${q}`);
+await openLoop(routePaths, RATE, 1); // warm-up (fills the routing cache, JIT)
+await openLoop(['/bench/noop'], RATE, 1);
+const routeRuns = [];
+const noopRuns = [];
+for (let i = 0; i < 2; i++) {
+  routeRuns.push(await openLoop(routePaths, RATE, SECONDS));
+  noopRuns.push(await openLoop(['/bench/noop'], RATE, SECONDS));
+}
+agent.destroy();
+await stopServer();
+await database.close();
+rmSync(dir, { recursive: true, force: true });
+
+const fmt = (r: Awaited<ReturnType<typeof openLoop>>) => `${r.achieved.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(1)} ms, errors ${r.errors}`;
+console.log('');
+console.log(`REGISTER/s (full digest, ${WINDOW} in flight, ${USERS} users, best of 2): sip_subscribers view ${viewRate.toFixed(0)}/s vs static table ${staticRate.toFixed(0)}/s → ratio ${(viewRate / staticRate).toFixed(2)} (target >= 0.8)`);
+console.log(
+  `  Kamailio CPU per 1,000 REGISTERs (median): view ${median(regResults.view.map((r) => r.cpuMsPer1000)).toFixed(0)} ms, static ${median(regResults.static.map((r) => r.cpuMsPer1000)).toFixed(0)} ms`,
+);
+routeRuns.forEach((r, i) => console.log(`routing /sip/route @${RATE}/s run ${i + 1}: ${fmt(r)}`));
+noopRuns.forEach((r, i) => console.log(`trivial route   @${RATE}/s run ${i + 1}: ${fmt(r)}`));
+const bestRoute = routeRuns.reduce((a, b) => (a.p99 < b.p99 ? a : b));
+const bestNoop = noopRuns.reduce((a, b) => (a.p99 < b.p99 ? a : b));
+console.log(`routing p99 ${bestRoute.p99.toFixed(2)} ms (target < 2 ms) vs trivial route p99 ${bestNoop.p99.toFixed(2)} ms → ratio ${(bestRoute.p99 / bestNoop.p99).toFixed(2)}`);
+console.log('(2 shared cores, other helpers running: noisy figures)');
