@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_FEATURES, DEFAULT_SECURITY, mergeDeep } from '../users/rules.ts';
 import type { Features, Security } from '../users/schema.ts';
-import { applyAreaCode, decideRoute, inboundCandidates, makeConfig, ringPlan, toRtjson } from './rules.ts';
+import { classifyDialled, toE164 } from '../../shared/phone.ts';
+import { applyAreaCode, classifyOutbound, decideRoute, inboundCandidates, makeConfig, ringPlan, toRtjson } from './rules.ts';
 import type { Decision, Platform, RouteRequest, RoutingUser } from './schema.ts';
 
 const platform: Platform = { trunk: 'gw.test:5090', voicemail: 'vm.test:5095' };
@@ -332,4 +333,23 @@ test('rtjson document: serial steps with timers, headers, also and busy; reject 
   const evil = config([user('101', { displayName: 'Eve\r\nX-Evil: 1' }), user('102')]);
   const extra = toRtjson(decideRoute(evil, platform, internal('101', '102'))).routes![0]!.headers!.extra;
   assert.equal(extra.split('\r\n').length, 2);
+});
+
+test('classifyOutbound (one parse, memoised) agrees with shared classifyDialled + toE164', () => {
+  const numbers = ['0291234567', '0398765432', '0412345678', '+14155552671', '001114155552671', '0299', '12345678901234', '+6493001234', '093001234', '+61412345678', '0755512345', '+442079460000', '1300123456'];
+  for (const country of ['AU', 'NZ', 'GB']) {
+    for (const areaCode of ['02', null]) {
+      for (const n of numbers) {
+        const expected = classifyDialled(n, country, areaCode);
+        for (let i = 0; i < 2; i++) {
+          const got = classifyOutbound(n, country, areaCode);
+          assert.equal(got.kind, expected === 'emergency' ? 'invalid' : expected, `${n} in ${country}/${areaCode}`);
+          if (got.kind !== 'invalid') {
+            const e = toE164(n, country);
+            assert.ok(e.ok && e.e164 === got.e164, `${n} in ${country}: ${got.e164}`);
+          }
+        }
+      }
+    }
+  }
 });

@@ -3,7 +3,8 @@
  * No IO. Kamailio asks routes.ts, which loads the configuration (repository.ts) and calls decideRoute();
  * toRtjson() turns the decision into the document Kamailio's rtjson module consumes.
  */
-import { classifyDialled, emergencyNumbersFor, toE164 } from '../../shared/phone.ts';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { emergencyNumbersFor } from '../../shared/phone.ts';
 import { VOICEMAIL_ACCESS_CODE } from '../users/rules.ts';
 import type { AccountRoutingConfig, CallerId, Decision, Platform, RingStep, RouteRequest, RoutingOffice, RoutingUser, Target } from './schema.ts';
 
@@ -105,6 +106,36 @@ export function applyAreaCode(dialled: string, office: Pick<RoutingOffice, 'coun
   return dialled;
 }
 
+export type OutboundClass = { kind: 'local' | 'national' | 'mobile' | 'international'; e164: string } | { kind: 'invalid' };
+
+const outboundMemo = new Map<string, OutboundClass>();
+const OUTBOUND_MEMO_MAX = 50_000;
+
+/**
+ * Classifies a dialled (non-emergency) number against the office country and area code with ONE parse
+ * (the same classes as shared/phone.ts classifyDialled, which it is tested against), and gives its E.164.
+ * Parsing with full metadata costs ~0.1 ms, so results are memoised (bounded; pure, so always safe).
+ */
+export function classifyOutbound(dialled: string, country: string, areaCode: string | null): OutboundClass {
+  const key = `${country}|${areaCode ?? ''}|${dialled}`;
+  const hit = outboundMemo.get(key);
+  if (hit) return hit;
+  const result = classifyUncached(dialled, country, areaCode);
+  if (outboundMemo.size >= OUTBOUND_MEMO_MAX) outboundMemo.clear();
+  outboundMemo.set(key, result);
+  return result;
+}
+
+function classifyUncached(dialled: string, country: string, areaCode: string | null): OutboundClass {
+  const parsed = parsePhoneNumberFromString(dialled, country as CountryCode);
+  if (!parsed || !parsed.isValid()) return { kind: 'invalid' };
+  const e164 = parsed.number as string;
+  if (parsed.country !== country.toUpperCase()) return { kind: 'international', e164 };
+  if (parsed.getType() === 'MOBILE') return { kind: 'mobile', e164 };
+  if (areaCode && parsed.nationalNumber.toString().startsWith(areaCode.replace(/^0+/, ''))) return { kind: 'local', e164 };
+  return { kind: 'national', e164 };
+}
+
 function internalCallerId(cfg: AccountRoutingConfig, caller: RoutingUser): { callerId: CallerId; headers: Record<string, string> } {
   return {
     callerId: { number: caller.extension, display: caller.displayName, withheld: false },
@@ -190,9 +221,9 @@ export function decideRoute(cfg: AccountRoutingConfig, platform: Platform, req: 
   if (/^[1-9][0-9]{2,3}$/.test(to)) return reject(404, 'Not Found - no such extension');
 
   const dialled = applyAreaCode(to, office);
-  const kind = classifyDialled(dialled, country, office.areaCode);
-  const parsed = toE164(dialled, country);
-  if (kind === 'invalid' || kind === 'emergency' || !parsed.ok) return reject(484, 'Address Incomplete - not a valid number');
+  const parsed = classifyOutbound(dialled, country, office.areaCode);
+  if (parsed.kind === 'invalid') return reject(484, 'Address Incomplete - not a valid number');
+  const kind = parsed.kind;
   // One of the account's own direct numbers: stays on the PBX.
   const ownerId = cfg.numbers.get(parsed.e164);
   if (ownerId) {
