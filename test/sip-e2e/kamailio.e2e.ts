@@ -159,6 +159,31 @@ for (const { kind, skip } of await storeKinds()) {
       await update('102', { features: { smartCalling: { enabled: false } } });
     });
 
+    test('smart calling parallel: handset and mobile ring together; the mobile answering cancels the handset', async () => {
+      await update('102', { features: { smartCalling: { enabled: true, number: '0412 345 678', timeout: 5, type: 'parallel' } } });
+      b.mode = 'ring';
+      const trunkBefore = trunk.invites().length;
+      const bBefore = b.invites().length;
+      const t0 = Date.now();
+      const r = await a.call('102');
+      assert.equal(r.status, 200);
+      assert.ok(Date.now() - t0 < 3000, 'answered by the mobile without waiting for a timeout');
+      assert.equal(trunk.invites().length, trunkBefore + 1);
+      assert.equal(b.invites().length, bBefore + 1, 'the handset rang in parallel');
+      await update('102', { features: { smartCalling: { enabled: false } } });
+    });
+
+    test('a user with no registered device goes straight to voicemail', async () => {
+      const offline = await s.addUser({ extension: '105', ringTime: 20 });
+      users['105'] = offline;
+      const before = vm.invites().length;
+      const t0 = Date.now();
+      const r = await a.call('105');
+      assert.equal(r.status, 200);
+      assert.ok(Date.now() - t0 < 3000, 'no ringing time spent on an offline user');
+      assert.match(JSON.stringify(vm.invites().slice(before)[0]?.headers ?? {}), /deposit;mailbox=105/);
+    });
+
     test('outbound: international refused with 403 when not enabled; national goes to the trunk with caller ID', async () => {
       const trunkBefore = trunk.invites().length;
       const refused = await a.call('+14155552671');
