@@ -76,8 +76,8 @@ export interface UsersTable {
   updated_at: string;
 }
 
-/** View for Kamailio auth_db (migration 0401): enabled users' SIP credentials per account realm. */
-export interface SipSubscribersView {
+/** Kamailio auth_db's credential table (migration 0401), kept by triggers: enabled users' SIP credentials per realm. */
+export interface SipSubscribersTable {
   username: string;
   domain: string;
   password: string;
@@ -91,5 +91,5 @@ export interface DB {
   numbers: NumbersTable;
   offices: OfficesTable;
   users: UsersTable;
-  sip_subscribers: SipSubscribersView;
+  sip_subscribers: SipSubscribersTable;
 }

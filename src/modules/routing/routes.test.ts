@@ -14,7 +14,7 @@ import type { RtjsonDoc, RtjsonRoute } from './rules.ts';
 const SECRET = 'test-routing-secret';
 
 for (const { kind, skip } of await storeKinds()) {
-  describe(`routing endpoint and credential view (${kind})`, { skip }, () => {
+  describe(`routing endpoint and credential table (${kind})`, { skip }, () => {
     let s: TestServer;
     let a: { code: string; id: string };
     const ids: Record<string, { id: string; sip: string; password: string }> = {};
@@ -58,6 +58,30 @@ for (const { kind, skip } of await storeKinds()) {
       assert.notEqual(regenerated.sipPassword, ids['103']!.password);
       assert.equal((await subscriber(ids['103']!.sip))?.password, regenerated.sipPassword);
       ids['103']!.password = regenerated.sipPassword;
+    });
+
+    test('sip_subscribers always equals enabled users joined to their realm (triggers on users and accounts)', async () => {
+      const db = s.store.database.db;
+      const expected = async () =>
+        (
+          await db
+            .selectFrom('users')
+            .innerJoin('accounts', 'accounts.id', 'users.account_id')
+            .select(['users.sip_username as username', 'accounts.sip_realm as domain', 'users.sip_password as password'])
+            .where('users.enabled', '=', 1)
+            .orderBy('users.sip_username')
+            .execute()
+        ).map((r) => ({ ...r }));
+      const actual = async () => (await db.selectFrom('sip_subscribers').select(['username', 'domain', 'password']).orderBy('username').execute()).map((r) => ({ ...r }));
+      assert.deepEqual(await actual(), await expected());
+      // writes that bypass the service (bulk SQL, a realm change) are followed too
+      await db.updateTable('users').set({ sip_password: 'changed-by-sql' }).where('id', '=', ids['101']!.id).execute();
+      await db.updateTable('accounts').set({ sip_realm: 'renamed.pbx.test' }).where('id', '=', a.id).execute();
+      assert.deepEqual(await actual(), await expected());
+      assert.equal((await subscriber(ids['101']!.sip))?.domain, 'renamed.pbx.test');
+      await db.updateTable('accounts').set({ sip_realm: 'rt.pbx.test' }).where('id', '=', a.id).execute();
+      await db.updateTable('users').set({ sip_password: ids['101']!.password }).where('id', '=', ids['101']!.id).execute();
+      assert.deepEqual(await actual(), await expected());
     });
 
     test('the endpoint refuses a missing or wrong secret', async () => {
@@ -105,7 +129,7 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await route({ source: 'internal', realm: 'nope.pbx.test', from: 'x', to: '102' })).body.code, 404);
     });
 
-    test('inbound DDI rings its user; a deleted user is gone from the view and from routing', async () => {
+    test('inbound DDI rings its user; a deleted user is gone from the credentials and from routing', async () => {
       await s.store.database.db.updateTable('numbers').set({ user_id: ids['103']!.id }).where('e164', '=', '+61291234502').execute();
       await s.deps.events.publish({ type: 'number.updated', accountId: a.id, resourceId: '+61291234502', actor: 'test', at: nowIso() });
       const r = await route({ source: 'trunk', from: '+61412000000', to: '+61291234502' });

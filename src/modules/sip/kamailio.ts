@@ -21,7 +21,7 @@ export interface KamailioOptions {
   /** Switchboard's routing endpoint, e.g. http://127.0.0.1:8080/sip/route. */
   routerUrl: string;
   settings: SipSettings;
-  /** Credential table/view auth_db reads (default sip_subscribers; the benchmark swaps in a static table). */
+  /** Credential table auth_db reads (default sip_subscribers; the benchmark swaps in a static table). */
   authTable?: string;
   bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number };
   children?: number;
