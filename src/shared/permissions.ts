@@ -51,7 +51,7 @@ export type Action = (typeof ACTIONS)[number];
 export type Reach = 'account' | 'office' | 'self';
 export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = {
   no_portal: {},
-  simple_user: { 'user.read': 'self' },
+  simple_user: { 'account.read': 'account', 'user.read': 'self' },
   basic_user: { 'account.read': 'account', 'office.read': 'account', 'user.read': 'self', 'user.update': 'self', 'user.credentials': 'self' },
   call_center_agent: { 'account.read': 'account', 'office.read': 'account', 'user.read': 'self', 'user.update': 'self', 'user.credentials': 'self' },
   call_center_supervisor: {
