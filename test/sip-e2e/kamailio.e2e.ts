@@ -12,6 +12,7 @@ import { nowIso } from '../../src/shared/ids.ts';
 import { deleteUser, regenerateSipPassword, updateUser } from '../../src/modules/users/service.ts';
 import { kamailioMissing, REALM, startStack, type Stack } from './stack.ts';
 import { gateway, inboundCall, UA } from './ua.ts';
+import { createKamailioNotifier, realmResolver } from '../../src/modules/sip/notifier.ts';
 
 const missing = kamailioMissing();
 const PROXY = '127.0.0.1:5070';
@@ -225,6 +226,21 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(r.status, 200);
       assert.equal(c.invites().length, before + 1);
       assert.equal((await inboundCall(trunk, PROXY, '+61299999999', '+61412000000')).status, 404);
+    });
+
+    test('check-sync: a SIP NOTIFY reaches every registered device of the user; an unregistered user is only recorded', async () => {
+      const db = s.server.store.database.db;
+      const acc = await db.selectFrom('accounts').select('id').where('code', '=', 'e2e').executeTakeFirstOrThrow();
+      const notifier = createKamailioNotifier({ ctlSocket: s.kamailio.ctlSocket, realmOf: realmResolver(db) });
+      const device = { id: 'd1', accountId: acc.id, mac: '001122334455', vendor: 'yealink' };
+      const before = b.received.filter((m) => m.method === 'NOTIFY').length;
+      assert.equal(await notifier.sendCheckSync({ ...device, sipUsername: users['102']!.user }), 'sent');
+      for (let i = 0; i < 20 && b.received.filter((m) => m.method === 'NOTIFY').length === before; i++) await new Promise((r) => setTimeout(r, 50));
+      const got = b.received.filter((m) => m.method === 'NOTIFY').slice(before);
+      assert.equal(got.length, 1);
+      assert.equal(got[0]!.headers.event, 'check-sync');
+      assert.equal(await notifier.sendCheckSync({ ...device, sipUsername: users['105']!.user }), 'recorded', 'not registered');
+      assert.equal(await notifier.sendCheckSync({ ...device, sipUsername: null }), 'recorded', 'spare device');
     });
 
     test('brute force: repeated bad REGISTERs from one address block it (even the right password) and are logged', async () => {

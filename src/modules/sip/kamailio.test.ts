@@ -39,3 +39,10 @@ test('host:port parsing', () => {
   assert.deepEqual(splitHostPort('10.0.0.1:5090'), ['10.0.0.1', 5090]);
   assert.deepEqual(splitHostPort('gw.example'), ['gw.example', 5060]);
 });
+
+test('kamcmd ul.lookup output → contact addresses', async () => {
+  const { parseContacts } = await import('./notifier.ts');
+  const out = '{\n\tAoR: u1@r\n\tContacts: {\n\t\tContact: {\n\t\t\tAddress: sip:u1@127.0.0.1:5102;transport=udp\n\t\t\tExpires: 300\n\t\t}\n\t\tContact: {\n\t\t\tAddress: sip:u1@10.0.0.2:5060\n\t\t}\n\t}\n}\n';
+  assert.deepEqual(parseContacts(out), ['sip:u1@127.0.0.1:5102;transport=udp', 'sip:u1@10.0.0.2:5060']);
+  assert.deepEqual(parseContacts(''), []);
+});

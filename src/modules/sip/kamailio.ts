@@ -127,6 +127,11 @@ export class KamailioProcess {
     this.logFile = join(runDir, 'kamailio.log');
   }
 
+  /** binrpc control socket (kamcmd -s ...). */
+  get ctlSocket(): string {
+    return `unix:${this.runDir}/kamailio_ctl`;
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }
