@@ -174,6 +174,20 @@ for (const { kind, skip } of await storeKinds()) {
       await update('102', { features: { smartCalling: { enabled: false } } });
     });
 
+    test('smart calling parallel delayed: the handset alone for the timeout, then handset and mobile together', async () => {
+      await update('102', { features: { smartCalling: { enabled: true, number: '0412 345 678', timeout: 5, type: 'parallel_delayed' } } });
+      b.mode = 'ring';
+      const trunkBefore = trunk.invites().length;
+      const bBefore = b.invites().length;
+      const t0 = Date.now();
+      const r = await a.call('102');
+      assert.equal(r.status, 200);
+      assert.ok(Date.now() - t0 >= 4500, 'the mobile joined only after the smart-call timeout');
+      assert.equal(trunk.invites().length, trunkBefore + 1);
+      assert.equal(b.invites().length, bBefore + 2, 'the handset rang in both steps');
+      await update('102', { features: { smartCalling: { enabled: false } } });
+    });
+
     test('a user with no registered device goes straight to voicemail', async () => {
       const offline = await s.addUser({ extension: '105', ringTime: 20 });
       users['105'] = offline;
