@@ -11,7 +11,7 @@ import { ForbiddenError } from '../../shared/errors.ts';
 import type { SipSettings } from '../sip/settings.ts';
 import { RoutingConfigCache } from './repository.ts';
 import { decideRoute, inboundCandidates, toRtjson, type RtjsonDoc } from './rules.ts';
-import { routeQuerySchema, type CallSource, type Platform } from './schema.ts';
+import { routeQuerySchema, type AccountRoutingConfig, type CallSource, type Platform } from './schema.ts';
 
 export const ROUTE_PATH = '/sip/route';
 export const SECRET_HEADER = 'x-switchboard-sip-secret';
@@ -35,17 +35,33 @@ function secretMatches(expected: string, given: unknown): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The routing service: resolve the account, load its (cached) configuration, decide. */
+const MEMO_MAX = 20_000;
+
+/**
+ * The routing service: resolve the account, load its (cached) configuration, decide. The decision is a pure
+ * function of (configuration, request), so its serialised document is memoised per configuration object:
+ * a configuration change replaces the object (domain event → cache entry dropped) and with it the memo.
+ */
 export function createRouter(deps: Deps, platform: Platform) {
   const cache = new RoutingConfigCache(deps.database.db).attach(deps.events);
-  async function route(q: RouteQuery): Promise<RtjsonDoc> {
+  const memos = new WeakMap<AccountRoutingConfig, Map<string, string>>();
+  async function routeJson(q: RouteQuery): Promise<string> {
     const accountId = q.source === 'trunk' ? await cache.byNumber(inboundCandidates(q.to)) : q.realm ? await cache.byRealm(q.realm) : null;
-    if (!accountId) return toRtjson({ action: 'reject', code: 404, reason: q.source === 'trunk' ? 'Not Found - no such number' : 'Not Found - unknown domain' });
+    if (!accountId) return JSON.stringify(toRtjson({ action: 'reject', code: 404, reason: q.source === 'trunk' ? 'Not Found - no such number' : 'Not Found - unknown domain' }));
     const cfg = await cache.config(accountId);
-    if (!cfg) return toRtjson({ action: 'reject', code: 404, reason: 'Not Found - unknown domain' });
-    return toRtjson(decideRoute(cfg, platform, { source: q.source, from: q.from, to: q.to }));
+    if (!cfg) return JSON.stringify(toRtjson({ action: 'reject', code: 404, reason: 'Not Found - unknown domain' }));
+    let memo = memos.get(cfg);
+    if (!memo) memos.set(cfg, (memo = new Map()));
+    const key = `${q.source}\u0000${q.from}\u0000${q.to}`;
+    const hit = memo.get(key);
+    if (hit !== undefined) return hit;
+    const json = JSON.stringify(toRtjson(decideRoute(cfg, platform, { source: q.source, from: q.from, to: q.to })));
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(key, json);
+    return json;
   }
-  return { route, cache };
+  const route = async (q: RouteQuery): Promise<RtjsonDoc> => JSON.parse(await routeJson(q)) as RtjsonDoc;
+  return { route, routeJson, cache };
 }
 
 export function routingRoutes(app: FastifyInstance, deps: Deps, settings: Pick<SipSettings, 'trunk' | 'voicemail' | 'secret'>): ReturnType<typeof createRouter> {
@@ -57,7 +73,7 @@ export function routingRoutes(app: FastifyInstance, deps: Deps, settings: Pick<S
   app.get<{ Querystring: RouteQuery }>(
     ROUTE_PATH,
     { schema: { hide: true, querystring: routeQuerySchema }, onRequest: guard, logLevel: 'warn' },
-    async (req) => router.route(req.query),
+    async (req, reply) => reply.type('application/json; charset=utf-8').send(await router.routeJson(req.query)),
   );
   app.addHook('onClose', async () => router.cache.detach());
   return router;
