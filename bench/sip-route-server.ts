@@ -10,6 +10,7 @@ const { app } = await buildApp({ database, logLevel: 'silent', sip: { trunk: '12
 app.get('/bench/noop', { logLevel: 'warn' }, async () => ({ ok: true }));
 // Server-side latency (request received → response sent), free of the load generator's own queueing.
 let samples: number[] = [];
+let cpuAt = process.cpuUsage();
 const started = new WeakMap<object, bigint>();
 app.addHook('onRequest', async (req) => {
   started.set(req.raw, process.hrtime.bigint());
@@ -21,8 +22,11 @@ app.addHook('onResponse', async (req) => {
 app.get('/bench/stats', async () => {
   const s = samples.sort((a, b) => a - b);
   samples = [];
+  const cpu = process.cpuUsage(cpuAt);
+  cpuAt = process.cpuUsage();
+  const cpuUsPerRequest = s.length ? (cpu.user + cpu.system) / s.length : 0;
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
-  return { n: s.length, p50: q(0.5), p99: q(0.99), max: s[s.length - 1] ?? 0 };
+  return { n: s.length, p50: q(0.5), p99: q(0.99), max: s[s.length - 1] ?? 0, cpuUsPerRequest };
 });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const addr = app.server.address();

@@ -305,6 +305,7 @@ async function openLoop(paths: string[], rate: number, seconds: number) {
   let done = 0;
   let sent = 0;
   const start = performance.now();
+  await serverStats(); // reset the server's window
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
   const cb = (ms: number | null) => {
@@ -325,7 +326,7 @@ async function openLoop(paths: string[], rate: number, seconds: number) {
   return { achieved: lat.length / elapsed, p50: q(0.5), p99: q(0.99), max: lat[lat.length - 1]!, errors, n: lat.length, server };
 }
 
-function serverStats(): Promise<{ n: number; p50: number; p99: number; max: number }> {
+function serverStats(): Promise<{ n: number; p50: number; p99: number; max: number; cpuUsPerRequest: number }> {
   return new Promise((resolve) => client.get('/bench/stats', () => undefined, resolve));
 }
 
@@ -344,7 +345,7 @@ await database.close();
 rmSync(dir, { recursive: true, force: true });
 
 const fmt = (r: Awaited<ReturnType<typeof openLoop>>) =>
-  `${r.achieved.toFixed(0)} req/s, client p50 ${r.p50.toFixed(2)} / p99 ${r.p99.toFixed(2)} / max ${r.max.toFixed(1)} ms; server p50 ${r.server.p50.toFixed(3)} / p99 ${r.server.p99.toFixed(3)} ms; errors ${r.errors}`;
+  `${r.achieved.toFixed(0)} req/s, client p50 ${r.p50.toFixed(2)} / p99 ${r.p99.toFixed(2)} / max ${r.max.toFixed(1)} ms; server p50 ${r.server.p50.toFixed(3)} / p99 ${r.server.p99.toFixed(3)} ms, server CPU ${r.server.cpuUsPerRequest.toFixed(0)} us/request; errors ${r.errors}`;
 console.log('');
 if (!args['skip-register']) {
 console.log(
