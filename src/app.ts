@@ -17,6 +17,9 @@ import { officeSchema } from './modules/offices/schema.ts';
 import { officeRoutes } from './modules/offices/routes.ts';
 import { userSchema, userWithSecretSchema } from './modules/users/schema.ts';
 import { userRoutes } from './modules/users/routes.ts';
+import { deviceRoutes } from './modules/devices/routes.ts';
+import type { DeviceNotifier } from './modules/devices/notifier.ts';
+import { provisioningRoutes, type ProvisioningModuleOptions } from './modules/provisioning/routes.ts';
 import { portalPlaceholder } from './portal.ts';
 import { routingRoutes } from './modules/routing/routes.ts';
 import { sipSettingsFromEnv, type SipSettings } from './modules/sip/settings.ts';
@@ -34,6 +37,10 @@ export interface AppOptions {
   logLevel?: string;
   /** Extra authenticators tried after the provider key (portal sessions, user API keys ...). */
   authenticators?: Authenticator[];
+  /** Handset resync (SIP NOTIFY check-sync); default records the request only. */
+  deviceNotifier?: DeviceNotifier;
+  /** Phone-facing provisioning server (/prov/) options; default from the environment. */
+  provisioning?: ProvisioningModuleOptions;
   /** SIP routing endpoint settings (default: from the environment, see src/modules/sip/settings.ts). */
   sip?: Partial<SipSettings>;
 }
@@ -82,6 +89,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   numberRoutes(app, deps);
   officeRoutes(app, deps);
   userRoutes(app, deps);
+  deviceRoutes(app, deps, { notifier: opts.deviceNotifier });
+  provisioningRoutes(app, deps, opts.provisioning);
   routingRoutes(app, deps, { ...sipSettingsFromEnv(), ...opts.sip });
   portalPlaceholder(app);
   return { app, deps };

@@ -41,6 +41,10 @@ export const ACTIONS = [
   'user.credentials',
   'number.read',
   'number.write',
+  'device.read',
+  'device.write',
+  'provisioning.read',
+  'provisioning.write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -52,14 +56,22 @@ export type Reach = 'account' | 'office' | 'self';
 export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = {
   no_portal: {},
   simple_user: { 'account.read': 'account', 'user.read': 'self' },
-  basic_user: { 'account.read': 'account', 'office.read': 'account', 'user.read': 'self', 'user.update': 'self', 'user.credentials': 'self' },
-  call_center_agent: { 'account.read': 'account', 'office.read': 'account', 'user.read': 'self', 'user.update': 'self', 'user.credentials': 'self' },
+  basic_user: { 'account.read': 'account', 'office.read': 'account', 'user.read': 'self', 'user.update': 'self', 'user.credentials': 'self', 'device.read': 'self' },
+  call_center_agent: {
+    'account.read': 'account',
+    'office.read': 'account',
+    'user.read': 'self',
+    'user.update': 'self',
+    'user.credentials': 'self',
+    'device.read': 'self',
+  },
   call_center_supervisor: {
     'account.read': 'account',
     'office.read': 'account',
     'user.read': 'office',
     'user.update': 'self',
     'user.credentials': 'self',
+    'device.read': 'self',
   },
   site_manager: {
     'account.read': 'account',
@@ -71,6 +83,8 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'user.delete': 'office',
     'user.credentials': 'office',
     'number.read': 'account',
+    'device.read': 'office',
+    'device.write': 'office',
   },
   office_manager: {
     'account.read': 'account',
@@ -84,6 +98,10 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'user.credentials': 'account',
     'number.read': 'account',
     'number.write': 'account',
+    'device.read': 'account',
+    'device.write': 'account',
+    'provisioning.read': 'account',
+    'provisioning.write': 'account',
   },
 };
 

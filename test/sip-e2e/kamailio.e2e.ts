@@ -12,7 +12,7 @@ import { nowIso } from '../../src/shared/ids.ts';
 import { deleteUser, regenerateSipPassword, updateUser } from '../../src/modules/users/service.ts';
 import { kamailioMissing, REALM, startStack, type Stack } from './stack.ts';
 import { gateway, inboundCall, UA } from './ua.ts';
-import { createKamailioNotifier, realmResolver } from '../../src/modules/sip/notifier.ts';
+import { createKamailioNotifier, sipTargetResolver } from '../../src/modules/sip/notifier.ts';
 
 const missing = kamailioMissing();
 const PROXY = '127.0.0.1:5070';
@@ -245,7 +245,7 @@ for (const { kind, skip } of await storeKinds()) {
     test('check-sync: a SIP NOTIFY reaches every registered device of the user; an unregistered user is only recorded', async () => {
       const db = s.server.store.database.db;
       const acc = await db.selectFrom('accounts').select('id').where('code', '=', 'e2e').executeTakeFirstOrThrow();
-      const notifier = createKamailioNotifier({ ctlSocket: s.kamailio.ctlSocket, realmOf: realmResolver(db) });
+      const notifier = createKamailioNotifier({ ctlSocket: s.kamailio.ctlSocket, resolve: sipTargetResolver(db) });
       const device = { id: 'd1', accountId: acc.id, mac: '001122334455', vendor: 'yealink' };
       const before = b.received.filter((m) => m.method === 'NOTIFY').length;
       assert.equal(await notifier.sendCheckSync({ ...device, sipUsername: users['102']!.user }), 'sent');
@@ -254,7 +254,27 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(got.length, 1);
       assert.equal(got[0]!.headers.event, 'check-sync');
       assert.equal(await notifier.sendCheckSync({ ...device, sipUsername: users['105']!.user }), 'recorded', 'not registered');
-      assert.equal(await notifier.sendCheckSync({ ...device, sipUsername: null }), 'recorded', 'spare device');
+      assert.equal(await notifier.sendCheckSync({ ...device, sipUsername: null }), 'recorded', 'unknown / spare device');
+      // the devices module passes only the device: the notifier finds its user (devices.user_id)
+      await db
+        .insertInto('devices')
+        .values({ id: 'dev-102', account_id: acc.id, mac: '0015650000aa', vendor: 'yealink', model: 'T54W', label: null, user_id: users['102']!.id, line_keys: '[]', settings: '{}', locked_ip: null, locked_at: null, unlocked_until: null, last_provisioned_at: null, last_provisioned_ip: null, last_user_agent: null, resync_requested_at: null, resync_status: null, created_at: nowIso(), updated_at: nowIso() })
+        .execute();
+      const n = b.received.filter((m) => m.method === 'NOTIFY').length;
+      assert.equal(await notifier.sendCheckSync({ id: 'dev-102', accountId: acc.id, mac: '0015650000aa', vendor: 'yealink' }), 'sent');
+      for (let i = 0; i < 20 && b.received.filter((m) => m.method === 'NOTIFY').length === n; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(b.received.filter((m) => m.method === 'NOTIFY').length, n + 1);
+    });
+
+    test('devices API: resync of a handset sends check-sync to its registered phone; the status is recorded', async () => {
+      const created = await s.server.api('POST', '/api/v1/accounts/e2e/devices', { mac: '00:15:65:00:00:bb', model: 'T54W', vendor: 'yealink', userId: users['102']!.id });
+      assert.equal(created.status, 201, created.text);
+      const n = b.received.filter((m) => m.method === 'NOTIFY').length;
+      const res = await s.server.api('POST', `/api/v1/accounts/e2e/devices/${created.body.id}/resync`);
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.body.resync.status, 'sent');
+      for (let i = 0; i < 20 && b.received.filter((m) => m.method === 'NOTIFY').length === n; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(b.received.filter((m) => m.method === 'NOTIFY').length > n, 'the phone got NOTIFY check-sync');
     });
 
     test('brute force: repeated bad REGISTERs from one address block it (even the right password) and are logged', async () => {

@@ -15,6 +15,7 @@ import type { UserCreate } from '../../src/modules/users/schema.ts';
 import { KAMAILIO_BIN, startKamailio, type KamailioProcess } from '../../src/modules/sip/kamailio.ts';
 import type { SipSettings } from '../../src/modules/sip/settings.ts';
 import { ROUTE_PATH } from '../../src/modules/routing/routes.ts';
+import { createKamailioNotifier, lateBoundNotifier, sipTargetResolver } from '../../src/modules/sip/notifier.ts';
 
 export const SIP = { listen: '127.0.0.1', port: 5070, trunk: '127.0.0.1:5090', voicemail: '127.0.0.1:5095', secret: 'e2e-routing-secret' } satisfies SipSettings;
 export const REALM = 'e2e.pbx.test';
@@ -37,7 +38,9 @@ export interface Stack {
 }
 
 export async function startStack(kind: StoreKind, opts: { bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number } } = {}): Promise<Stack> {
-  const server = await startTestServer(kind, { sip: SIP });
+  // Device resync (devices API) → SIP NOTIFY check-sync through this Kamailio, attached once it runs.
+  const notifier = lateBoundNotifier();
+  const server = await startTestServer(kind, { sip: SIP, deviceNotifier: notifier });
   let kamailio: KamailioProcess | undefined;
   try {
     const d = server.deps;
@@ -48,6 +51,7 @@ export async function startStack(kind: StoreKind, opts: { bruteForce?: { limit: 
     const databaseUrl = server.store.database.description.replace(/^sqlite:/, '');
     kamailio = await startKamailio({ databaseUrl, routerUrl: `${server.baseUrl}${ROUTE_PATH}`, settings: SIP, bruteForce: opts.bruteForce, children: 4 });
     const k = kamailio;
+    notifier.attach(createKamailioNotifier({ ctlSocket: k.ctlSocket, resolve: sipTargetResolver(server.store.database.db) }));
     return {
       server,
       kamailio: k,
@@ -57,6 +61,7 @@ export async function startStack(kind: StoreKind, opts: { bruteForce?: { limit: 
         return { id: u.id, user: u.sipUsername, password: u.sipPassword, extension: u.extension };
       },
       async close() {
+        notifier.attach(null);
         await k.stop();
         await server.close();
       },

@@ -1,5 +1,6 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_core.ts';
+import * as m0301 from './0301_devices_provisioning.ts';
 import * as m0401 from './0401_sip_subscribers.ts';
 
 export interface MigrationContext {
@@ -15,6 +16,7 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
  */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001_core': m0001,
+  '0301_devices_provisioning': m0301,
   '0401_sip_subscribers': m0401,
 };
 

@@ -10,6 +10,7 @@ import { startServer } from '../../server.ts';
 import { ROUTE_PATH } from '../routing/routes.ts';
 import { renderConfig, startKamailio, TEMPLATE } from './kamailio.ts';
 import { sipSettingsFromEnv } from './settings.ts';
+import { createKamailioNotifier, lateBoundNotifier, sipTargetResolver } from './notifier.ts';
 
 export function sipCommands(program: Command): void {
   const sip = program.command('sip').description('the SIP server (Kamailio) that registers phones and routes calls');
@@ -26,7 +27,9 @@ export function sipCommands(program: Command): void {
       // Kamailio and the routing endpoint share a secret; a fresh one per run unless the operator set one.
       if (!o.routerUrl && !process.env.SWITCHBOARD_SIP_SECRET) process.env.SWITCHBOARD_SIP_SECRET = randomBytes(18).toString('base64url');
       const settings = sipSettingsFromEnv();
-      const server = o.routerUrl ? null : await startServer(config);
+      // Handset resync requests (devices module) become SIP NOTIFY check-sync once Kamailio is up.
+      const notifier = lateBoundNotifier();
+      const server = o.routerUrl ? null : await startServer(config, { deviceNotifier: notifier });
       const routerUrl = o.routerUrl ?? `http://127.0.0.1:${config.port}${ROUTE_PATH}`;
       let kamailio;
       try {
@@ -35,9 +38,11 @@ export function sipCommands(program: Command): void {
         await server?.stop();
         throw err;
       }
+      if (server) notifier.attach(createKamailioNotifier({ ctlSocket: kamailio.ctlSocket, resolve: sipTargetResolver(server.database.db) }));
       console.log(`Kamailio (pid ${kamailio.pid}) on udp/tcp ${settings.listen}:${settings.port}; routing via ${routerUrl}`);
       console.log(`  config + log: ${kamailio.runDir}  trunk: ${settings.trunk}  voicemail: ${settings.voicemail}`);
       const stop = async () => {
+        notifier.attach(null);
         await kamailio.stop();
         await server?.stop();
         process.exit(0);
