@@ -29,6 +29,8 @@ import { deviceRoutes } from './modules/devices/routes.ts';
 import type { DeviceNotifier } from './modules/devices/notifier.ts';
 import { provisioningRoutes, type ProvisioningModuleOptions } from './modules/provisioning/routes.ts';
 import { portalPlaceholder } from './portal.ts';
+import { routingRoutes } from './modules/routing/routes.ts';
+import { sipSettingsFromEnv, type SipSettings } from './modules/sip/settings.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -47,6 +49,8 @@ export interface AppOptions {
   deviceNotifier?: DeviceNotifier;
   /** Phone-facing provisioning server (/prov/) options; default from the environment. */
   provisioning?: ProvisioningModuleOptions;
+  /** SIP routing endpoint settings (default: from the environment, see src/modules/sip/settings.ts). */
+  sip?: Partial<SipSettings>;
 }
 
 /** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
@@ -101,6 +105,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   userRoutes(app, deps);
   deviceRoutes(app, deps, { notifier: opts.deviceNotifier });
   provisioningRoutes(app, deps, opts.provisioning);
+  routingRoutes(app, deps, { ...sipSettingsFromEnv(), ...opts.sip });
   portalPlaceholder(app);
   return { app, deps };
 }

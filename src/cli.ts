@@ -16,6 +16,7 @@ import { exportUsersCsv } from './modules/imports/export.ts';
 import { progressBar } from './modules/imports/progress-bar.ts';
 import { startServer } from './server.ts';
 import { USER_TYPES, type UserType } from './modules/users/schema.ts';
+import { sipCommands } from './modules/sip/cli.ts';
 
 /** The `switchboard` command. Management commands act directly on the store as the operator (system actor). */
 const program = new Command('switchboard').description('Switchboard hosted PBX management').option('--database <url>', 'store URL (default: $DATABASE_URL or ./data/switchboard.sqlite)');
@@ -237,6 +238,8 @@ program
   .description('create a provider API key (printed once)')
   .requiredOption('--name <name>')
   .action((o) => withDeps(async (d) => console.log(await createProviderKey(d.database.db, o.name))));
+
+sipCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof AppError) {

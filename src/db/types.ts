@@ -191,6 +191,15 @@ export interface ProvisioningRefusalsTable {
   status: number;
 }
 
+/** Kamailio auth_db's credential table (migration 0401), kept by triggers: enabled users' SIP credentials per realm. */
+export interface SipSubscribersTable {
+  username: string;
+  domain: string;
+  password: string;
+  user_id: string;
+  account_id: string;
+}
+
 export interface DB {
   accounts: AccountsTable;
   provider_api_keys: ProviderApiKeysTable;
@@ -206,4 +215,5 @@ export interface DB {
   devices: DevicesTable;
   provisioning_settings: ProvisioningSettingsTable;
   provisioning_refusals: ProvisioningRefusalsTable;
+  sip_subscribers: SipSubscribersTable;
 }
