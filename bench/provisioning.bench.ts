@@ -132,7 +132,7 @@ async function seed(database: Database): Promise<PhoneJob[]> {
         scope: 'basic_user',
         include_in_directory: 1,
         ring_time: 40,
-        pickup_group: null,
+        pickup_group_id: null,
         outbound_number: null,
         hide_caller_id: 0,
         sip_username: `u${a}x${ext}${randomSecret(6, 'abcdefghijkmnpqrstuvwxyz')}`,

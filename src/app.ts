@@ -17,10 +17,20 @@ import { officeSchema } from './modules/offices/schema.ts';
 import { officeRoutes } from './modules/offices/routes.ts';
 import { userSchema, userWithSecretSchema } from './modules/users/schema.ts';
 import { userRoutes } from './modules/users/routes.ts';
+import { importRoutes } from './modules/imports/routes.ts';
+import { pickupGroupSchema } from './modules/pickup-groups/schema.ts';
+import { pickupGroupRoutes } from './modules/pickup-groups/routes.ts';
+import { ringGroupSchema } from './modules/ring-groups/schema.ts';
+import { ringGroupRoutes } from './modules/ring-groups/routes.ts';
+import { callFlowRoutes } from './modules/call-flows/routes.ts';
+import { usageRoutes } from './modules/usage/routes.ts';
+import { configRoutes } from './modules/config/routes.ts';
 import { deviceRoutes } from './modules/devices/routes.ts';
 import type { DeviceNotifier } from './modules/devices/notifier.ts';
 import { provisioningRoutes, type ProvisioningModuleOptions } from './modules/provisioning/routes.ts';
 import { portalPlaceholder } from './portal.ts';
+import { routingRoutes } from './modules/routing/routes.ts';
+import { sipSettingsFromEnv, type SipSettings } from './modules/sip/settings.ts';
 import { authRoutes, type AuthOptions } from './modules/auth/routes.ts';
 import { auditRoutes } from './modules/audit/routes.ts';
 
@@ -43,6 +53,8 @@ export interface AppOptions {
   deviceNotifier?: DeviceNotifier;
   /** Phone-facing provisioning server (/prov/) options; default from the environment. */
   provisioning?: ProvisioningModuleOptions;
+  /** SIP routing endpoint settings (default: from the environment, see src/modules/sip/settings.ts). */
+  sip?: Partial<SipSettings>;
 }
 
 /** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
@@ -54,7 +66,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   const deps: Deps = { database: opts.database, events: opts.events ?? createEventBus((err, e) => app.log.error({ err, event: e.type }, 'event handler failed')) };
 
   app.setErrorHandler(errorHandler);
-  for (const schema of [accountSchema, officeSchema, userSchema, userWithSecretSchema, numberSchema]) app.addSchema(schema);
+  for (const schema of [accountSchema, officeSchema, userSchema, userWithSecretSchema, numberSchema, pickupGroupSchema, ringGroupSchema]) app.addSchema(schema);
 
   await app.register(swagger, {
     openapi: {
@@ -91,9 +103,16 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   accountRoutes(app, deps);
   numberRoutes(app, deps);
   officeRoutes(app, deps);
+  importRoutes(app, deps);
+  pickupGroupRoutes(app, deps);
+  ringGroupRoutes(app, deps);
+  callFlowRoutes(app, deps);
+  usageRoutes(app, deps);
+  configRoutes(app, deps);
   userRoutes(app, deps);
   deviceRoutes(app, deps, { notifier: opts.deviceNotifier });
   provisioningRoutes(app, deps, opts.provisioning);
+  routingRoutes(app, deps, { ...sipSettingsFromEnv(), ...opts.sip });
   portalPlaceholder(app);
   return { app, deps };
 }

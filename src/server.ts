@@ -2,17 +2,17 @@ import { chmodSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { migrate, openDatabase } from './db/database.ts';
-import { buildApp } from './app.ts';
+import { buildApp, type AppOptions } from './app.ts';
 import { countProviderKeys, createProviderKey } from './modules/auth/provider-keys.ts';
 import { seedDemo } from './demo/seed.ts';
 import { announceDemoLogin } from './modules/auth/demo.ts';
 
 /** Opens the store, migrates, seeds the demo tenant into an empty store, and listens. */
-export async function startServer(config: Config) {
+export async function startServer(config: Config, extra: Partial<AppOptions> = {}) {
   const database = openDatabase(config.databaseUrl);
   await migrate(database);
   const portalUrl = process.env.PORTAL_URL ?? `http://${config.host}:${config.port}`;
-  const { app, deps } = await buildApp({ database, providerApiKey: config.providerApiKey, logLevel: config.logLevel, auth: { portalUrl } });
+  const { app, deps } = await buildApp({ database, providerApiKey: config.providerApiKey, logLevel: config.logLevel, auth: { portalUrl }, ...extra });
   if (!config.providerApiKey && (await countProviderKeys(database.db)) === 0) {
     const key = await createProviderKey(database.db, 'first-start');
     mkdirSync(config.dataDir, { recursive: true });

@@ -124,14 +124,26 @@ for (const { kind, skip } of await storeKinds()) {
       assert.ok(until > 23.9 * 3600_000 && until <= 24 * 3600_000, String(until));
     });
 
-    it('deleting the user makes the handset a spare', async () => {
+    it('a user with a handset is deleted only with cascade (seed 002), which removes the handset too', async () => {
       const u = await s.api('POST', `/api/v1/accounts/${t.code}/users`, { firstName: 'Temp', officeId: t.offices.main });
       const d = await s.api('POST', base(), { mac: '000e08000001', model: 'spa504g', userId: u.body.id });
       assert.equal(d.body.userId, u.body.id);
+      const refused = await s.api('DELETE', `/api/v1/accounts/${t.code}/users/${u.body.id}`);
+      assert.equal(refused.status, 409);
+      assert.ok(refused.body.usage.some((i: { kind: string; id: string }) => i.kind === 'device' && i.id === d.body.id), refused.text);
+      assert.equal((await s.api('GET', `${base()}/${d.body.id}`)).body.userId, u.body.id, 'nothing changed');
+      assert.equal((await s.api('DELETE', `/api/v1/accounts/${t.code}/users/${u.body.id}?cascade=true`)).status, 204);
+      assert.equal((await s.api('GET', `${base()}/${d.body.id}`)).status, 404);
+    });
+
+    it('unassigning a handset makes it a spare', async () => {
+      const u = await s.api('POST', `/api/v1/accounts/${t.code}/users`, { firstName: 'Temp2', officeId: t.offices.main });
+      const d = await s.api('POST', base(), { mac: '000e08000002', model: 'spa504g', userId: u.body.id });
+      const un = await s.api('PATCH', `${base()}/${d.body.id}`, { userId: null });
+      assert.equal(un.status, 200, un.text);
+      assert.equal(un.body.userId, null);
+      assert.equal(un.body.label, 'Spare handset');
       assert.equal((await s.api('DELETE', `/api/v1/accounts/${t.code}/users/${u.body.id}`)).status, 204);
-      const after1 = await s.api('GET', `${base()}/${d.body.id}`);
-      assert.equal(after1.body.userId, null);
-      assert.equal(after1.body.label, 'Spare handset');
     });
 
     it('another tenant can neither read nor change a handset (404)', async () => {

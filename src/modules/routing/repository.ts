@@ -1,0 +1,161 @@
+/**
+ * Every read routing makes of the store is in this file, behind one function per question:
+ *  - loadAccountConfig(): the whole configuration one account's calls are routed by;
+ *  - accountIdByRealm() / accountIdByNumber(): which account a call belongs to.
+ * To route from the applied-configuration snapshot ('Apply Changes') instead of the live tables, only
+ * loadAccountConfig() changes. RoutingConfigCache keeps the loaded configuration in memory and drops an
+ * account's entry on any of its domain events, so a routing decision costs no query at all when warm.
+ */
+import type { Conn } from '../../db/database.ts';
+import { toBool } from '../../shared/bool.ts';
+import type { DomainEvent, EventBus } from '../../shared/events.ts';
+import { DEFAULT_FEATURES, DEFAULT_SECURITY, mergeDeep } from '../users/rules.ts';
+import type { Features, Security } from '../users/schema.ts';
+import { makeConfig } from './rules.ts';
+import type { AccountRoutingConfig } from './schema.ts';
+
+function parseJson<T>(text: string, fallback: T): T {
+  try {
+    return mergeDeep(fallback, JSON.parse(text));
+  } catch {
+    return fallback;
+  }
+}
+
+export async function loadAccountConfig(conn: Conn, accountId: string): Promise<AccountRoutingConfig | null> {
+  const account = await conn.selectFrom('accounts').select(['id', 'code', 'sip_realm', 'country']).where('id', '=', accountId).executeTakeFirst();
+  if (!account) return null;
+  const [offices, users, numbers, pickupGroups] = await Promise.all([
+    conn.selectFrom('offices').select(['id', 'country', 'area_code', 'default_outbound_number']).where('account_id', '=', accountId).execute(),
+    conn
+      .selectFrom('users')
+      .select(['id', 'extension', 'display_name', 'sip_username', 'enabled', 'office_id', 'ring_time', 'pickup_group_id', 'outbound_number', 'hide_caller_id', 'vm_enabled', 'features', 'security'])
+      .where('account_id', '=', accountId)
+      .execute(),
+    conn.selectFrom('numbers').select(['e164', 'user_id']).where('account_id', '=', accountId).execute(),
+    conn.selectFrom('pickup_groups').select(['id', 'name']).where('account_id', '=', accountId).execute(),
+  ]);
+  const pickupName = new Map(pickupGroups.map((g) => [g.id, g.name]));
+  return makeConfig({
+    accountId: account.id,
+    code: account.code,
+    realm: account.sip_realm,
+    country: account.country,
+    offices: offices.map((o) => ({ id: o.id, country: o.country, areaCode: o.area_code, defaultOutboundNumber: o.default_outbound_number })),
+    users: users.map((u) => ({
+      id: u.id,
+      extension: u.extension,
+      displayName: u.display_name,
+      sipUsername: u.sip_username,
+      enabled: toBool(u.enabled),
+      officeId: u.office_id,
+      ringTime: u.ring_time,
+      pickupGroup: u.pickup_group_id ? (pickupName.get(u.pickup_group_id) ?? null) : null,
+      outboundNumber: u.outbound_number,
+      hideCallerId: toBool(u.hide_caller_id),
+      vmEnabled: toBool(u.vm_enabled),
+      features: parseJson<Features>(u.features, DEFAULT_FEATURES),
+      security: parseJson<Security>(u.security, DEFAULT_SECURITY),
+    })),
+    numbers: numbers.map((n) => [n.e164, n.user_id]),
+  });
+}
+
+export async function accountIdByRealm(conn: Conn, realm: string): Promise<string | null> {
+  const row = await conn.selectFrom('accounts').select('id').where('sip_realm', '=', realm.toLowerCase()).executeTakeFirst();
+  return row?.id ?? null;
+}
+
+export async function accountIdByNumber(conn: Conn, candidates: string[]): Promise<string | null> {
+  if (candidates.length === 0) return null;
+  const row = await conn.selectFrom('numbers').select('account_id').where('e164', 'in', candidates).executeTakeFirst();
+  return row?.account_id ?? null;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  invalidations: number;
+}
+
+/**
+ * In-memory cache of routing configuration. Entries are dropped on the owning account's domain events
+ * (any user/office/number/account change). `maxAgeMs` bounds staleness when another process (the CLI,
+ * a second API node) writes the store without this process seeing the event.
+ */
+export class RoutingConfigCache {
+  private readonly configs = new Map<string, { at: number; value: Promise<AccountRoutingConfig | null> }>();
+  private readonly realms = new Map<string, { at: number; value: string | null }>();
+  private readonly numbers = new Map<string, { at: number; value: string | null }>();
+  readonly stats: CacheStats = { hits: 0, misses: 0, invalidations: 0 };
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly conn: Conn,
+    private readonly maxAgeMs = 30_000,
+  ) {}
+
+  /** Subscribes to the bus; returns this for chaining. */
+  attach(events: EventBus): this {
+    this.unsubscribe = events.subscribe((e) => this.onEvent(e));
+    return this;
+  }
+
+  detach(): void {
+    this.unsubscribe?.();
+  }
+
+  onEvent(e: DomainEvent): void {
+    this.stats.invalidations++;
+    this.configs.delete(e.accountId);
+    // Realms and numbers change rarely; drop the small indexes whenever an account or number changes.
+    if (e.type.startsWith('account.')) this.realms.clear();
+    if (e.type.startsWith('number.') || e.type.startsWith('account.')) this.numbers.clear();
+  }
+
+  clear(): void {
+    this.configs.clear();
+    this.realms.clear();
+    this.numbers.clear();
+  }
+
+  private fresh(at: number): boolean {
+    return Date.now() - at < this.maxAgeMs;
+  }
+
+  async config(accountId: string): Promise<AccountRoutingConfig | null> {
+    const hit = this.configs.get(accountId);
+    if (hit && this.fresh(hit.at)) {
+      this.stats.hits++;
+      return hit.value;
+    }
+    this.stats.misses++;
+    const value = loadAccountConfig(this.conn, accountId);
+    const entry = { at: Date.now(), value };
+    this.configs.set(accountId, entry);
+    // A failed load is not cached.
+    value.catch(() => {
+      if (this.configs.get(accountId) === entry) this.configs.delete(accountId);
+    });
+    return value;
+  }
+
+  async byRealm(realm: string): Promise<string | null> {
+    const key = realm.toLowerCase();
+    const hit = this.realms.get(key);
+    if (hit && this.fresh(hit.at)) return hit.value;
+    const value = await accountIdByRealm(this.conn, key);
+    this.realms.set(key, { at: Date.now(), value });
+    return value;
+  }
+
+  async byNumber(candidates: string[]): Promise<string | null> {
+    const key = candidates.join(',');
+    const hit = this.numbers.get(key);
+    if (hit && this.fresh(hit.at)) return hit.value;
+    const value = await accountIdByNumber(this.conn, candidates);
+    if (this.numbers.size > 10_000) this.numbers.clear();
+    this.numbers.set(key, { at: Date.now(), value });
+    return value;
+  }
+}

@@ -1,0 +1,146 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { storeKinds } from '../../../test/support/stores.ts';
+import { startTestServer, type TestServer } from '../../../test/support/http.ts';
+import { SYSTEM_ACTOR } from '../../shared/permissions.ts';
+import { nowIso } from '../../shared/ids.ts';
+import { createAccount } from '../accounts/service.ts';
+import { addNumber } from '../numbers/service.ts';
+import { createOffice } from '../offices/service.ts';
+import { createUser, deleteUser, regenerateSipPassword, updateUser } from '../users/service.ts';
+import { isLoopback, ROUTE_PATH } from './routes.ts';
+import type { RtjsonDoc, RtjsonRoute } from './rules.ts';
+
+const SECRET = 'test-routing-secret';
+
+for (const { kind, skip } of await storeKinds()) {
+  describe(`routing endpoint and credential table (${kind})`, { skip }, () => {
+    let s: TestServer;
+    let a: { code: string; id: string };
+    const ids: Record<string, { id: string; sip: string; password: string }> = {};
+
+    const route = async (q: Record<string, string>, secret: string | null = SECRET) => {
+      const res = await fetch(`${s.baseUrl}${ROUTE_PATH}?${new URLSearchParams(q)}`, { headers: secret ? { 'x-switchboard-sip-secret': secret } : {} });
+      return { status: res.status, body: (await res.json()) as RtjsonDoc & { routes: RtjsonRoute[] } };
+    };
+    const subscriber = (username: string) => s.store.database.db.selectFrom('sip_subscribers').selectAll().where('username', '=', username).executeTakeFirst();
+
+    before(async () => {
+      s = await startTestServer(kind, { sip: { trunk: '127.0.0.1:5090', voicemail: '127.0.0.1:5095', secret: SECRET } });
+      const d = s.deps;
+      const acc = await createAccount(d, SYSTEM_ACTOR, { code: 'rt', name: 'Routing', sipRealm: 'rt.pbx.test', country: 'AU' });
+      a = { code: acc.code, id: acc.id };
+      await addNumber(d, SYSTEM_ACTOR, 'rt', { number: '02 9123 4500' });
+      await addNumber(d, SYSTEM_ACTOR, 'rt', { number: '02 9123 4502' });
+      const office = await createOffice(d, SYSTEM_ACTOR, 'rt', { name: 'Sydney', timezone: 'Australia/Sydney', areaCode: '02', defaultOutboundNumber: '+61291234500' });
+      for (const ext of ['101', '102', '103']) {
+        const u = await createUser(d, SYSTEM_ACTOR, 'rt', { firstName: `U${ext}`, email: `${ext}@rt.test`, officeId: office.id, extension: ext });
+        ids[ext] = { id: u.id, sip: u.sipUsername, password: u.sipPassword };
+      }
+      const other = await createAccount(d, SYSTEM_ACTOR, { code: 'other', name: 'Other', sipRealm: 'other.pbx.test', country: 'AU' });
+      const o2 = await createOffice(d, SYSTEM_ACTOR, other.code, { name: 'X', timezone: 'Australia/Sydney' });
+      const ou = await createUser(d, SYSTEM_ACTOR, other.code, { firstName: 'Other', officeId: o2.id, extension: '101' });
+      ids.other = { id: ou.id, sip: ou.sipUsername, password: ou.sipPassword };
+    });
+    after(() => s?.close());
+
+    test('sip_subscribers: enabled users with realm and current password; disabled, regenerated and deleted take effect at once', async () => {
+      const row = await subscriber(ids['101']!.sip);
+      assert.deepEqual({ domain: row?.domain, password: row?.password }, { domain: 'rt.pbx.test', password: ids['101']!.password });
+      assert.equal((await subscriber(ids.other!.sip))?.domain, 'other.pbx.test');
+
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['103']!.id, { enabled: false });
+      assert.equal(await subscriber(ids['103']!.sip), undefined);
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['103']!.id, { enabled: true });
+      assert.ok(await subscriber(ids['103']!.sip));
+
+      const regenerated = await regenerateSipPassword(s.deps, SYSTEM_ACTOR, a.code, ids['103']!.id);
+      assert.notEqual(regenerated.sipPassword, ids['103']!.password);
+      assert.equal((await subscriber(ids['103']!.sip))?.password, regenerated.sipPassword);
+      ids['103']!.password = regenerated.sipPassword;
+    });
+
+    test('sip_subscribers always equals enabled users joined to their realm (triggers on users and accounts)', async () => {
+      const db = s.store.database.db;
+      const expected = async () =>
+        (
+          await db
+            .selectFrom('users')
+            .innerJoin('accounts', 'accounts.id', 'users.account_id')
+            .select(['users.sip_username as username', 'accounts.sip_realm as domain', 'users.sip_password as password'])
+            .where('users.enabled', '=', 1)
+            .orderBy('users.sip_username')
+            .execute()
+        ).map((r) => ({ ...r }));
+      const actual = async () => (await db.selectFrom('sip_subscribers').select(['username', 'domain', 'password']).orderBy('username').execute()).map((r) => ({ ...r }));
+      assert.deepEqual(await actual(), await expected());
+      // writes that bypass the service (bulk SQL, a realm change) are followed too
+      await db.updateTable('users').set({ sip_password: 'changed-by-sql' }).where('id', '=', ids['101']!.id).execute();
+      await db.updateTable('accounts').set({ sip_realm: 'renamed.pbx.test' }).where('id', '=', a.id).execute();
+      assert.deepEqual(await actual(), await expected());
+      assert.equal((await subscriber(ids['101']!.sip))?.domain, 'renamed.pbx.test');
+      await db.updateTable('accounts').set({ sip_realm: 'rt.pbx.test' }).where('id', '=', a.id).execute();
+      await db.updateTable('users').set({ sip_password: ids['101']!.password }).where('id', '=', ids['101']!.id).execute();
+      assert.deepEqual(await actual(), await expected());
+    });
+
+    test('the endpoint refuses a missing or wrong secret', async () => {
+      assert.equal((await route({ source: 'internal', realm: 'rt.pbx.test', from: ids['101']!.sip, to: '102' }, null)).status, 403);
+      assert.equal((await route({ source: 'internal', realm: 'rt.pbx.test', from: ids['101']!.sip, to: '102' }, 'wrong')).status, 403);
+      assert.equal((await route({ source: 'bogus', to: '102' })).status, 400);
+      assert.equal(isLoopback('10.0.0.1'), false);
+      assert.equal(isLoopback('::ffff:127.0.0.1'), true);
+    });
+
+    test('extension to extension: rtjson with the AoR for the ring time, then voicemail', async () => {
+      const r = await route({ source: 'internal', realm: 'rt.pbx.test', from: ids['101']!.sip, to: '102' });
+      assert.equal(r.status, 200);
+      assert.equal(r.body.action, 'route');
+      assert.equal(r.body.routing, 'serial');
+      assert.deepEqual(
+        r.body.routes.map((x: RtjsonRoute) => [x.uri, x.fr_inv_timer]),
+        [
+          [`sip:${ids['102']!.sip}@rt.pbx.test;sb=aor`, 40000],
+          ['sip:102@127.0.0.1:5095', undefined],
+        ],
+      );
+    });
+
+    test('a settings change is routed on the next call (cache invalidated by the domain event)', async () => {
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['102']!.id, { features: { divertAll: { enabled: true, destination: '103' } } });
+      const r = await route({ source: 'internal', realm: 'rt.pbx.test', from: ids['101']!.sip, to: '102' });
+      assert.deepEqual(
+        r.body.routes.map((x: RtjsonRoute) => x.uri),
+        [`sip:${ids['103']!.sip}@rt.pbx.test;sb=aor`],
+      );
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['101']!.id, { security: { enabledCalls: { international: true } } });
+      assert.equal((await route({ source: 'internal', realm: 'rt.pbx.test', from: ids['101']!.sip, to: '+14155552671' })).body.action, 'route');
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['101']!.id, { security: { enabledCalls: { international: false } } });
+      const refused = await route({ source: 'internal', realm: 'rt.pbx.test', from: ids['101']!.sip, to: '+14155552671' });
+      assert.deepEqual(refused.body, { version: '1.0', action: 'reject', code: 403, reason: 'Forbidden - international calls are not enabled for extension 101' });
+    });
+
+    test('tenants are separate: a caller of one realm cannot use another realm; unknown realms are refused', async () => {
+      const r = await route({ source: 'internal', realm: 'rt.pbx.test', from: ids.other!.sip, to: '102' });
+      assert.equal(r.body.action, 'reject');
+      assert.equal(r.body.code, 403);
+      const o = await route({ source: 'internal', realm: 'other.pbx.test', from: ids.other!.sip, to: '102' });
+      assert.equal(o.body.code, 404);
+      assert.equal((await route({ source: 'internal', realm: 'nope.pbx.test', from: 'x', to: '102' })).body.code, 404);
+    });
+
+    test('inbound DDI rings its user; a deleted user is gone from the credentials and from routing', async () => {
+      await s.store.database.db.updateTable('numbers').set({ user_id: ids['103']!.id }).where('e164', '=', '+61291234502').execute();
+      await s.deps.events.publish({ type: 'number.updated', accountId: a.id, resourceId: '+61291234502', actor: 'test', at: nowIso() });
+      const r = await route({ source: 'trunk', from: '+61412000000', to: '+61291234502' });
+      assert.equal(r.body.kind, 'inbound');
+      assert.equal(r.body.routes[0]!.uri, `sip:${ids['103']!.sip}@rt.pbx.test;sb=aor`);
+      assert.equal((await route({ source: 'trunk', from: '+61412000000', to: '+61299999999' })).body.code, 404);
+
+      await s.store.database.db.updateTable('numbers').set({ user_id: null }).where('e164', '=', '+61291234502').execute();
+      await deleteUser(s.deps, SYSTEM_ACTOR, a.code, ids['103']!.id);
+      assert.equal(await subscriber(ids['103']!.sip), undefined);
+      assert.equal((await route({ source: 'internal', realm: 'rt.pbx.test', from: ids['101']!.sip, to: '103' })).body.code, 404);
+    });
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * GET /sip/route: Kamailio asks where an INVITE goes and gets an rtjson document back.
+ * Not under /api/v1 (no API key): it answers only loopback peers and, when a secret is configured,
+ * only requests carrying it in X-Switchboard-Sip-Secret. Refusals are 200 + {action: 'reject'} so
+ * Kamailio can tell "Switchboard says no" from "Switchboard is down" (any non-200 → 503 to the phone).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Deps } from '../../shared/deps.ts';
+import { ForbiddenError } from '../../shared/errors.ts';
+import type { SipSettings } from '../sip/settings.ts';
+import { RoutingConfigCache } from './repository.ts';
+import { decideRoute, inboundCandidates, toRtjson, type RtjsonDoc } from './rules.ts';
+import { routeQuerySchema, type AccountRoutingConfig, type CallSource, type Platform } from './schema.ts';
+
+export const ROUTE_PATH = '/sip/route';
+export const SECRET_HEADER = 'x-switchboard-sip-secret';
+
+interface RouteQuery {
+  source: CallSource;
+  realm?: string;
+  from: string;
+  to: string;
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+function secretMatches(expected: string, given: unknown): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const MEMO_MAX = 20_000;
+
+/**
+ * The routing service: resolve the account, load its (cached) configuration, decide. The decision is a pure
+ * function of (configuration, request), so its serialised document is memoised per configuration object:
+ * a configuration change replaces the object (domain event → cache entry dropped) and with it the memo.
+ */
+export function createRouter(deps: Deps, platform: Platform) {
+  const cache = new RoutingConfigCache(deps.database.db).attach(deps.events);
+  const memos = new WeakMap<AccountRoutingConfig, Map<string, string>>();
+  async function routeJson(q: RouteQuery): Promise<string> {
+    const accountId = q.source === 'trunk' ? await cache.byNumber(inboundCandidates(q.to)) : q.realm ? await cache.byRealm(q.realm) : null;
+    if (!accountId) return JSON.stringify(toRtjson({ action: 'reject', code: 404, reason: q.source === 'trunk' ? 'Not Found - no such number' : 'Not Found - unknown domain' }));
+    const cfg = await cache.config(accountId);
+    if (!cfg) return JSON.stringify(toRtjson({ action: 'reject', code: 404, reason: 'Not Found - unknown domain' }));
+    let memo = memos.get(cfg);
+    if (!memo) memos.set(cfg, (memo = new Map()));
+    const key = `${q.source}\u0000${q.from}\u0000${q.to}`;
+    const hit = memo.get(key);
+    if (hit !== undefined) return hit;
+    const json = JSON.stringify(toRtjson(decideRoute(cfg, platform, { source: q.source, from: q.from, to: q.to })));
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(key, json);
+    return json;
+  }
+  const route = async (q: RouteQuery): Promise<RtjsonDoc> => JSON.parse(await routeJson(q)) as RtjsonDoc;
+  return { route, routeJson, cache };
+}
+
+export function routingRoutes(app: FastifyInstance, deps: Deps, settings: Pick<SipSettings, 'trunk' | 'voicemail' | 'secret'>): ReturnType<typeof createRouter> {
+  const router = createRouter(deps, { trunk: settings.trunk, voicemail: settings.voicemail });
+  const guard = async (req: FastifyRequest) => {
+    if (!isLoopback(req.socket.remoteAddress)) throw new ForbiddenError('the routing endpoint answers only the local SIP server');
+    if (settings.secret && !secretMatches(settings.secret, req.headers[SECRET_HEADER])) throw new ForbiddenError('missing or wrong routing secret');
+  };
+  app.get<{ Querystring: RouteQuery }>(
+    ROUTE_PATH,
+    { schema: { hide: true, querystring: routeQuerySchema }, onRequest: guard, logLevel: 'warn' },
+    async (req, reply) => reply.type('application/json; charset=utf-8').send(await router.routeJson(req.query)),
+  );
+  app.addHook('onClose', async () => router.cache.detach());
+  return router;
+}

@@ -1,0 +1,355 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_FEATURES, DEFAULT_SECURITY, mergeDeep } from '../users/rules.ts';
+import type { Features, Security } from '../users/schema.ts';
+import { classifyDialled, toE164 } from '../../shared/phone.ts';
+import { applyAreaCode, classifyOutbound, decideRoute, inboundCandidates, makeConfig, ringPlan, toRtjson } from './rules.ts';
+import type { Decision, Platform, RouteRequest, RoutingUser } from './schema.ts';
+
+const platform: Platform = { trunk: 'gw.test:5090', voicemail: 'vm.test:5095' };
+const REALM = 'acme.pbx.test';
+
+type UserOpts = Partial<Omit<RoutingUser, 'features' | 'security'>> & { features?: unknown; security?: unknown };
+function user(ext: string, o: UserOpts = {}): RoutingUser {
+  const { features, security, ...rest } = o;
+  return {
+    id: `id-${ext}`,
+    extension: ext,
+    displayName: `User ${ext}`,
+    sipUsername: `u${ext}`,
+    enabled: true,
+    officeId: 'syd',
+    ringTime: 20,
+    pickupGroup: null,
+    outboundNumber: null,
+    hideCallerId: false,
+    vmEnabled: true,
+    ...rest,
+    features: mergeDeep<Features>(DEFAULT_FEATURES, features),
+    security: mergeDeep<Security>(DEFAULT_SECURITY, security),
+  };
+}
+
+function config(users: RoutingUser[], numbers: Array<[string, string | null]> = []) {
+  return makeConfig({
+    accountId: 'acc',
+    code: 'acme',
+    realm: REALM,
+    country: 'AU',
+    offices: [
+      { id: 'syd', country: 'AU', areaCode: '02', defaultOutboundNumber: '+61291234500' },
+      { id: 'nz', country: 'NZ', areaCode: null, defaultOutboundNumber: null },
+    ],
+    users,
+    numbers,
+  });
+}
+
+const aor = (ext: string) => `sip:u${ext}@${REALM};sb=aor`;
+const gw = (n: string) => `sip:${n}@gw.test:5090`;
+const vm = (ext: string) => `sip:${ext}@vm.test:5095`;
+
+/** [uris of step 1, step 2, ...] with their timeouts: a compact view of the ring plan. */
+function plan(d: Decision): Array<[string[], number]> {
+  assert.notEqual(d.action, 'reject', JSON.stringify(d));
+  if (d.action === 'reject') return [];
+  return d.steps.map((s) => [s.targets.map((t) => t.uri), s.timeout]);
+}
+function busy(d: Decision): string[] | null {
+  if (d.action !== 'route') return null;
+  return d.onBusy ? d.onBusy.targets.map((t) => t.uri) : null;
+}
+
+const internal = (from: string, to: string): RouteRequest => ({ source: 'internal', from: `u${from}`, to });
+
+test('internal extension: devices for the ring time, then voicemail; busy → voicemail', () => {
+  const cfg = config([user('101'), user('102', { ringTime: 25 })]);
+  const d = decideRoute(cfg, platform, internal('101', '102'));
+  assert.equal(d.action, 'route');
+  assert.deepEqual(plan(d), [
+    [[aor('102')], 25],
+    [[vm('102')], 0],
+  ]);
+  assert.deepEqual(busy(d), [vm('102')]);
+  assert.equal(d.action === 'route' && d.kind, 'internal');
+  assert.deepEqual(d.action === 'route' && d.callerId, { number: '101', display: 'User 101', withheld: false });
+});
+
+test('ring plans: table of features → steps and busy branch', () => {
+  const cases: Array<{ name: string; callee: UserOpts; others?: RoutingUser[]; steps: Array<[string[], number]>; busy: string[] | null }> = [
+    { name: 'voicemail off: devices only, busy passes through', callee: { vmEnabled: false }, steps: [[[aor('102')], 20]], busy: null },
+    {
+      name: 'divert all to an extension',
+      callee: { features: { divertAll: { enabled: true, destination: '103' } } },
+      others: [user('103', { ringTime: 30 })],
+      steps: [[[aor('103')], 30]],
+      busy: null,
+    },
+    { name: 'divert all to an external number', callee: { features: { divertAll: { enabled: true, destination: '+61412345678' } } }, steps: [[[gw('+61412345678')], 60]], busy: null },
+    {
+      name: 'divert all to a disabled extension is ignored',
+      callee: { features: { divertAll: { enabled: true, destination: '103' } } },
+      others: [user('103', { enabled: false })],
+      steps: [
+        [[aor('102')], 20],
+        [[vm('102')], 0],
+      ],
+      busy: [vm('102')],
+    },
+    { name: 'divert all disabled flag wins over a destination', callee: { features: { divertAll: { enabled: false, destination: '+61412345678' } } }, steps: [[[aor('102')], 20], [[vm('102')], 0]], busy: [vm('102')] },
+    {
+      name: 'divert on no answer replaces voicemail',
+      callee: { features: { divertNoAnswer: { enabled: true, destination: '103' } } },
+      others: [user('103')],
+      steps: [
+        [[aor('102')], 20],
+        [[aor('103')], 20],
+      ],
+      busy: [vm('102')],
+    },
+    {
+      name: 'divert on busy',
+      callee: { features: { divertBusy: { enabled: true, destination: '+61298765432' } } },
+      steps: [
+        [[aor('102')], 20],
+        [[vm('102')], 0],
+      ],
+      busy: [gw('+61298765432')],
+    },
+    {
+      name: 'smart calling sequential',
+      callee: { features: { smartCalling: { enabled: true, number: '+61412345678', timeout: 10, type: 'sequential' } } },
+      steps: [
+        [[aor('102')], 10],
+        [[gw('+61412345678')], 20],
+        [[vm('102')], 0],
+      ],
+      busy: [vm('102')],
+    },
+    {
+      name: 'smart calling parallel',
+      callee: { features: { smartCalling: { enabled: true, number: '+61412345678', timeout: 10, type: 'parallel' } } },
+      steps: [
+        [[aor('102'), gw('+61412345678')], 20],
+        [[vm('102')], 0],
+      ],
+      busy: [vm('102')],
+    },
+    {
+      name: 'smart calling parallel delayed',
+      callee: { features: { smartCalling: { enabled: true, number: '+61412345678', timeout: 5, type: 'parallel_delayed' } } },
+      steps: [
+        [[aor('102')], 5],
+        [[aor('102'), gw('+61412345678')], 20],
+        [[vm('102')], 0],
+      ],
+      busy: [vm('102')],
+    },
+    { name: 'smart calling enabled without a number rings devices only', callee: { features: { smartCalling: { enabled: true, number: null } } }, steps: [[[aor('102')], 20], [[vm('102')], 0]], busy: [vm('102')] },
+    {
+      name: 'smart calling + divert on no answer + divert on busy',
+      callee: { vmEnabled: false, features: { smartCalling: { enabled: true, number: '+61412345678', timeout: 10, type: 'sequential' }, divertNoAnswer: { enabled: true, destination: '103' }, divertBusy: { enabled: true, destination: '103' } } },
+      others: [user('103', { ringTime: 15 })],
+      steps: [
+        [[aor('102')], 10],
+        [[gw('+61412345678')], 20],
+        [[aor('103')], 15],
+      ],
+      busy: [aor('103')],
+    },
+  ];
+  for (const c of cases) {
+    const cfg = config([user('101'), user('102', c.callee), ...(c.others ?? [])]);
+    const d = decideRoute(cfg, platform, internal('101', '102'));
+    assert.deepEqual(plan(d), c.steps, c.name);
+    assert.deepEqual(busy(d), c.busy, c.name);
+  }
+});
+
+test('diversions carry a Diversion header naming the diverting extension', () => {
+  const cfg = config([user('101'), user('102', { features: { divertAll: { enabled: true, destination: '+61412345678' } } })]);
+  const d = decideRoute(cfg, platform, internal('101', '102'));
+  assert.equal(d.action, 'route');
+  if (d.action !== 'route') return;
+  assert.equal(d.steps[0]!.headers?.Diversion, `<sip:102@${REALM}>;reason=unconditional`);
+});
+
+test('refusals: unknown caller, disabled caller, disabled callee, unknown extension, unknown service', () => {
+  const cfg = config([user('101'), user('102', { enabled: false }), user('103')]);
+  const cases: Array<[RouteRequest, number, RegExp]> = [
+    [{ source: 'internal', from: 'nobody', to: '103' }, 403, /caller/],
+    [internal('102', '103'), 403, /caller/],
+    [internal('101', '102'), 480, /disabled/],
+    [internal('101', '109'), 404, /extension/],
+    [internal('101', '*97'), 404, /service/],
+  ];
+  for (const [req, code, reason] of cases) {
+    const d = decideRoute(cfg, platform, req);
+    assert.equal(d.action, 'reject', JSON.stringify(req));
+    if (d.action === 'reject') {
+      assert.equal(d.code, code, JSON.stringify(req));
+      assert.match(d.reason, reason);
+    }
+  }
+});
+
+test('outbound calls: classification against the office country and enabled call types', () => {
+  const cases: Array<{ name: string; dial: string; security?: unknown; office?: string; expect: { code?: number; kind?: string; uri?: string } }> = [
+    { name: 'local (same area code)', dial: '0291234567', expect: { kind: 'local', uri: gw('+61291234567') } },
+    { name: '8-digit local gets the office area code', dial: '91234567', expect: { kind: 'local', uri: gw('+61291234567') } },
+    { name: 'national', dial: '0398765432', expect: { kind: 'national', uri: gw('+61398765432') } },
+    { name: 'mobile', dial: '0412345678', expect: { kind: 'mobile', uri: gw('+61412345678') } },
+    { name: 'international forbidden by default', dial: '+14155552671', expect: { code: 403 } },
+    { name: 'international when enabled', dial: '+14155552671', security: { enabledCalls: { international: true } }, expect: { kind: 'international', uri: gw('+14155552671') } },
+    { name: 'international with the AU exit code', dial: '001114155552671', security: { enabledCalls: { international: true } }, expect: { kind: 'international', uri: gw('+14155552671') } },
+    { name: 'mobile forbidden', dial: '0412345678', security: { enabledCalls: { mobile: false } }, expect: { code: 403 } },
+    { name: 'national forbidden', dial: '0398765432', security: { enabledCalls: { national: false } }, expect: { code: 403 } },
+    { name: 'local forbidden', dial: '91234567', security: { enabledCalls: { local: false } }, expect: { code: 403 } },
+    { name: 'emergency 000 always allowed', dial: '000', security: { enabledCalls: { local: false, national: false, mobile: false, international: false } }, expect: { kind: 'emergency', uri: gw('000') } },
+    { name: 'emergency 112 always allowed', dial: '112', security: { enabledCalls: { local: false, national: false, mobile: false, international: false } }, expect: { kind: 'emergency', uri: gw('112') } },
+    { name: 'NZ office: 111 is emergency', dial: '111', office: 'nz', expect: { kind: 'emergency', uri: gw('111') } },
+    { name: 'NZ office: an AU mobile is international', dial: '+61412345678', office: 'nz', expect: { code: 403 } },
+    { name: 'invalid number', dial: '0299', expect: { code: 484 } },
+    { name: 'garbage', dial: '12345678901234', expect: { code: 484 } },
+  ];
+  for (const c of cases) {
+    const cfg = config([user('101', { security: c.security, officeId: c.office ?? 'syd' })]);
+    const d = decideRoute(cfg, platform, internal('101', c.dial));
+    if (c.expect.code) {
+      assert.equal(d.action, 'reject', c.name);
+      if (d.action === 'reject') assert.equal(d.code, c.expect.code, c.name);
+    } else {
+      assert.equal(d.action, 'route', `${c.name}: ${JSON.stringify(d)}`);
+      if (d.action !== 'route') continue;
+      assert.equal(d.kind, c.expect.kind, c.name);
+      assert.deepEqual(plan(d), [[[c.expect.uri!], 0]], c.name);
+    }
+  }
+  const refused = decideRoute(config([user('101')]), platform, internal('101', '+14155552671'));
+  assert.deepEqual(refused, { action: 'reject', code: 403, reason: 'Forbidden - international calls are not enabled for extension 101' });
+});
+
+test('caller ID: user outbound number, else office default, withheld when hidden, never for emergency', () => {
+  const cases: Array<{ name: string; u: UserOpts; dial: string; number: string | null; withheld: boolean; headers: Record<string, string> }> = [
+    { name: 'office default', u: {}, dial: '0412345678', number: '+61291234500', withheld: false, headers: { 'P-Asserted-Identity': `<sip:+61291234500@${REALM}>` } },
+    { name: 'own number', u: { outboundNumber: '+61291234501' }, dial: '0412345678', number: '+61291234501', withheld: false, headers: { 'P-Asserted-Identity': `<sip:+61291234501@${REALM}>` } },
+    { name: 'hidden', u: { hideCallerId: true }, dial: '0412345678', number: '+61291234500', withheld: true, headers: { 'P-Asserted-Identity': `<sip:+61291234500@${REALM}>`, Privacy: 'id' } },
+    { name: 'emergency not withheld', u: { hideCallerId: true }, dial: '000', number: '+61291234500', withheld: false, headers: { 'P-Asserted-Identity': `<sip:+61291234500@${REALM}>` } },
+    { name: 'no number anywhere', u: { officeId: 'nz' }, dial: '+6493001234', number: null, withheld: false, headers: {} },
+  ];
+  for (const c of cases) {
+    const cfg = config([user('101', { ...c.u, security: { enabledCalls: { international: true } } })]);
+    const d = decideRoute(cfg, platform, internal('101', c.dial));
+    assert.equal(d.action, 'route', c.name);
+    if (d.action !== 'route') continue;
+    assert.deepEqual(d.callerId, { number: c.number, display: null, withheld: c.withheld }, c.name);
+    assert.deepEqual(d.headers, c.headers, c.name);
+  }
+});
+
+test('777 is voicemail access for the caller; refused when their voicemail is off', () => {
+  const cfg = config([user('101'), user('102', { vmEnabled: false })]);
+  const d = decideRoute(cfg, platform, internal('101', '777'));
+  assert.equal(d.action, 'voicemail');
+  if (d.action === 'voicemail') {
+    assert.equal(d.mode, 'access');
+    assert.equal(d.mailbox, '101');
+    assert.deepEqual(plan(d), [[['sip:777@vm.test:5095'], 0]]);
+    assert.equal(d.headers['X-Switchboard-Voicemail'], 'access;mailbox=101;account=acme');
+  }
+  assert.equal(decideRoute(cfg, platform, internal('102', '777')).action, 'reject');
+});
+
+test('pickup groups: *8 goes to the feature server with the group; calls carry the callee group', () => {
+  const cfg = config([user('101', { pickupGroup: 'sales' }), user('102', { pickupGroup: 'sales' }), user('103')]);
+  const pick = decideRoute(cfg, platform, internal('101', '*8'));
+  assert.equal(pick.action, 'route');
+  if (pick.action === 'route') {
+    assert.deepEqual(plan(pick), [[['sip:*8@vm.test:5095'], 0]]);
+    assert.equal(pick.headers['X-Switchboard-Pickup-Group'], 'sales;account=acme');
+  }
+  const none = decideRoute(cfg, platform, internal('103', '*8'));
+  assert.deepEqual(none, { action: 'reject', code: 403, reason: 'Forbidden - no pickup group' });
+  const call = decideRoute(cfg, platform, internal('103', '102'));
+  assert.equal(call.action === 'route' && call.headers['X-Switchboard-Pickup-Group'], 'sales;account=acme');
+});
+
+test('direct numbers: inbound DDI rings its user; spare and unknown numbers are refused; own DDI dialled stays internal', () => {
+  const cfg = config([user('101'), user('102', { ringTime: 30 })], [
+    ['+61291234502', 'id-102'],
+    ['+61291234503', null],
+  ]);
+  for (const to of ['+61291234502', '61291234502']) {
+    const d = decideRoute(cfg, platform, { source: 'trunk', from: '+61412000000', to });
+    assert.equal(d.action, 'route', to);
+    if (d.action === 'route') {
+      assert.equal(d.kind, 'inbound');
+      assert.deepEqual(plan(d), [
+        [[aor('102')], 30],
+        [[vm('102')], 0],
+      ]);
+      assert.deepEqual(d.callerId, { number: '+61412000000', display: null, withheld: false });
+    }
+  }
+  assert.equal(decideRoute(cfg, platform, { source: 'trunk', from: 'x', to: '+61291234503' }).action, 'reject');
+  assert.equal(decideRoute(cfg, platform, { source: 'trunk', from: 'x', to: '+61299999999' }).action, 'reject');
+  assert.equal(decideRoute(cfg, platform, { source: 'trunk', from: 'x', to: '102' }).action, 'reject');
+  const hairpin = decideRoute(cfg, platform, internal('101', '0291234502'));
+  assert.equal(hairpin.action === 'route' && hairpin.kind, 'internal');
+  assert.deepEqual(plan(hairpin)[0], [[aor('102')], 30]);
+});
+
+test('helpers: area code, inbound candidates, ring plan of a user', () => {
+  assert.equal(applyAreaCode('91234567', { country: 'AU', areaCode: '02' }), '0291234567');
+  assert.equal(applyAreaCode('91234567', { country: 'AU', areaCode: '2' }), '0291234567');
+  assert.equal(applyAreaCode('0291234567', { country: 'AU', areaCode: '02' }), '0291234567');
+  assert.equal(applyAreaCode('91234567', { country: 'AU', areaCode: null }), '91234567');
+  assert.equal(applyAreaCode('91234567', { country: 'NZ', areaCode: '09' }), '91234567');
+  assert.deepEqual(inboundCandidates('+61 2 9123 4500'), ['+61291234500']);
+  assert.deepEqual(inboundCandidates('abc'), []);
+  const cfg = config([user('101')]);
+  assert.equal(ringPlan(cfg, platform, cfg.users.get('101')!).steps.length, 2);
+});
+
+test('rtjson document: serial steps with timers, headers, also and busy; reject carries code and reason', () => {
+  const cfg = config([user('101'), user('102', { features: { smartCalling: { enabled: true, number: '+61412345678', timeout: 5, type: 'parallel' } } })]);
+  const doc = toRtjson(decideRoute(cfg, platform, internal('101', '102')));
+  assert.equal(doc.version, '1.0');
+  assert.equal(doc.routing, 'serial');
+  assert.equal(doc.action, 'route');
+  assert.equal(doc.routes!.length, 2);
+  assert.deepEqual(doc.routes![0], {
+    uri: aor('102'),
+    fr_inv_timer: 20000,
+    headers: { extra: `P-Asserted-Identity: "User 101" <sip:101@${REALM}>\r\n` },
+    also: gw('+61412345678'),
+    why: 'devices and mobile (smart calling: parallel)',
+  });
+  assert.equal(doc.routes![1]!.fr_inv_timer, undefined);
+  assert.match(doc.routes![1]!.headers!.extra, /X-Switchboard-Voicemail: deposit;mailbox=102;account=acme\r\n/);
+  assert.equal(doc.busy!.uri, vm('102'));
+  assert.deepEqual(toRtjson({ action: 'reject', code: 403, reason: 'Forbidden - x' }), { version: '1.0', action: 'reject', code: 403, reason: 'Forbidden - x' });
+  // header values can never inject a new header line
+  const evil = config([user('101', { displayName: 'Eve\r\nX-Evil: 1' }), user('102')]);
+  const extra = toRtjson(decideRoute(evil, platform, internal('101', '102'))).routes![0]!.headers!.extra;
+  assert.equal(extra.split('\r\n').length, 2);
+});
+
+test('classifyOutbound (one parse, memoised) agrees with shared classifyDialled + toE164', () => {
+  const numbers = ['0291234567', '0398765432', '0412345678', '+14155552671', '001114155552671', '0299', '12345678901234', '+6493001234', '093001234', '+61412345678', '0755512345', '+442079460000', '1300123456'];
+  for (const country of ['AU', 'NZ', 'GB']) {
+    for (const areaCode of ['02', null]) {
+      for (const n of numbers) {
+        const expected = classifyDialled(n, country, areaCode);
+        for (let i = 0; i < 2; i++) {
+          const got = classifyOutbound(n, country, areaCode);
+          assert.equal(got.kind, expected === 'emergency' ? 'invalid' : expected, `${n} in ${country}/${areaCode}`);
+          if (got.kind !== 'invalid') {
+            const e = toE164(n, country);
+            assert.ok(e.ok && e.e164 === got.e164, `${n} in ${country}: ${got.e164}`);
+          }
+        }
+      }
+    }
+  }
+});

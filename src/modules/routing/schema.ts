@@ -1,0 +1,118 @@
+/**
+ * Routing: the shapes Kamailio's per-INVITE question and Switchboard's answer take.
+ * AccountRoutingConfig is the account's configuration reduced to what routing needs; today it is read
+ * from the live tables (repository.ts), later from the applied-configuration snapshot ('Apply Changes').
+ */
+import type { Features, Security } from '../users/schema.ts';
+
+export interface RoutingUser {
+  id: string;
+  extension: string;
+  displayName: string;
+  sipUsername: string;
+  enabled: boolean;
+  officeId: string;
+  ringTime: number;
+  pickupGroup: string | null;
+  outboundNumber: string | null;
+  hideCallerId: boolean;
+  vmEnabled: boolean;
+  features: Features;
+  security: Security;
+}
+
+export interface RoutingOffice {
+  id: string;
+  country: string;
+  areaCode: string | null;
+  defaultOutboundNumber: string | null;
+}
+
+export interface AccountRoutingConfig {
+  accountId: string;
+  code: string;
+  realm: string;
+  country: string;
+  offices: ReadonlyMap<string, RoutingOffice>;
+  /** By extension. */
+  users: ReadonlyMap<string, RoutingUser>;
+  usersById: ReadonlyMap<string, RoutingUser>;
+  /** By SIP username (how an authenticated phone identifies itself in From). */
+  usersBySip: ReadonlyMap<string, RoutingUser>;
+  /** The account's direct numbers (E.164) → the user they ring, or null when spare. */
+  numbers: ReadonlyMap<string, string | null>;
+}
+
+/** Where the platform's other SIP parts live (host[:port]); deployment settings, not account settings. */
+export interface Platform {
+  /** PSTN gateway / carrier trunk for external numbers. */
+  trunk: string;
+  /** Voicemail / feature server (deposit, 777 access, call pickup). */
+  voicemail: string;
+}
+
+export type CallSource = 'internal' | 'trunk';
+
+export interface RouteRequest {
+  /** internal = an authenticated phone of the account; trunk = the carrier delivering a DDI call. */
+  source: CallSource;
+  /** internal: the caller's SIP username; trunk: the calling number as presented. */
+  from: string;
+  /** The dialled user part (extension, 777, *8, a national or international number, or a DDI). */
+  to: string;
+}
+
+export type TargetKind = 'user' | 'external' | 'voicemail' | 'feature';
+
+export interface Target {
+  kind: TargetKind;
+  /** SIP URI: a user's AoR (Kamailio's usrloc fans it out to every registered device) or a gateway URI. */
+  uri: string;
+  /** Extension, number or mailbox, for people reading logs. */
+  label: string;
+}
+
+/** One ringing step: the targets ring together for `timeout` seconds; at most one `user` target, first. */
+export interface RingStep {
+  targets: Target[];
+  /** Seconds the step rings before it counts as not answered; 0 = the SIP server's default. */
+  timeout: number;
+  why: string;
+  /** Headers for this step only (Diversion, voicemail mailbox ...). */
+  headers?: Record<string, string>;
+}
+
+export interface CallerId {
+  number: string | null;
+  display: string | null;
+  withheld: boolean;
+}
+
+export type CallKind = 'internal' | 'inbound' | 'local' | 'national' | 'mobile' | 'international' | 'emergency';
+
+export type Decision =
+  | {
+      action: 'route';
+      kind: CallKind;
+      /** Tried in order: a step that is not answered (or whose targets are offline) moves to the next. */
+      steps: RingStep[];
+      /** Taken instead of the remaining steps when a step answers busy (486/600). */
+      onBusy: RingStep | null;
+      callerId: CallerId | null;
+      /** Extra SIP headers for every branch (caller ID, diversion, pickup group). */
+      headers: Record<string, string>;
+    }
+  | { action: 'voicemail'; mode: 'deposit' | 'access'; mailbox: string; steps: RingStep[]; headers: Record<string, string> }
+  | { action: 'reject'; code: number; reason: string };
+
+export const routeQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['source', 'to'],
+  properties: {
+    source: { type: 'string', enum: ['internal', 'trunk'] },
+    realm: { type: 'string', maxLength: 253, description: "The caller's SIP domain (internal calls)" },
+    from: { type: 'string', maxLength: 128, default: '' },
+    to: { type: 'string', minLength: 1, maxLength: 64 },
+  },
+} as const;

@@ -1,0 +1,64 @@
+/**
+ * `switchboard sip start`: Switchboard's HTTP server (routing endpoint) + Kamailio against the same store,
+ * for development. `switchboard sip config`: print the rendered Kamailio configuration.
+ */
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config.ts';
+import { startServer } from '../../server.ts';
+import { ROUTE_PATH } from '../routing/routes.ts';
+import { renderConfig, startKamailio, TEMPLATE } from './kamailio.ts';
+import { sipSettingsFromEnv } from './settings.ts';
+import { createKamailioNotifier, lateBoundNotifier, sipTargetResolver } from './notifier.ts';
+
+export function sipCommands(program: Command): void {
+  const sip = program.command('sip').description('the SIP server (Kamailio) that registers phones and routes calls');
+  sip
+    .command('start')
+    .description('start Switchboard (API + routing endpoint) and Kamailio on the same store; Ctrl-C stops both')
+    .option('-p, --port <port>', 'HTTP port of Switchboard (default $PORT or 8080)')
+    .option('--router-url <url>', 'use an already running Switchboard at this routing URL instead of starting one')
+    .option('--verbose', "echo Kamailio's log")
+    .action(async (o: { port?: string; routerUrl?: string; verbose?: boolean }) => {
+      const config = loadConfig();
+      if (o.port) config.port = Number(o.port);
+      if (program.opts().database) config.databaseUrl = program.opts().database;
+      // Kamailio and the routing endpoint share a secret; a fresh one per run unless the operator set one.
+      if (!o.routerUrl && !process.env.SWITCHBOARD_SIP_SECRET) process.env.SWITCHBOARD_SIP_SECRET = randomBytes(18).toString('base64url');
+      const settings = sipSettingsFromEnv();
+      // Handset resync requests (devices module) become SIP NOTIFY check-sync once Kamailio is up.
+      const notifier = lateBoundNotifier();
+      const server = o.routerUrl ? null : await startServer(config, { deviceNotifier: notifier });
+      const routerUrl = o.routerUrl ?? `http://127.0.0.1:${config.port}${ROUTE_PATH}`;
+      let kamailio;
+      try {
+        kamailio = await startKamailio({ databaseUrl: config.databaseUrl, routerUrl, settings, echo: !!o.verbose });
+      } catch (err) {
+        await server?.stop();
+        throw err;
+      }
+      if (server) notifier.attach(createKamailioNotifier({ ctlSocket: kamailio.ctlSocket, resolve: sipTargetResolver(server.database.db) }));
+      console.log(`Kamailio (pid ${kamailio.pid}) on udp/tcp ${settings.listen}:${settings.port}; routing via ${routerUrl}`);
+      console.log(`  config + log: ${kamailio.runDir}  trunk: ${settings.trunk}  voicemail: ${settings.voicemail}`);
+      const stop = async () => {
+        notifier.attach(null);
+        await kamailio.stop();
+        await server?.stop();
+        process.exit(0);
+      };
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stop());
+    });
+  sip
+    .command('config')
+    .description('print the Kamailio configuration rendered for this store and the SIP settings')
+    .option('--router-url <url>', 'routing URL', `http://127.0.0.1:8080${ROUTE_PATH}`)
+    .option('--run-dir <dir>', 'directory for control sockets', '/run/kamailio')
+    .action((o: { routerUrl: string; runDir: string }) => {
+      const config = loadConfig();
+      const databaseUrl = program.opts().database ?? config.databaseUrl;
+      process.stdout.write(
+        renderConfig(readFileSync(TEMPLATE, 'utf8'), { databaseUrl, routerUrl: o.routerUrl, settings: sipSettingsFromEnv(), runDir: o.runDir, authSecret: randomBytes(16).toString('hex') }),
+      );
+    });
+}

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { kamailioDb, renderConfig, TEMPLATE } from './kamailio.ts';
+import { sipSettingsFromEnv, splitHostPort } from './settings.ts';
+
+test('store URL → Kamailio db_url and module', () => {
+  assert.deepEqual(kamailioDb('/var/lib/sb/x.sqlite'), { url: 'sqlite:///var/lib/sb/x.sqlite', module: 'db_sqlite.so' });
+  assert.deepEqual(kamailioDb('sqlite:/var/lib/sb/x.sqlite'), { url: 'sqlite:///var/lib/sb/x.sqlite', module: 'db_sqlite.so' });
+  assert.ok(kamailioDb('data/sb.sqlite').url.startsWith('sqlite:///'), 'relative paths become absolute');
+  assert.deepEqual(kamailioDb('postgres://postgres@127.0.0.1:5432/test'), { url: 'postgres://postgres@127.0.0.1:5432/test', module: 'db_postgres.so' });
+  assert.deepEqual(kamailioDb('postgresql://sb:p%40ss@db.local/sb'), { url: 'postgres://sb:p@ss@db.local:5432/sb', module: 'db_postgres.so' });
+});
+
+test('the template renders with every placeholder filled and the settings in place', () => {
+  const settings = { ...sipSettingsFromEnv({}), secret: 's3cret' };
+  const cfg = renderConfig(readFileSync(TEMPLATE, 'utf8'), {
+    databaseUrl: '/tmp/sb.sqlite',
+    routerUrl: 'http://127.0.0.1:8080/sip/route',
+    settings,
+    runDir: '/tmp/run',
+    authSecret: 'abc',
+    bruteForce: { limit: 7, windowSeconds: 100, blockSeconds: 200 },
+  });
+  assert.doesNotMatch(cfg, /%%[A-Z_]+%%/);
+  assert.match(cfg, /^listen=udp:127\.0\.0\.1:5070$/m);
+  assert.match(cfg, /modparam\("auth_db", "db_url", "sqlite:\/\/\/tmp\/sb\.sqlite"\)/);
+  assert.match(cfg, /loadmodule "db_sqlite\.so"/);
+  assert.match(cfg, /#!define ROUTER_HEADERS "X-Switchboard-Sip-Secret: s3cret"/);
+  assert.match(cfg, /#!define TRUNK_IP "127\.0\.0\.1"\n#!define TRUNK_PORT 5090/);
+  assert.match(cfg, /#!define BF_LIMIT 7/);
+  assert.match(cfg, /sb_blocked=>size=10;autoexpire=200;/);
+  assert.match(cfg, /auth_check\("\$fd", "sip_subscribers", "1"\)/);
+  assert.throws(() => renderConfig('x %%NOPE%%', { databaseUrl: 'a', routerUrl: 'b', settings, runDir: '/r', authSecret: 'x' }), /unknown placeholder/);
+  assert.throws(() => renderConfig('x', { databaseUrl: 'a', routerUrl: 'b"', settings, runDir: '/r', authSecret: 'x' }), /quotes/);
+});
+
+test('host:port parsing', () => {
+  assert.deepEqual(splitHostPort('10.0.0.1:5090'), ['10.0.0.1', 5090]);
+  assert.deepEqual(splitHostPort('gw.example'), ['gw.example', 5060]);
+});
+
+test('kamcmd ul.lookup output → contact addresses', async () => {
+  const { parseContacts } = await import('./notifier.ts');
+  const out = '{\n\tAoR: u1@r\n\tContacts: {\n\t\tContact: {\n\t\t\tAddress: sip:u1@127.0.0.1:5102;transport=udp\n\t\t\tExpires: 300\n\t\t}\n\t\tContact: {\n\t\t\tAddress: sip:u1@10.0.0.2:5060\n\t\t}\n\t}\n}\n';
+  assert.deepEqual(parseContacts(out), ['sip:u1@127.0.0.1:5102;transport=udp', 'sip:u1@10.0.0.2:5060']);
+  assert.deepEqual(parseContacts(''), []);
+});

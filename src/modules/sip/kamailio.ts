@@ -1,0 +1,201 @@
+/**
+ * Kamailio process manager: renders deploy/kamailio/kamailio.cfg for a store, ports and routing URL into a
+ * private run directory, starts `kamailio -DD -E` there (foreground, so the whole process tree ends with
+ * the PID we hold), waits until it answers SIP OPTIONS, and stops it by that PID.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { splitHostPort, type SipSettings } from './settings.ts';
+
+export const KAMAILIO_BIN = process.env.KAMAILIO_BIN ?? '/usr/sbin/kamailio';
+export const TEMPLATE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../deploy/kamailio/kamailio.cfg');
+
+export interface KamailioOptions {
+  /** Switchboard's store: a SQLite file path (sqlite:...) or a postgres:// URL. */
+  databaseUrl: string;
+  /** Switchboard's routing endpoint, e.g. http://127.0.0.1:8080/sip/route. */
+  routerUrl: string;
+  settings: SipSettings;
+  /** Credential table auth_db reads (default sip_subscribers; the benchmark swaps in a static table). */
+  authTable?: string;
+  bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number };
+  children?: number;
+  debug?: number;
+  runDir?: string;
+  /** Also echo Kamailio's log to this process's stderr. */
+  echo?: boolean;
+}
+
+/** Kamailio's db_url and database module for a Switchboard store URL. */
+export function kamailioDb(databaseUrl: string): { url: string; module: string } {
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    const u = new URL(databaseUrl);
+    const auth = u.username ? `${decodeURIComponent(u.username)}${u.password ? `:${decodeURIComponent(u.password)}` : ''}@` : '';
+    return { url: `postgres://${auth}${u.hostname}:${u.port || '5432'}${u.pathname}`, module: 'db_postgres.so' };
+  }
+  const file = resolve(databaseUrl.replace(/^sqlite:(\/\/)?/, ''));
+  // sqlite:// + the absolute path (three slashes in all); measured to work with db_sqlite 5.6.3.
+  return { url: `sqlite://${file}`, module: 'db_sqlite.so' };
+}
+
+export function renderConfig(template: string, o: KamailioOptions & { runDir: string; authSecret: string }): string {
+  const db = kamailioDb(o.databaseUrl);
+  const [trunkIp, trunkPort] = splitHostPort(o.settings.trunk);
+  const bf = o.bruteForce ?? { limit: 5, windowSeconds: 300, blockSeconds: 900 };
+  const values: Record<string, string> = {
+    DEBUG: String(o.debug ?? 2),
+    CHILDREN: String(o.children ?? 4),
+    LISTEN: o.settings.listen,
+    PORT: String(o.settings.port),
+    TRUNK_IP: trunkIp,
+    TRUNK_PORT: String(trunkPort),
+    ROUTER_URL: o.routerUrl,
+    ROUTER_HEADERS: o.settings.secret ? `X-Switchboard-Sip-Secret: ${o.settings.secret}` : '',
+    BF_LIMIT: String(bf.limit),
+    BF_WINDOW: String(bf.windowSeconds),
+    BF_BLOCK: String(bf.blockSeconds),
+    DB_MODULE: db.module,
+    DB_URL: db.url,
+    AUTH_TABLE: o.authTable ?? 'sip_subscribers',
+    AUTH_SECRET: o.authSecret,
+    RUNDIR: o.runDir,
+  };
+  for (const [k, v] of Object.entries(values)) {
+    if (/["\r\n]/.test(v)) throw new Error(`Kamailio setting ${k} may not contain quotes or line breaks`);
+  }
+  const out = template.replace(/%%([A-Z_]+)%%/g, (_m, name: string) => {
+    const v = values[name];
+    if (v === undefined) throw new Error(`unknown placeholder %%${name}%% in the Kamailio template`);
+    return v;
+  });
+  return out;
+}
+
+/** Sends SIP OPTIONS over UDP and resolves with the status code (or null on timeout). */
+export function sipPing(host: string, port: number, timeoutMs = 500): Promise<number | null> {
+  return new Promise((resolvePing) => {
+    const sock = createSocket('udp4');
+    const branch = `z9hG4bK${randomBytes(6).toString('hex')}`;
+    const done = (v: number | null) => {
+      clearTimeout(timer);
+      sock.close();
+      resolvePing(v);
+    };
+    const timer = setTimeout(() => done(null), timeoutMs);
+    sock.on('message', (msg) => {
+      const m = /^SIP\/2\.0 (\d{3})/.exec(msg.toString());
+      if (m) done(Number(m[1]));
+    });
+    sock.on('error', () => done(null));
+    sock.bind(0, '127.0.0.1', () => {
+      const { port: lport } = sock.address();
+      const text = [
+        `OPTIONS sip:${host}:${port} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${lport};branch=${branch};rport`,
+        'Max-Forwards: 70',
+        `From: <sip:ping@switchboard>;tag=${randomBytes(4).toString('hex')}`,
+        `To: <sip:${host}:${port}>`,
+        `Call-ID: ${randomBytes(8).toString('hex')}@switchboard`,
+        'CSeq: 1 OPTIONS',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+      sock.send(text, port, host);
+    });
+  });
+}
+
+export class KamailioProcess {
+  private child?: ChildProcess;
+  private exited?: Promise<number | null>;
+  private logText = '';
+  readonly cfgFile: string;
+  readonly logFile: string;
+
+  constructor(
+    readonly options: KamailioOptions,
+    readonly runDir: string,
+    private readonly ownRunDir: boolean,
+  ) {
+    this.cfgFile = join(runDir, 'kamailio.cfg');
+    this.logFile = join(runDir, 'kamailio.log');
+  }
+
+  /** binrpc control socket (kamcmd -s ...). */
+  get ctlSocket(): string {
+    return `unix:${this.runDir}/kamailio_ctl`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Everything Kamailio logged so far. */
+  log(): string {
+    return this.logText;
+  }
+
+  async start(timeoutMs = 10_000): Promise<void> {
+    if (!existsSync(KAMAILIO_BIN)) throw new Error(`Kamailio not found at ${KAMAILIO_BIN} (apt-get install kamailio ...; see docs/sip.md)`);
+    const cfg = renderConfig(readFileSync(TEMPLATE, 'utf8'), { ...this.options, runDir: this.runDir, authSecret: randomBytes(16).toString('hex') });
+    writeFileSync(this.cfgFile, cfg, { mode: 0o600 });
+    const args = ['-DD', '-E', '-f', this.cfgFile, '-P', join(this.runDir, 'kamailio.pid'), '-Y', this.runDir, '-m', '64', '-M', '8'];
+    const child = spawn(KAMAILIO_BIN, args, { cwd: this.runDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const file = createWriteStream(this.logFile);
+    const onData = (chunk: Buffer) => {
+      const s = chunk.toString();
+      this.logText = (this.logText + s).slice(-2_000_000);
+      file.write(chunk);
+      if (this.options.echo) process.stderr.write(chunk);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    this.exited = new Promise((r) =>
+      child.on('exit', (code) => {
+        file.end();
+        r(code);
+      }),
+    );
+    const deadline = Date.now() + timeoutMs;
+    let exitCode: number | null | undefined;
+    void this.exited.then((c) => (exitCode = c));
+    while (Date.now() < deadline) {
+      if (exitCode !== undefined) throw new Error(`kamailio exited with ${exitCode} during start-up:\n${this.logText.slice(-4000)}`);
+      if ((await sipPing(this.options.settings.listen, this.options.settings.port, 300)) === 200) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await this.stop();
+    throw new Error(`kamailio did not answer OPTIONS within ${timeoutMs} ms:\n${this.logText.slice(-4000)}`);
+  }
+
+  /** SIGTERM to the PID we started (kamailio -DD takes its children down with it), SIGKILL after 5 s. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child?.pid && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const killed = await Promise.race([this.exited!.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+      if (!killed) {
+        child.kill('SIGKILL');
+        await this.exited;
+      }
+    }
+    this.child = undefined;
+    if (this.ownRunDir && !process.env.SWITCHBOARD_KEEP_SIP_RUNDIR) rmSync(this.runDir, { recursive: true, force: true });
+  }
+}
+
+/** Renders the config into a fresh (or the given) run directory and starts Kamailio. */
+export async function startKamailio(options: KamailioOptions): Promise<KamailioProcess> {
+  const own = !options.runDir;
+  const runDir = options.runDir ?? mkdtempSync(join(tmpdir(), 'sb-kamailio-'));
+  const k = new KamailioProcess(options, runDir, own);
+  await k.start();
+  return k;
+}

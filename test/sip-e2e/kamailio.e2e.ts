@@ -1,0 +1,297 @@
+/**
+ * SIP end-to-end: real Kamailio on 127.0.0.1:5070 with the project's config, real Switchboard HTTP server and
+ * store (SQLite, then PostgreSQL), real SIP traffic from test user agents on fixed loopback ports.
+ * Run by .ci/steps.d/50-sip-e2e.sh (`npm run test:sip`). Named *.e2e.ts, not *.test.ts, so `npm test`'s walk
+ * does not pick it up (it needs Kamailio and fixed ports); it skips with a reason when Kamailio is absent, never in CI.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { storeKinds } from '../support/stores.ts';
+import { SYSTEM_ACTOR } from '../../src/shared/permissions.ts';
+import { nowIso } from '../../src/shared/ids.ts';
+import { deleteUser, regenerateSipPassword, updateUser } from '../../src/modules/users/service.ts';
+import { kamailioMissing, REALM, startStack, type Stack } from './stack.ts';
+import { gateway, inboundCall, UA } from './ua.ts';
+import { createKamailioNotifier, sipTargetResolver } from '../../src/modules/sip/notifier.ts';
+
+const missing = kamailioMissing();
+const PROXY = '127.0.0.1:5070';
+const BF = { limit: 4, windowSeconds: 60, blockSeconds: 60 };
+
+for (const { kind, skip } of await storeKinds()) {
+  describe(`SIP through Kamailio (${kind})`, { skip: missing ?? skip, concurrency: 1 }, () => {
+    let s: Stack;
+    let trunk: UA;
+    let vm: UA;
+    const phones: UA[] = [];
+    const users: Record<string, { id: string; user: string; password: string }> = {};
+    // Tests that fail authentication on purpose use their own loopback address (127.0.0.x), so they do not
+    // add up to the brute-force limit of the phones on 127.0.0.1.
+    const phone = (ext: string, port: number, password?: string, address?: string) => {
+      const u = users[ext]!;
+      const ua = new UA({ user: u.user, password: password ?? u.password, domain: REALM, port, proxy: PROXY, address }).start();
+      phones.push(ua);
+      return ua;
+    };
+    let a: UA;
+    let b: UA;
+    let c: UA;
+
+    before(async () => {
+      s = await startStack(kind, { bruteForce: BF });
+      for (const ext of ['101', '102', '103', '104']) users[ext] = await s.addUser({ extension: ext, ringTime: 5 });
+      trunk = gateway(5090);
+      vm = gateway(5095);
+      a = phone('101', 5101);
+      b = phone('102', 5102);
+      c = phone('103', 5103);
+      for (const ua of [a, b, c]) assert.equal((await ua.register()).status, 200);
+    });
+
+    after(async () => {
+      for (const ua of phones) {
+        if (!ua.stack) continue;
+        await Promise.race([ua.unregister(), new Promise((r) => setTimeout(r, 500))]);
+        ua.stop();
+      }
+      trunk?.stop();
+      vm?.stop();
+      await s?.close();
+    });
+
+    const update = (ext: string, patch: Parameters<typeof updateUser>[4]) => updateUser(s.server.deps, SYSTEM_ACTOR, 'e2e', users[ext]!.id, patch);
+
+    test('REGISTER: right password 200, wrong password and unknown user 403', async () => {
+      assert.equal((await a.register()).status, 200);
+      const wrong = phone('104', 5104, 'not-the-password', '127.0.0.11');
+      assert.equal((await wrong.register()).status, 403);
+      const stranger = new UA({ user: 'nobody', password: 'x', domain: REALM, port: 5105, proxy: PROXY, address: '127.0.0.12' }).start();
+      phones.push(stranger);
+      assert.equal((await stranger.register()).status, 403);
+      // same username under another realm is another tenant's identity: refused
+      const otherRealm = new UA({ user: users['101']!.user, password: users['101']!.password, domain: 'other.pbx.test', port: 5106, proxy: PROXY, address: '127.0.0.13' }).start();
+      phones.push(otherRealm);
+      assert.equal((await otherRealm.register()).status, 403);
+      stranger.stop();
+      otherRealm.stop();
+      wrong.stop();
+    });
+
+    test('disabled user, regenerated password and deleted user fail on the next attempt', async () => {
+      const d = phone('104', 5107, undefined, '127.0.0.14');
+      assert.equal((await d.register()).status, 200);
+      await update('104', { enabled: false });
+      assert.equal((await d.register()).status, 403);
+      await update('104', { enabled: true });
+      assert.equal((await d.register()).status, 200);
+      const fresh = await regenerateSipPassword(s.server.deps, SYSTEM_ACTOR, 'e2e', users['104']!.id);
+      assert.equal((await d.register()).status, 403, 'old password refused');
+      assert.equal((await d.register(300, fresh.sipPassword)).status, 200, 'new password accepted');
+      await d.register(0, fresh.sipPassword);
+      await deleteUser(s.server.deps, SYSTEM_ACTOR, 'e2e', users['104']!.id);
+      assert.equal((await d.register(300, fresh.sipPassword)).status, 403, 'deleted user refused');
+      d.stop();
+    });
+
+    test('INVITE needs credentials: a wrong password is refused', async () => {
+      const liar = new UA({ user: users['101']!.user, password: 'wrong', domain: REALM, port: 5108, proxy: PROXY, address: '127.0.0.15' }).start();
+      phones.push(liar);
+      const r = await liar.call('102');
+      assert.equal(r.status, 403);
+      liar.stop();
+    });
+
+    test('extension to extension: answered by the callee device, caller ID asserted', async () => {
+      b.mode = 'answer';
+      const before = b.invites().length;
+      const r = await a.call('102');
+      assert.equal(r.status, 200);
+      assert.equal(r.bye, 200);
+      const got = b.invites().slice(before);
+      assert.equal(got.length, 1);
+      assert.match(String(got[0]!.headers['p-asserted-identity'] ?? JSON.stringify(got[0]!.headers)), /101@e2e\.pbx\.test/);
+    });
+
+    test('busy: divert on busy to another extension', async () => {
+      await update('102', { features: { divertBusy: { enabled: true, destination: '103' } } });
+      b.mode = 'busy';
+      c.mode = 'answer';
+      const cBefore = c.invites().length;
+      const r = await a.call('102');
+      assert.equal(r.status, 200, JSON.stringify(r));
+      assert.equal(c.invites().length, cBefore + 1, 'the busy branch rang 103');
+      await update('102', { features: { divertBusy: { enabled: false, destination: null } } });
+    });
+
+    test('no answer: after the ring time the call goes to voicemail with the mailbox', async () => {
+      b.mode = 'ring';
+      const vmBefore = vm.invites().length;
+      const t0 = Date.now();
+      const r = await a.call('102');
+      const took = Date.now() - t0;
+      assert.equal(r.status, 200, JSON.stringify(r));
+      assert.ok(took >= 4500, `rang ${took} ms, ring time is 5 s`);
+      const got = vm.invites().slice(vmBefore);
+      assert.equal(got.length, 1);
+      assert.match(JSON.stringify(got[0]!.headers), /deposit;mailbox=102;account=e2e/);
+      assert.ok(b.received.some((m) => m.method === 'CANCEL'), 'the unanswered device was cancelled');
+    });
+
+    test('no answer: divert on no answer to another extension', async () => {
+      await update('102', { features: { divertNoAnswer: { enabled: true, destination: '103' } } });
+      b.mode = 'ring';
+      c.mode = 'answer';
+      const cBefore = c.invites().length;
+      const r = await a.call('102');
+      assert.equal(r.status, 200);
+      assert.equal(c.invites().length, cBefore + 1);
+      await update('102', { features: { divertNoAnswer: { enabled: false, destination: null } } });
+    });
+
+    test('smart calling sequential: the handset rings for the timeout, then the mobile through the trunk', async () => {
+      await update('102', { features: { smartCalling: { enabled: true, number: '0412 345 678', timeout: 5, type: 'sequential' } } });
+      b.mode = 'ring';
+      const trunkBefore = trunk.invites().length;
+      const r = await a.call('102');
+      assert.equal(r.status, 200);
+      const got = trunk.invites().slice(trunkBefore);
+      assert.equal(got.length, 1);
+      assert.match(got[0]!.ruri, /^sip:\+61412345678@127\.0\.0\.1:5090/);
+      await update('102', { features: { smartCalling: { enabled: false } } });
+    });
+
+    test('smart calling parallel: handset and mobile ring together; the mobile answering cancels the handset', async () => {
+      await update('102', { features: { smartCalling: { enabled: true, number: '0412 345 678', timeout: 5, type: 'parallel' } } });
+      b.mode = 'ring';
+      const trunkBefore = trunk.invites().length;
+      const bBefore = b.invites().length;
+      const t0 = Date.now();
+      const r = await a.call('102');
+      assert.equal(r.status, 200);
+      assert.ok(Date.now() - t0 < 3000, 'answered by the mobile without waiting for a timeout');
+      assert.equal(trunk.invites().length, trunkBefore + 1);
+      assert.equal(b.invites().length, bBefore + 1, 'the handset rang in parallel');
+      await update('102', { features: { smartCalling: { enabled: false } } });
+    });
+
+    test('smart calling parallel delayed: the handset alone for the timeout, then handset and mobile together', async () => {
+      await update('102', { features: { smartCalling: { enabled: true, number: '0412 345 678', timeout: 5, type: 'parallel_delayed' } } });
+      b.mode = 'ring';
+      const trunkBefore = trunk.invites().length;
+      const bBefore = b.invites().length;
+      const t0 = Date.now();
+      const r = await a.call('102');
+      assert.equal(r.status, 200);
+      assert.ok(Date.now() - t0 >= 4500, 'the mobile joined only after the smart-call timeout');
+      assert.equal(trunk.invites().length, trunkBefore + 1);
+      assert.equal(b.invites().length, bBefore + 2, 'the handset rang in both steps');
+      await update('102', { features: { smartCalling: { enabled: false } } });
+    });
+
+    test('a user with no registered device goes straight to voicemail', async () => {
+      const offline = await s.addUser({ extension: '105', ringTime: 20 });
+      users['105'] = offline;
+      const before = vm.invites().length;
+      const t0 = Date.now();
+      const r = await a.call('105');
+      assert.equal(r.status, 200);
+      assert.ok(Date.now() - t0 < 3000, 'no ringing time spent on an offline user');
+      assert.match(JSON.stringify(vm.invites().slice(before)[0]?.headers ?? {}), /deposit;mailbox=105/);
+    });
+
+    test('outbound: international refused with 403 when not enabled; national goes to the trunk with caller ID', async () => {
+      const trunkBefore = trunk.invites().length;
+      const refused = await a.call('+14155552671');
+      assert.equal(refused.status, 403);
+      assert.match(refused.reason, /international calls are not enabled/);
+      assert.equal(trunk.invites().length, trunkBefore, 'nothing reached the trunk');
+
+      await update('101', { hideCallerId: true });
+      const ok = await a.call('0398765432');
+      assert.equal(ok.status, 200);
+      const got = trunk.invites().slice(trunkBefore);
+      assert.equal(got.length, 1);
+      assert.match(got[0]!.ruri, /^sip:\+61398765432@/);
+      const h = JSON.stringify(got[0]!.headers);
+      assert.match(h, /\+61291234500@e2e\.pbx\.test/, 'office default outbound number asserted');
+      assert.match(h, /"privacy":"id"/i, 'withheld');
+      await update('101', { hideCallerId: false });
+
+      const emergency = await a.call('000');
+      assert.equal(emergency.status, 200, 'emergency always allowed');
+    });
+
+    test('777 reaches voicemail access for the caller', async () => {
+      const before = vm.invites().length;
+      const r = await a.call('777');
+      assert.equal(r.status, 200);
+      const got = vm.invites().slice(before);
+      assert.match(JSON.stringify(got[0]!.headers), /access;mailbox=101;account=e2e/);
+    });
+
+    test('inbound DDI from the trunk rings the user it is assigned to', async () => {
+      const db = s.server.store.database.db;
+      const acc = await db.selectFrom('accounts').select('id').where('code', '=', 'e2e').executeTakeFirstOrThrow();
+      await db.updateTable('numbers').set({ user_id: users['103']!.id }).where('e164', '=', '+61291234502').execute();
+      await s.server.deps.events.publish({ type: 'number.updated', accountId: acc.id, resourceId: '+61291234502', actor: 'test', at: nowIso() });
+      c.mode = 'answer';
+      const before = c.invites().length;
+      const r = await inboundCall(trunk, PROXY, '+61291234502', '+61412000000');
+      assert.equal(r.status, 200);
+      assert.equal(c.invites().length, before + 1);
+      assert.equal((await inboundCall(trunk, PROXY, '+61299999999', '+61412000000')).status, 404);
+    });
+
+    test('check-sync: a SIP NOTIFY reaches every registered device of the user; an unregistered user is only recorded', async () => {
+      const db = s.server.store.database.db;
+      const acc = await db.selectFrom('accounts').select('id').where('code', '=', 'e2e').executeTakeFirstOrThrow();
+      const notifier = createKamailioNotifier({ ctlSocket: s.kamailio.ctlSocket, resolve: sipTargetResolver(db) });
+      const device = { id: 'd1', accountId: acc.id, mac: '001122334455', vendor: 'yealink' };
+      const before = b.received.filter((m) => m.method === 'NOTIFY').length;
+      assert.equal(await notifier.sendCheckSync({ ...device, sipUsername: users['102']!.user }), 'sent');
+      for (let i = 0; i < 20 && b.received.filter((m) => m.method === 'NOTIFY').length === before; i++) await new Promise((r) => setTimeout(r, 50));
+      const got = b.received.filter((m) => m.method === 'NOTIFY').slice(before);
+      assert.equal(got.length, 1);
+      assert.equal(got[0]!.headers.event, 'check-sync');
+      assert.equal(await notifier.sendCheckSync({ ...device, sipUsername: users['105']!.user }), 'recorded', 'not registered');
+      assert.equal(await notifier.sendCheckSync({ ...device, sipUsername: null }), 'recorded', 'unknown / spare device');
+      // the devices module passes only the device: the notifier finds its user (devices.user_id)
+      await db
+        .insertInto('devices')
+        .values({ id: 'dev-102', account_id: acc.id, mac: '0015650000aa', vendor: 'yealink', model: 'T54W', label: null, user_id: users['102']!.id, line_keys: '[]', settings: '{}', locked_ip: null, locked_at: null, unlocked_until: null, last_provisioned_at: null, last_provisioned_ip: null, last_user_agent: null, resync_requested_at: null, resync_status: null, created_at: nowIso(), updated_at: nowIso() })
+        .execute();
+      const n = b.received.filter((m) => m.method === 'NOTIFY').length;
+      assert.equal(await notifier.sendCheckSync({ id: 'dev-102', accountId: acc.id, mac: '0015650000aa', vendor: 'yealink' }), 'sent');
+      for (let i = 0; i < 20 && b.received.filter((m) => m.method === 'NOTIFY').length === n; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(b.received.filter((m) => m.method === 'NOTIFY').length, n + 1);
+    });
+
+    test('devices API: resync of a handset sends check-sync to its registered phone; the status is recorded', async () => {
+      const created = await s.server.api('POST', '/api/v1/accounts/e2e/devices', { mac: '00:15:65:00:00:bb', model: 'T54W', vendor: 'yealink', userId: users['102']!.id });
+      assert.equal(created.status, 201, created.text);
+      const n = b.received.filter((m) => m.method === 'NOTIFY').length;
+      const res = await s.server.api('POST', `/api/v1/accounts/e2e/devices/${created.body.id}/resync`);
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.body.resync.status, 'sent');
+      for (let i = 0; i < 20 && b.received.filter((m) => m.method === 'NOTIFY').length === n; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(b.received.filter((m) => m.method === 'NOTIFY').length > n, 'the phone got NOTIFY check-sync');
+    });
+
+    test('brute force: repeated bad REGISTERs from one address block it (even the right password) and are logged', async () => {
+      const u = users['103']!;
+      // a second loopback address, so the block does not hit the other phones on 127.0.0.1
+      const attacker = new UA({ user: u.user, password: 'guess', domain: REALM, port: 5109, proxy: PROXY, address: '127.0.0.2' }).start();
+      phones.push(attacker);
+      for (let i = 0; i < BF.limit; i++) assert.equal((await attacker.register()).status, 403);
+      const blocked = await attacker.register(300, u.password);
+      assert.equal(blocked.status, 403);
+      assert.match(blocked.reason ?? '', /blocked/);
+      const logged = /SECURITY: blocking 127\.0\.0\.2 after 4 failed authentications/;
+      for (let i = 0; i < 50 && !logged.test(s.kamailio.log()); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(s.kamailio.log(), logged);
+      // the legitimate phones on 127.0.0.1 are unaffected
+      assert.equal((await c.register()).status, 200);
+      attacker.stop();
+    });
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * A real stack for SIP end-to-end tests: a fresh store (SQLite or PostgreSQL), Switchboard's HTTP server on
+ * 127.0.0.1 (routing endpoint), and Kamailio on 127.0.0.1:5070 rendered from deploy/kamailio/kamailio.cfg
+ * against that same store. Everything is stopped by PID in close().
+ */
+import { existsSync } from 'node:fs';
+import { startTestServer, type TestServer } from '../support/http.ts';
+import type { StoreKind } from '../support/stores.ts';
+import { SYSTEM_ACTOR } from '../../src/shared/permissions.ts';
+import { createAccount } from '../../src/modules/accounts/service.ts';
+import { addNumber } from '../../src/modules/numbers/service.ts';
+import { createOffice } from '../../src/modules/offices/service.ts';
+import { createUser } from '../../src/modules/users/service.ts';
+import type { UserCreate } from '../../src/modules/users/schema.ts';
+import { KAMAILIO_BIN, startKamailio, type KamailioProcess } from '../../src/modules/sip/kamailio.ts';
+import type { SipSettings } from '../../src/modules/sip/settings.ts';
+import { ROUTE_PATH } from '../../src/modules/routing/routes.ts';
+import { createKamailioNotifier, lateBoundNotifier, sipTargetResolver } from '../../src/modules/sip/notifier.ts';
+
+export const SIP = { listen: '127.0.0.1', port: 5070, trunk: '127.0.0.1:5090', voicemail: '127.0.0.1:5095', secret: 'e2e-routing-secret' } satisfies SipSettings;
+export const REALM = 'e2e.pbx.test';
+
+/** Why the SIP suite cannot run here, or null. Under CI=true a missing Kamailio is an error, never a skip. */
+export function kamailioMissing(): string | null {
+  if (existsSync(KAMAILIO_BIN)) return null;
+  const reason = `Kamailio not installed (${KAMAILIO_BIN})`;
+  if (process.env.CI) throw new Error(`${reason}: required in CI (.ci/apt-packages)`);
+  console.log(`# skipping SIP end-to-end tests: ${reason}`);
+  return reason;
+}
+
+export interface Stack {
+  server: TestServer;
+  kamailio: KamailioProcess;
+  officeId: string;
+  addUser(input: Partial<UserCreate> & { extension: string }): Promise<{ id: string; user: string; password: string; extension: string }>;
+  close(): Promise<void>;
+}
+
+export async function startStack(kind: StoreKind, opts: { bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number } } = {}): Promise<Stack> {
+  // Device resync (devices API) → SIP NOTIFY check-sync through this Kamailio, attached once it runs.
+  const notifier = lateBoundNotifier();
+  const server = await startTestServer(kind, { sip: SIP, deviceNotifier: notifier });
+  let kamailio: KamailioProcess | undefined;
+  try {
+    const d = server.deps;
+    await createAccount(d, SYSTEM_ACTOR, { code: 'e2e', name: 'E2E', sipRealm: REALM, country: 'AU' });
+    await addNumber(d, SYSTEM_ACTOR, 'e2e', { number: '02 9123 4500' });
+    await addNumber(d, SYSTEM_ACTOR, 'e2e', { number: '02 9123 4502' });
+    const office = await createOffice(d, SYSTEM_ACTOR, 'e2e', { name: 'Sydney', timezone: 'Australia/Sydney', areaCode: '02', defaultOutboundNumber: '+61291234500' });
+    const databaseUrl = server.store.database.description.replace(/^sqlite:/, '');
+    kamailio = await startKamailio({ databaseUrl, routerUrl: `${server.baseUrl}${ROUTE_PATH}`, settings: SIP, bruteForce: opts.bruteForce, children: 4 });
+    const k = kamailio;
+    notifier.attach(createKamailioNotifier({ ctlSocket: k.ctlSocket, resolve: sipTargetResolver(server.store.database.db) }));
+    return {
+      server,
+      kamailio: k,
+      officeId: office.id,
+      async addUser(input) {
+        const u = await createUser(d, SYSTEM_ACTOR, 'e2e', { firstName: `User ${input.extension}`, officeId: office.id, ...input });
+        return { id: u.id, user: u.sipUsername, password: u.sipPassword, extension: u.extension };
+      },
+      async close() {
+        notifier.attach(null);
+        await k.stop();
+        await server.close();
+      },
+    };
+  } catch (err) {
+    await kamailio?.stop();
+    await server.close();
+    throw err;
+  }
+}

@@ -1,0 +1,211 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- wraps the untyped npm `sip` package */
+/**
+ * Test user agent on the npm `sip` package (0.0.6): digest-authenticated REGISTER, INVITE/ACK/BYE, and an
+ * answering side that can answer, answer busy, or ring until cancelled. Loopback only, fixed ports.
+ * Traps handled (see docs/sip.md): explicit address/port/udp; publicAddress 'localhost' so the stack does
+ * not drop a Route to Kamailio's 127.0.0.1; the 2xx ACK and Record-Route copying are done here.
+ */
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+
+const require = createRequire(import.meta.url);
+const sip = require('sip');
+const digest = require('sip/digest');
+
+export type AnswerMode = 'answer' | 'busy' | 'ring';
+export interface SipMessage {
+  method?: string;
+  uri?: string;
+  status?: number;
+  reason?: string;
+  headers: Record<string, any>;
+}
+export interface Received {
+  method: string;
+  callId: string;
+  ruri: string;
+  from: string;
+  headers: Record<string, any>;
+}
+
+const rnd = () => randomBytes(6).toString('hex');
+
+export class UA {
+  stack: any;
+  readonly received: Received[] = [];
+  mode: AnswerMode = 'answer';
+  private cseq = 1;
+  private readonly regCallId = `${rnd()}@localhost`;
+  private readonly fromTag = rnd();
+  private ringing = new Map<string, any>();
+
+  constructor(
+    readonly o: { user: string; password: string; domain: string; port: number; proxy: string; address?: string },
+  ) {}
+
+  get aor(): string {
+    return `sip:${this.o.user}@${this.o.domain}`;
+  }
+  get contact(): string {
+    return `sip:${this.o.user}@${this.o.address ?? '127.0.0.1'}:${this.o.port};transport=udp`;
+  }
+  private get route(): string {
+    return `<sip:${this.o.proxy};transport=udp;lr>`;
+  }
+
+  start(): this {
+    this.stack = sip.create({ address: this.o.address ?? '127.0.0.1', port: this.o.port, publicAddress: 'localhost', udp: true, tcp: false, logger: {} }, (rq: SipMessage) =>
+      this.onRequest(rq),
+    );
+    return this;
+  }
+
+  stop(): void {
+    this.stack?.destroy();
+    this.stack = undefined;
+  }
+
+  /** Sends a request and answers one 401/407 challenge; resolves with the final response. */
+  request(rq: SipMessage, password = this.o.password): Promise<SipMessage> {
+    return new Promise((resolve) => {
+      let challenged = false;
+      const send = () =>
+        this.stack.send(rq, (rs: SipMessage) => {
+          if (rs.status! < 200) return;
+          if ((rs.status === 401 || rs.status === 407) && !challenged) {
+            challenged = true;
+            rq.headers.cseq.seq = ++this.cseq;
+            delete rq.headers.authorization;
+            delete rq.headers['proxy-authorization'];
+            rq.headers.via = [];
+            digest.signRequest({}, rq, rs, { user: this.o.user, password });
+            return send();
+          }
+          resolve(rs);
+        });
+      send();
+    });
+  }
+
+  register(expires = 300, password = this.o.password): Promise<SipMessage> {
+    return this.request(
+      {
+        method: 'REGISTER',
+        uri: `sip:${this.o.domain}`,
+        headers: {
+          to: { uri: this.aor },
+          from: { uri: this.aor, params: { tag: this.fromTag } },
+          'call-id': this.regCallId,
+          cseq: { method: 'REGISTER', seq: ++this.cseq },
+          contact: [{ uri: this.contact }],
+          expires,
+          route: this.route,
+          'max-forwards': 70,
+          'content-length': 0,
+        },
+      },
+      password,
+    );
+  }
+
+  unregister(): Promise<SipMessage> {
+    return this.register(0);
+  }
+
+  /** Calls `target` (user part); on 2xx sends ACK, holds, then BYE. */
+  async call(target: string, holdMs = 50): Promise<{ status: number; reason: string; answeredBy?: string; bye?: number }> {
+    const callId = `${rnd()}@localhost`;
+    const invite: SipMessage = {
+      method: 'INVITE',
+      uri: `sip:${target}@${this.o.domain}`,
+      headers: {
+        to: { uri: `sip:${target}@${this.o.domain}` },
+        from: { uri: this.aor, params: { tag: rnd() } },
+        'call-id': callId,
+        cseq: { method: 'INVITE', seq: ++this.cseq },
+        contact: [{ uri: this.contact }],
+        route: this.route,
+        'max-forwards': 70,
+        'content-length': 0,
+      },
+    };
+    const rs = await this.request(invite);
+    if (rs.status! >= 300) return { status: rs.status!, reason: rs.reason! };
+    const routeSet = (rs.headers['record-route'] ?? []).slice().reverse();
+    const inDialog = (method: string, seq: number): SipMessage => ({
+      method,
+      uri: rs.headers.contact[0].uri,
+      headers: { to: rs.headers.to, from: invite.headers.from, 'call-id': callId, cseq: { method, seq }, route: routeSet, 'max-forwards': 70, via: [], 'content-length': 0 },
+    });
+    this.stack.send(inDialog('ACK', rs.headers.cseq.seq));
+    await new Promise((r) => setTimeout(r, holdMs));
+    const bye = await new Promise<SipMessage>((r) =>
+      this.stack.send(inDialog('BYE', ++this.cseq), (x: SipMessage) => {
+        if (x.status! >= 200) r(x);
+      }),
+    );
+    return { status: rs.status!, reason: rs.reason!, answeredBy: rs.headers.to.uri, bye: bye.status };
+  }
+
+  private onRequest(rq: SipMessage): void {
+    const callId = rq.headers['call-id'];
+    this.received.push({ method: rq.method!, callId, ruri: rq.uri!, from: rq.headers.from?.uri, headers: rq.headers });
+    if (rq.method === 'ACK') return;
+    if (rq.method === 'INVITE') {
+      if (this.mode === 'busy') return this.stack.send(sip.makeResponse(rq, 486, 'Busy Here'));
+      if (this.mode === 'ring') {
+        this.ringing.set(callId, rq);
+        return this.stack.send(sip.makeResponse(rq, 180, 'Ringing'));
+      }
+      const rs = sip.makeResponse(rq, 200, 'OK');
+      rs.headers.to = { ...rq.headers.to, params: { ...rq.headers.to.params, tag: rnd() } };
+      rs.headers.contact = [{ uri: this.contact }];
+      if (rq.headers['record-route']) rs.headers['record-route'] = rq.headers['record-route'];
+      return this.stack.send(rs);
+    }
+    if (rq.method === 'CANCEL') {
+      this.stack.send(sip.makeResponse(rq, 200, 'OK'));
+      const inv = this.ringing.get(callId);
+      if (inv) this.stack.send(sip.makeResponse(inv, 487, 'Request Terminated'));
+      this.ringing.delete(callId);
+      return;
+    }
+    this.stack.send(sip.makeResponse(rq, 200, 'OK'));
+  }
+
+  invites(): Received[] {
+    return this.received.filter((r) => r.method === 'INVITE');
+  }
+}
+
+/** A gateway-side agent (carrier trunk or voicemail server): no registration, answers everything. */
+export function gateway(port: number): UA {
+  return new UA({ user: 'gw', password: '', domain: '127.0.0.1', port, proxy: '127.0.0.1:5070' }).start();
+}
+
+/** The carrier delivering a call to one of the account's numbers: an unauthenticated INVITE from the trunk address. */
+export async function inboundCall(trunk: UA, kamailio: string, number: string, caller: string): Promise<{ status: number; reason: string }> {
+  const invite: SipMessage = {
+    method: 'INVITE',
+    uri: `sip:${number}@${kamailio}`,
+    headers: {
+      to: { uri: `sip:${number}@${kamailio}` },
+      from: { uri: `sip:${caller}@carrier.invalid`, params: { tag: rnd() } },
+      'call-id': `${rnd()}@carrier`,
+      cseq: { method: 'INVITE', seq: 1 },
+      contact: [{ uri: `sip:carrier@127.0.0.1:${trunk.o.port}` }],
+      'max-forwards': 70,
+      'content-length': 0,
+    },
+  };
+  const rs = await trunk.request(invite);
+  if (rs.status! < 300) {
+    const ack: SipMessage = {
+      method: 'ACK',
+      uri: rs.headers.contact[0].uri,
+      headers: { to: rs.headers.to, from: invite.headers.from, 'call-id': invite.headers['call-id'], cseq: { method: 'ACK', seq: 1 }, route: (rs.headers['record-route'] ?? []).slice().reverse(), 'max-forwards': 70, via: [], 'content-length': 0 },
+    };
+    trunk.stack.send(ack);
+  }
+  return { status: rs.status!, reason: rs.reason! };
+}
