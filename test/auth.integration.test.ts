@@ -7,6 +7,7 @@ import { PASSWORD, as, login, seedTenant, type Tenant } from './support/tenants.
 import { smtpMailer } from '../src/modules/auth/mailer.ts';
 import { createProviderAdmin } from '../src/modules/auth/service.ts';
 import { SYSTEM_ACTOR } from '../src/shared/permissions.ts';
+import { findOrphans } from './support/orphans.ts';
 
 const PORTAL = 'https://portal.switchboard.test';
 
@@ -328,6 +329,31 @@ for (const { kind, skip } of await storeKinds()) {
       const reset = await s.api('PUT', `/api/v1/accounts/acme/users/${sm!.id}/offices`, { officeIds: [] }, as(om!));
       assert.deepEqual(reset.body, { officeIds: [t.offices.A], explicit: false });
       await s.api('PUT', `/api/v1/accounts/acme/users/${sm!.id}/offices`, { officeIds: [t.offices.A, t.offices.B] }, as(om!));
+    });
+
+    test("a deleted user's sessions, keys, reset tokens and office grants go with them; no orphan is left", async () => {
+      const om = t.people.om!;
+      const d = await s.api('POST', '/api/v1/accounts/acme/offices', { name: 'Darwin', timezone: 'Australia/Darwin' }, as(om));
+      const u = await s.api('POST', '/api/v1/accounts/acme/users', { firstName: 'Leaving', email: 'leaving@acme.test', officeId: t.offices.A, scope: 'site_manager' }, as(om));
+      await s.api('PUT', `/api/v1/accounts/acme/users/${u.body.id}/password`, { password: PASSWORD }, as(om));
+      await s.api('PUT', `/api/v1/accounts/acme/users/${u.body.id}/offices`, { officeIds: [t.offices.A, d.body.id] }, as(om));
+      const cookie = await login(s, 'acme', 'leaving@acme.test');
+      const key = await s.api('POST', '/api/v1/accounts/acme/api-keys', { name: 'leaving' }, { cookie, 'content-type': 'application/json' });
+      assert.equal(key.status, 201);
+      await s.api('POST', '/api/v1/auth/password-reset', { account: 'acme', email: 'leaving@acme.test' }, {});
+      const usage = await s.api('GET', `/api/v1/accounts/acme/users/${u.body.id}/usage`, undefined, as(om));
+      assert.equal(usage.status, 200);
+      assert.ok(usage.body.items.some((i: { kind: string; removal: string }) => i.kind === 'api_key' && i.removal === 'with_resource'), 'Usage names the API key, removed with the user');
+      assert.equal((await s.api('DELETE', `/api/v1/accounts/acme/offices/${d.body.id}`, undefined, as(om))).status, 204);
+      assert.deepEqual((await s.api('GET', `/api/v1/accounts/acme/users/${u.body.id}/offices`, undefined, as(om))).body.officeIds, [t.offices.A]);
+      assert.equal((await s.api('DELETE', `/api/v1/accounts/acme/users/${u.body.id}`, undefined, as(om))).status, 204);
+      const db = s.store.database.db;
+      for (const table of ['sessions', 'api_keys', 'password_tokens', 'user_offices'] as const) {
+        assert.equal((await db.selectFrom(table).select('user_id').where('user_id', '=', u.body.id).execute()).length, 0, table);
+      }
+      assert.equal((await s.api('GET', '/api/v1/auth/me', undefined, { cookie })).status, 401);
+      assert.equal((await s.api('GET', '/api/v1/auth/me', undefined, { authorization: `Bearer ${key.body.key}` })).status, 401);
+      assert.deepEqual(await findOrphans(s.store.database), []);
     });
 
     test("provider administrators log in with account 'provider' and search every account ('domain quick launch')", async () => {

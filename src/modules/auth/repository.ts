@@ -81,8 +81,9 @@ export async function revokeApiKey(conn: Conn, accountId: string, id: string, at
   return Number(r.numUpdatedRows) > 0;
 }
 
-export async function revokeUserApiKeys(conn: Conn, accountId: string, userId: string, at: string): Promise<void> {
-  await conn.updateTable('api_keys').set({ revoked_at: at }).where('account_id', '=', accountId).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+/** A deleted user's keys go with them (the audit log keeps their history; no row may point at a missing user). */
+export async function deleteUserApiKeys(conn: Conn, accountId: string, userId: string): Promise<void> {
+  await conn.deleteFrom('api_keys').where('account_id', '=', accountId).where('user_id', '=', userId).execute();
 }
 
 export async function touchApiKey(conn: Conn, id: string, at: string): Promise<void> {
@@ -122,6 +123,15 @@ export async function replaceManagedOffices(conn: Conn, accountId: string, userI
 
 export async function forgetOffice(conn: Conn, accountId: string, officeId: string): Promise<void> {
   await conn.deleteFrom('user_offices').where('account_id', '=', accountId).where('office_id', '=', officeId).execute();
+}
+
+/** Drops grants for offices that no longer exist (after a bulk change such as discarding unapplied edits). */
+export async function pruneOfficeGrants(conn: Conn, accountId: string): Promise<void> {
+  await conn
+    .deleteFrom('user_offices')
+    .where('account_id', '=', accountId)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('offices').select('offices.id').whereRef('offices.id', '=', 'user_offices.office_id'))))
+    .execute();
 }
 
 export async function forgetUser(conn: Conn, accountId: string, userId: string): Promise<void> {

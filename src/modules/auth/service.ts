@@ -15,6 +15,7 @@ import { bearerToken, hashKey, type Authenticator } from './provider-keys.ts';
 import type { Mailer } from './mailer.ts';
 import { burnVerify, hashPassword, primeDummyHash, verifyPassword } from './passwords.ts';
 import * as repo from './repository.ts';
+import './deletion.ts';
 import { API_KEY_PREFIX, RateLimiter, SESSION_COOKIE, checkKeyGrant, minScope, passwordErrors, readCookie, type PasswordContext } from './rules.ts';
 import type { ApiKey, ApiKeyCreate, MeActor, MeResponse } from './schema.ts';
 
@@ -572,12 +573,15 @@ export async function createProviderAdmin(deps: Deps, actor: Actor, email: strin
 export function subscribeCleanup(deps: Deps): () => void {
   return deps.events.subscribe(async (e) => {
     const db = deps.database.db;
+    // User deletion is handled in the delete's transaction (deletion.ts); this is a second line.
     if (e.type === 'user.deleted') {
       await repo.deleteUserSessions(db, e.resourceId);
-      await repo.revokeUserApiKeys(db, e.accountId, e.resourceId, e.at);
+      await repo.deleteUserApiKeys(db, e.accountId, e.resourceId);
       await repo.forgetUser(db, e.accountId, e.resourceId);
     } else if (e.type === 'office.deleted') {
       await repo.forgetOffice(db, e.accountId, e.resourceId);
+    } else if (e.type === 'config.discarded') {
+      await repo.pruneOfficeGrants(db, e.accountId);
     }
   });
 }
