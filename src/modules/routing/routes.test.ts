@@ -8,6 +8,7 @@ import { createAccount } from '../accounts/service.ts';
 import { addNumber } from '../numbers/service.ts';
 import { createOffice } from '../offices/service.ts';
 import { createUser, deleteUser, regenerateSipPassword, updateUser } from '../users/service.ts';
+import { applyChanges } from '../config/service.ts';
 import { isLoopback, ROUTE_PATH } from './routes.ts';
 import type { RtjsonDoc, RtjsonRoute } from './rules.ts';
 
@@ -143,6 +144,17 @@ for (const { kind, skip } of await storeKinds()) {
       await deleteUser(s.deps, SYSTEM_ACTOR, a.code, ids['103']!.id);
       assert.equal(await subscriber(ids['103']!.sip), undefined);
       assert.equal((await route({ source: 'internal', realm: 'rt.pbx.test', from: ids['101']!.sip, to: '103' })).body.code, 404);
+    });
+
+    test('after Apply Changes calls follow the applied version; saved edits wait for the next apply (seed 000)', async () => {
+      const to102 = () => route({ source: 'internal', realm: 'rt.pbx.test', from: ids['101']!.sip, to: '102' });
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['102']!.id, { ringTime: 20 });
+      await applyChanges(s.deps, SYSTEM_ACTOR, a.code);
+      assert.equal((await to102()).body.routes[0]!.fr_inv_timer, 20000);
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['102']!.id, { ringTime: 55 });
+      assert.equal((await to102()).body.routes[0]!.fr_inv_timer, 20000, 'saved but not applied');
+      await applyChanges(s.deps, SYSTEM_ACTOR, a.code);
+      assert.equal((await to102()).body.routes[0]!.fr_inv_timer, 55000, 'applied');
     });
   });
 }
