@@ -384,5 +384,29 @@ for (const { kind, skip } of await storeKinds()) {
       const api = await rawGet(s.baseUrl, `/api/v1/accounts/${t.code}/provisioning`, { authorization: basicAuthorization(prov.username, prov.password) });
       assert.equal(api.status, 401, 'provisioning credentials do not open the API');
     });
+
+    it('after Apply Changes phones get the applied configuration; SIP credentials stay live', async () => {
+      await addPhone('applied', 'Ada', '80:5e:c0:44:55:66', 't46u');
+      const a = phones.applied!;
+      const creds = (await s.api('GET', `/api/v1/accounts/${t.code}/provisioning`)).body as typeof prov;
+      const from = '127.0.0.40';
+      const fetchKv = async (mac: string) => {
+        const r = await phoneGet(s.baseUrl, `/prov/${creds.pathToken}/${mac}.cfg`, { auth: 'digest', username: creds.username, password: creds.password, from });
+        return { status: r.status, kv: r.status === 200 ? parseKv(r.body) : {} };
+      };
+      assert.equal((await s.api('POST', `/api/v1/accounts/${t.code}/config/apply`, {})).status, 201);
+      assert.equal((await fetchKv(a.mac)).kv['account.1.display_name'], 'Ada Phone');
+      await s.api('PATCH', `/api/v1/accounts/${t.code}/users/${a.userId}`, { displayName: 'Ada Later' });
+      const pw = await s.api('POST', `/api/v1/accounts/${t.code}/users/${a.userId}/sip-password`);
+      const saved = await fetchKv(a.mac);
+      assert.equal(saved.kv['account.1.display_name'], 'Ada Phone', 'saved, not applied');
+      assert.equal(saved.kv['account.1.password'], pw.body.sipPassword, 'a regenerated password is live, like the SIP server');
+      const u2 = await s.api('POST', `/api/v1/accounts/${t.code}/users`, { firstName: 'Ben', officeId: t.offices.main });
+      const d2 = await s.api('POST', `/api/v1/accounts/${t.code}/devices`, { mac: '80:5e:c0:44:55:77', model: 't46u', userId: u2.body.id });
+      assert.equal((await fetchKv(d2.body.mac)).status, 404, 'a handset added since the last apply is not provisioned yet');
+      assert.equal((await s.api('POST', `/api/v1/accounts/${t.code}/config/apply`, {})).status, 201);
+      assert.equal((await fetchKv(a.mac)).kv['account.1.display_name'], 'Ada Later');
+      assert.equal((await fetchKv(d2.body.mac)).status, 200);
+    });
   });
 }

@@ -1,7 +1,7 @@
 /**
  * Store access for provisioning. ALL reads of account / user / office data that end up in a phone's file
- * go through loadDeviceContext (one query): switching provisioning to an applied-configuration snapshot
- * later means changing that one function.
+ * go through loadDeviceContext: the live tables until the account's first 'Apply Changes', then the
+ * applied configuration snapshot (with live SIP credentials, as Kamailio authenticates against them).
  */
 import type { Selectable } from 'kysely';
 import type { Conn } from '../../db/database.ts';
@@ -11,6 +11,7 @@ import { DEFAULT_SECURITY, mergeDeep } from '../users/rules.ts';
 import type { Security } from '../users/schema.ts';
 import type { LineKey } from '../devices/schema.ts';
 import { effectiveLabel } from '../devices/rules.ts';
+import { getAppliedSnapshot } from '../config/repository.ts';
 import type { Params, Vendor } from './catalog.ts';
 import type { ProvisioningContext } from './render.ts';
 import type { AuthMode, ProvisioningSettings } from './rules.ts';
@@ -115,6 +116,35 @@ export async function loadDeviceContext(conn: Conn, accountId: string, mac: stri
     ])
     .executeTakeFirst();
   if (!r) return undefined;
+  const applied = await getAppliedSnapshot(conn, accountId);
+  if (applied) {
+    // After the first 'Apply Changes' the phone gets the applied configuration (seed 000): the handset's
+    // binding, label, keys and settings, the user's settings and the office timezone as applied. The SIP
+    // credentials and the enabled flag stay live, as in Kamailio's credential table, so a regenerated
+    // password or a disabled user takes effect at once and phone and server never disagree.
+    const doc = applied.document;
+    const dev = doc.devices.find((d) => d.id === r.id);
+    if (!dev) return undefined; // added since the last apply: not provisioned until applied
+    const au = dev.user_id ? doc.users.find((u) => u.id === dev.user_id) : undefined;
+    const live = au ? await conn.selectFrom('users').select(['sip_username', 'sip_password', 'enabled']).where('account_id', '=', accountId).where('id', '=', au.id).executeTakeFirst() : undefined;
+    const office = au ? doc.offices.find((o) => o.id === au.office_id) : undefined;
+    Object.assign(r, {
+      model: dev.model,
+      label: dev.label,
+      line_keys: dev.line_keys,
+      settings: dev.settings,
+      user_id: au && live ? au.id : null,
+      extension: au?.extension ?? null,
+      display_name: au?.display_name ?? null,
+      sip_username: live?.sip_username ?? null,
+      sip_password: live?.sip_password ?? null,
+      vm_enabled: au?.vm_enabled ?? 0,
+      behind_firewall: au?.behind_firewall ?? 1,
+      user_enabled: live?.enabled ?? 0,
+      security: au?.security ?? null,
+      timezone: office?.timezone ?? null,
+    });
+  }
   const vendor = r.vendor as Vendor;
   const hasUser = !!r.user_id && toBool(r.user_enabled);
   const security = hasUser ? mergeDeep<Security>(DEFAULT_SECURITY, parse<unknown>(r.security, {})) : DEFAULT_SECURITY;

@@ -2,8 +2,8 @@
  * Every read routing makes of the store is in this file, behind one function per question:
  *  - loadAccountConfig(): the whole configuration one account's calls are routed by;
  *  - accountIdByRealm() / accountIdByNumber(): which account a call belongs to.
- * To route from the applied-configuration snapshot ('Apply Changes') instead of the live tables, only
- * loadAccountConfig() changes. RoutingConfigCache keeps the loaded configuration in memory and drops an
+ * loadAccountConfig() reads the applied-configuration snapshot ('Apply Changes') once one exists.
+ * RoutingConfigCache keeps the loaded configuration in memory and drops an
  * account's entry on any of its domain events, so a routing decision costs no query at all when warm.
  */
 import type { Conn } from '../../db/database.ts';
@@ -12,6 +12,8 @@ import type { DomainEvent, EventBus } from '../../shared/events.ts';
 import { DEFAULT_FEATURES, DEFAULT_SECURITY, mergeDeep } from '../users/rules.ts';
 import type { Features, Security } from '../users/schema.ts';
 import { makeConfig } from './rules.ts';
+import { getAppliedSnapshot } from '../config/repository.ts';
+import type { ConfigDocument } from '../config/rules.ts';
 import type { AccountRoutingConfig } from './schema.ts';
 
 function parseJson<T>(text: string, fallback: T): T {
@@ -22,19 +24,29 @@ function parseJson<T>(text: string, fallback: T): T {
   }
 }
 
-export async function loadAccountConfig(conn: Conn, accountId: string): Promise<AccountRoutingConfig | null> {
-  const account = await conn.selectFrom('accounts').select(['id', 'code', 'sip_realm', 'country']).where('id', '=', accountId).executeTakeFirst();
+type Rows = Pick<ConfigDocument, 'account' | 'offices' | 'users' | 'numbers' | 'pickupGroups'>;
+
+async function liveRows(conn: Conn, accountId: string): Promise<Rows | null> {
+  const account = await conn.selectFrom('accounts').select(['id', 'code', 'name', 'sip_realm', 'country', 'extension_length']).where('id', '=', accountId).executeTakeFirst();
   if (!account) return null;
   const [offices, users, numbers, pickupGroups] = await Promise.all([
-    conn.selectFrom('offices').select(['id', 'country', 'area_code', 'default_outbound_number']).where('account_id', '=', accountId).execute(),
-    conn
-      .selectFrom('users')
-      .select(['id', 'extension', 'display_name', 'sip_username', 'enabled', 'office_id', 'ring_time', 'pickup_group_id', 'outbound_number', 'hide_caller_id', 'vm_enabled', 'features', 'security'])
-      .where('account_id', '=', accountId)
-      .execute(),
-    conn.selectFrom('numbers').select(['e164', 'user_id']).where('account_id', '=', accountId).execute(),
-    conn.selectFrom('pickup_groups').select(['id', 'name']).where('account_id', '=', accountId).execute(),
+    conn.selectFrom('offices').selectAll().where('account_id', '=', accountId).execute(),
+    conn.selectFrom('users').selectAll().where('account_id', '=', accountId).execute(),
+    conn.selectFrom('numbers').selectAll().where('account_id', '=', accountId).execute(),
+    conn.selectFrom('pickup_groups').selectAll().where('account_id', '=', accountId).execute(),
   ]);
+  return { account, offices, users, numbers, pickupGroups };
+}
+
+/**
+ * The configuration calls are routed by: the last applied version ('Apply Changes', seed 000) once the
+ * account has one; before its first apply, the live tables (an account set up through the API alone).
+ */
+export async function loadAccountConfig(conn: Conn, accountId: string): Promise<AccountRoutingConfig | null> {
+  const applied = await getAppliedSnapshot(conn, accountId);
+  const rows = applied ? applied.document : await liveRows(conn, accountId);
+  if (!rows) return null;
+  const { account, offices, users, numbers, pickupGroups } = rows;
   const pickupName = new Map(pickupGroups.map((g) => [g.id, g.name]));
   return makeConfig({
     accountId: account.id,

@@ -8,6 +8,7 @@ import { createAccount } from '../accounts/service.ts';
 import { addNumber } from '../numbers/service.ts';
 import { createOffice } from '../offices/service.ts';
 import { createUser, deleteUser, regenerateSipPassword, updateUser } from '../users/service.ts';
+import { applyChanges } from '../config/service.ts';
 import { isLoopback, ROUTE_PATH } from './routes.ts';
 import type { RtjsonDoc, RtjsonRoute } from './rules.ts';
 
@@ -138,9 +139,22 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await route({ source: 'trunk', from: '+61412000000', to: '+61299999999' })).body.code, 404);
 
       await s.store.database.db.updateTable('numbers').set({ user_id: null }).where('e164', '=', '+61291234502').execute();
+      // 102 diverts to 103 (an earlier test): Delete User is refused until that diversion is changed (seed 000).
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['102']!.id, { features: { divertAll: { enabled: false, destination: null } } });
       await deleteUser(s.deps, SYSTEM_ACTOR, a.code, ids['103']!.id);
       assert.equal(await subscriber(ids['103']!.sip), undefined);
       assert.equal((await route({ source: 'internal', realm: 'rt.pbx.test', from: ids['101']!.sip, to: '103' })).body.code, 404);
+    });
+
+    test('after Apply Changes calls follow the applied version; saved edits wait for the next apply (seed 000)', async () => {
+      const to102 = () => route({ source: 'internal', realm: 'rt.pbx.test', from: ids['101']!.sip, to: '102' });
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['102']!.id, { ringTime: 20 });
+      await applyChanges(s.deps, SYSTEM_ACTOR, a.code);
+      assert.equal((await to102()).body.routes[0]!.fr_inv_timer, 20000);
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['102']!.id, { ringTime: 55 });
+      assert.equal((await to102()).body.routes[0]!.fr_inv_timer, 20000, 'saved but not applied');
+      await applyChanges(s.deps, SYSTEM_ACTOR, a.code);
+      assert.equal((await to102()).body.routes[0]!.fr_inv_timer, 55000, 'applied');
     });
   });
 }
