@@ -17,7 +17,7 @@ import { officeSchema } from './modules/offices/schema.ts';
 import { officeRoutes } from './modules/offices/routes.ts';
 import { userSchema, userWithSecretSchema } from './modules/users/schema.ts';
 import { userRoutes } from './modules/users/routes.ts';
-import { portalPlaceholder } from './portal.ts';
+import { portal } from './portal.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -78,6 +78,6 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   numberRoutes(app, deps);
   officeRoutes(app, deps);
   userRoutes(app, deps);
-  portalPlaceholder(app);
+  await portal(app);
   return { app, deps };
 }

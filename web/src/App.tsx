@@ -1,0 +1,311 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { acct, get, loadCapabilities, onUnauthorized, post, SCOPE_LABELS, type Account, type Capabilities, type Me, type Office, type Page, type PhoneNumber } from './api.ts';
+import { Login } from './Login.tsx';
+import { OfficesUsers } from './OfficesUsers.tsx';
+import { UserCreate } from './UserCreate.tsx';
+import { UserManage } from './UserManage.tsx';
+import { SelfService } from './SelfService.tsx';
+import { isSelfService } from './perms.ts';
+import { match, navigate, useLocation } from './router.ts';
+import { SessionCtx, type Session } from './session.tsx';
+import { Empty, Spinner, ToastProvider, useToast, errorText } from './ui.tsx';
+import { initials } from './format.ts';
+
+type State = { kind: 'loading' } | { kind: 'out' } | { kind: 'in'; me: Me };
+
+export function App() {
+  const [state, setState] = useState<State>({ kind: 'loading' });
+  const [caps, setCaps] = useState<Capabilities | null>(null);
+  const { path } = useLocation();
+
+  const loadMe = useCallback(async () => {
+    try {
+      const me = await get<Me>('/api/v1/auth/me');
+      setState({ kind: 'in', me });
+    } catch {
+      setState({ kind: 'out' });
+    }
+  }, []);
+
+  useEffect(() => {
+    void loadMe();
+    void loadCapabilities().then(setCaps);
+    return onUnauthorized(() => setState({ kind: 'out' }));
+  }, [loadMe]);
+
+  if (state.kind === 'loading' || !caps) return <Spinner label="Loading Switchboard" />;
+  if (state.kind === 'out' || path === '/login') {
+    return (
+      <ToastProvider>
+        <Login
+          onLoggedIn={async () => {
+            await loadMe();
+            navigate('/', { replace: true });
+          }}
+        />
+      </ToastProvider>
+    );
+  }
+  return (
+    <ToastProvider>
+      <SignedIn me={state.me} caps={caps} onSignedOut={() => setState({ kind: 'out' })} />
+    </ToastProvider>
+  );
+}
+
+const PROVIDER_ACCOUNT_KEY = 'switchboard.account';
+
+function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSignedOut: () => void }) {
+  const actor = me.actor;
+  const [account, setAccount] = useState<Account | null>(me.account ?? null);
+  const [accounts, setAccounts] = useState<Account[] | null>(null);
+  const [offices, setOffices] = useState<Office[] | null>(null);
+  const [numbers, setNumbers] = useState<PhoneNumber[]>([]);
+  const [usersVersion, setUsersVersion] = useState(0);
+  const [pending, setPending] = useState<number>(0);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const toast = useToast();
+
+  // Provider admins pick the account they look after; everyone else has theirs.
+  useEffect(() => {
+    if (actor.kind !== 'provider') return;
+    void get<Page<Account>>('/api/v1/accounts?limit=500')
+      .then((p) => {
+        setAccounts(p.items);
+        if (!account) {
+          const saved = localStorage.getItem(PROVIDER_ACCOUNT_KEY);
+          setAccount(p.items.find((a) => a.code === saved) ?? p.items[0] ?? null);
+        }
+      })
+      .catch((e) => setLoadError(errorText(e)));
+    // Only on sign-in: the account picked later is kept in state.
+  }, [actor.kind]);
+
+  const base = account ? acct(account.code) : '';
+  const reloadOffices = useCallback(async () => {
+    if (!base) return;
+    try {
+      const [o, n] = await Promise.all([
+        get<Page<Office>>(`${base}/offices?limit=500`),
+        get<Page<PhoneNumber>>(`${base}/numbers?limit=500`).catch(() => ({ items: [] as PhoneNumber[] })),
+      ]);
+      setOffices(o.items);
+      setNumbers(n.items);
+      setLoadError(null);
+    } catch (e) {
+      setLoadError(errorText(e));
+    }
+  }, [base]);
+
+  const refreshPending = useCallback(() => {
+    if (!base || !caps.pendingConfig) return;
+    void get<{ pending: boolean; changes?: unknown[] }>(`${base}/config/pending`)
+      .then((p) => setPending(p.pending ? Math.max(1, p.changes?.length ?? 1) : 0))
+      .catch(() => setPending(0));
+  }, [base, caps.pendingConfig]);
+
+  useEffect(() => {
+    setOffices(null);
+    void reloadOffices();
+    refreshPending();
+  }, [reloadOffices, refreshPending]);
+
+  const session: Session | null = useMemo(
+    () =>
+      account && offices
+        ? {
+            me,
+            actor,
+            account,
+            base,
+            caps,
+            offices,
+            numbers,
+            reloadOffices,
+            usersVersion,
+            usersChanged: () => {
+              setUsersVersion((v) => v + 1);
+              void reloadOffices();
+              refreshPending();
+            },
+            refreshPending,
+          }
+        : null,
+    [me, actor, account, base, caps, offices, numbers, reloadOffices, usersVersion, refreshPending],
+  );
+
+  const signOut = async () => {
+    try {
+      await post('/api/v1/auth/logout');
+    } catch {
+      /* the cookie may already be gone */
+    }
+    onSignedOut();
+    navigate('/login', { replace: true });
+  };
+
+  const applyChanges = async () => {
+    try {
+      await post(`${base}/config/apply`, {});
+      toast('ok', 'Changes applied to your PBX');
+      refreshPending();
+    } catch (e) {
+      toast('error', errorText(e));
+    }
+  };
+
+  const selfOnly = isSelfService(actor);
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="brand" aria-label="Switchboard">
+          <span className="logo" aria-hidden="true" />
+          <span className="brand-name">Switchboard</span>
+        </div>
+        <div className="account-name">
+          {actor.kind === 'provider' && accounts ? (
+            <label className="account-picker">
+              <span className="sr-only">Account</span>
+              <select
+                value={account?.code ?? ''}
+                onChange={(e) => {
+                  const a = accounts.find((x) => x.code === e.target.value) ?? null;
+                  localStorage.setItem(PROVIDER_ACCOUNT_KEY, e.target.value);
+                  setAccount(a);
+                  navigate('/');
+                }}
+              >
+                {accounts.map((a) => (
+                  <option key={a.id} value={a.code}>
+                    {a.name} ({a.code})
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : (
+            <span title={account?.code}>{account?.name ?? ''}</span>
+          )}
+        </div>
+        <div className="topbar-spacer" />
+        {pending > 0 && !selfOnly && (
+          <div className="pending" role="status">
+            <span className="pending-dot" aria-hidden="true" />
+            <span className="pending-text">Changes not yet applied</span>
+            <button type="button" className="btn btn-apply" onClick={applyChanges}>
+              Apply Changes
+            </button>
+          </div>
+        )}
+        <UserMenu label={actor.label} role={actor.kind === 'provider' ? 'Provider admin' : actor.scope ? SCOPE_LABELS[actor.scope] : ''} onSignOut={signOut} selfOnly={selfOnly} hasSelf={Boolean(actor.userId)} />
+      </header>
+      <div className="body">
+        <nav className="sidenav" aria-label="Main">
+          {!selfOnly && <NavLink to="/" label="Offices & Users" icon="users" />}
+          {actor.userId && <NavLink to="/me" label="My Settings" icon="me" />}
+        </nav>
+        <main id="main" className="main" tabIndex={-1}>
+          {loadError ? (
+            <Empty title="Could not load this account">{loadError}</Empty>
+          ) : actor.kind === 'provider' && accounts && accounts.length === 0 ? (
+            <Empty title="No accounts yet">Create a PBX account through the API or the CLI, then come back.</Empty>
+          ) : !session ? (
+            <Spinner />
+          ) : (
+            <SessionCtx.Provider value={session}>
+              <Routes selfOnly={selfOnly} />
+            </SessionCtx.Provider>
+          )}
+        </main>
+      </div>
+    </div>
+  );
+}
+
+function Routes({ selfOnly }: { selfOnly: boolean }) {
+  const { path } = useLocation();
+  if (path === '/me' || selfOnly) return <SelfService />;
+  if (path === '/users/new') return <UserCreate />;
+  const u = match('/users/:id', path);
+  if (u) return <UserManage key={u.id} userId={u.id!} />;
+  return <OfficesUsers />;
+}
+
+function NavLink({ to, label, icon }: { to: string; label: string; icon: 'users' | 'me' }) {
+  const { path } = useLocation();
+  const active = to === '/' ? path === '/' || path.startsWith('/users') : path.startsWith(to);
+  return (
+    <a
+      href={to}
+      className={`navlink${active ? ' active' : ''}`}
+      aria-current={active ? 'page' : undefined}
+      onClick={(e) => {
+        if (e.metaKey || e.ctrlKey || e.shiftKey) return;
+        e.preventDefault();
+        navigate(to);
+      }}
+    >
+      <span className={`nav-icon nav-icon-${icon}`} aria-hidden="true" />
+      <span>{label}</span>
+    </a>
+  );
+}
+
+function UserMenu({ label, role, onSignOut, selfOnly, hasSelf }: { label: string; role: string; onSignOut: () => void; selfOnly: boolean; hasSelf: boolean }) {
+  const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const close = (e: MouseEvent) => {
+      if (!ref.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('mousedown', close);
+    return () => document.removeEventListener('mousedown', close);
+  }, [open]);
+  return (
+    <div className="usermenu" ref={ref} onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
+      <button type="button" className="usermenu-btn" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
+        <span className="avatar" aria-hidden="true">
+          {initials(label)}
+        </span>
+        <span className="usermenu-label">
+          <span className="usermenu-name">{label}</span>
+          <span className="usermenu-role">{role}</span>
+        </span>
+      </button>
+      {open && (
+        <div className="menu" role="menu">
+          {!selfOnly && (
+            <button
+              type="button"
+              role="menuitem"
+              onClick={() => {
+                setOpen(false);
+                navigate('/');
+              }}
+            >
+              Offices &amp; Users
+            </button>
+          )}
+          {hasSelf && (
+            <button
+              type="button"
+              role="menuitem"
+              onClick={() => {
+                setOpen(false);
+                navigate('/me');
+              }}
+            >
+              My Settings
+            </button>
+          )}
+          <button type="button" role="menuitem" onClick={onSignOut}>
+            Sign out
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
