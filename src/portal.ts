@@ -34,7 +34,7 @@ export async function portal(app: FastifyInstance, opts: { dist?: string } = {})
     await app.register(fastifyStatic, {
       root: dist,
       prefix: '/',
-      wildcard: false,
+      wildcard: true,
       index: false,
       // Hashed bundles never change; the page itself is always revalidated.
       setHeaders: (res, path) => {

@@ -82,12 +82,15 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
   }, [actor.kind]);
 
   const base = account ? acct(account.code) : '';
+  const readsNumbers = !isSelfService(actor);
   const reloadOffices = useCallback(async () => {
     if (!base) return;
     try {
       const [o, n] = await Promise.all([
         get<Page<Office>>(`${base}/offices?limit=500`),
-        get<Page<PhoneNumber>>(`${base}/numbers?limit=500`).catch(() => ({ items: [] as PhoneNumber[] })),
+        readsNumbers
+          ? get<Page<PhoneNumber>>(`${base}/numbers?limit=500`).catch(() => ({ items: [] as PhoneNumber[] }))
+          : Promise.resolve({ items: [] as PhoneNumber[] }),
       ]);
       setOffices(o.items);
       setNumbers(n.items);
@@ -95,7 +98,7 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
     } catch (e) {
       setLoadError(errorText(e));
     }
-  }, [base]);
+  }, [base, readsNumbers]);
 
   const refreshPending = useCallback(() => {
     if (!base || !caps.pendingConfig) return;

@@ -20,7 +20,7 @@ export function OfficeForm({ office, onClose, onSaved }: { office: Office | null
   const initial: OfficeValues = {
     name: office?.name ?? '',
     country: office?.country ?? s.account.country,
-    timezone: office?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
+    timezone: office?.timezone ?? s.offices.find((o) => o.country === s.account.country)?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
     defaultOutboundNumber: office?.defaultOutboundNumber ?? null,
     onHoldMusic: office?.onHoldMusic ?? 'default',
     areaCode: office?.areaCode ?? null,

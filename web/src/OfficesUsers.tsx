@@ -355,9 +355,6 @@ function UserList({
       aria-activedescendant={activeUser ? `user-opt-${activeUser.id}` : undefined}
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
       onKeyDown={onKeyDown}
-      onFocus={() => {
-        if (!items.some((u) => u.id === selectedId) && items[active]) onSelect(items[active]!);
-      }}
     >
       <div style={{ height: items.length * ROW + (hasMore ? ROW : 0), position: 'relative' }}>
         {items.slice(start, end).map((u, k) => {

@@ -39,7 +39,7 @@ export const SCOPE_LABELS: Record<Scope, string> = {
 
 export type UserType = 'native' | 'teams' | 'ip_pbx' | 'call_routing';
 export const USER_TYPE_LABELS: Record<UserType, string> = {
-  native: 'Native myCloudPBX (desk phone / softphone)',
+  native: 'Native (desk phone / softphone)',
   teams: 'Microsoft Teams',
   ip_pbx: 'IP PBX',
   call_routing: 'Call routing user (no hardware)',

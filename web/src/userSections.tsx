@@ -108,7 +108,7 @@ function DiversionRow({ form, name, label }: { form: AnyForm; name: string; labe
   return (
     <div className="diversion span-2">
       <CheckField form={form} name={`features.${name}.enabled`} label={label} />
-      <TextField form={form} name={`features.${name}.destination`} label="Divert to" nullable disabled={!on} hint="An extension or a phone number" inputMode="tel" />
+      <TextField form={form} name={`features.${name}.destination`} label="Divert to" nullable disabled={!on} placeholder="Extension or phone number" inputMode="tel" />
     </div>
   );
 }
@@ -181,8 +181,8 @@ export function SecuritySettings({ form }: { form: AnyForm }) {
 export function AppsSettings({ form }: { form: AnyForm }) {
   return (
     <>
-      <CheckField form={form} name="apps.softphone" label="myCloudPBX Softphone" hint="Desktop and mobile softphone access" />
-      <CheckField form={form} name="apps.crmConnect" label="myCloudPBX Connect" hint="CRM integration access" />
+      <CheckField form={form} name="apps.softphone" label="Softphone" hint="Desktop and mobile softphone access" />
+      <CheckField form={form} name="apps.crmConnect" label="Connect (CRM integration)" hint="Click-to-call and caller lookup in your CRM" />
     </>
   );
 }
