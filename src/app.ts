@@ -18,6 +18,8 @@ import { officeRoutes } from './modules/offices/routes.ts';
 import { userSchema, userWithSecretSchema } from './modules/users/schema.ts';
 import { userRoutes } from './modules/users/routes.ts';
 import { portal } from './portal.ts';
+import { authRoutes, type AuthOptions } from './modules/auth/routes.ts';
+import { auditRoutes } from './modules/audit/routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,6 +34,8 @@ export interface AppOptions {
   logLevel?: string;
   /** Extra authenticators tried after the provider key (portal sessions, user API keys ...). */
   authenticators?: Authenticator[];
+  /** Portal logins, API keys, mail (default: SMTP from the environment). */
+  auth?: AuthOptions;
 }
 
 /** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
@@ -61,9 +65,12 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   });
 
   const authenticators = [providerKeyAuthenticator(opts.database.db, opts.providerApiKey), ...(opts.authenticators ?? [])];
+  authenticators.push(...authRoutes(app, deps, opts.auth));
+  auditRoutes(app, deps);
   app.decorateRequest('actor', null as never);
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/v1/')) return;
+    if (req.routeOptions.config?.public) return; // login, logout, password reset
     for (const a of authenticators) {
       const actor = await a.authenticate(req.headers);
       if (actor) {

@@ -82,4 +82,81 @@ export interface DB {
   numbers: NumbersTable;
   offices: OfficesTable;
   users: UsersTable;
+  // auth/audit (0101)
+  provider_admins: ProviderAdminsTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  password_tokens: PasswordTokensTable;
+  user_offices: UserOfficesTable;
+  audit_log: AuditLogTable;
+}
+
+// ---------- auth / audit (migration 0101) ----------
+export interface ProviderAdminsTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  kind: string;
+  user_id: string | null;
+  account_id: string | null;
+  provider_admin_id: string | null;
+  source: string | null;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  account_id: string;
+  name: string;
+  key_hash: string;
+  key_prefix: string;
+  scope: string;
+  user_id: string | null;
+  office_ids: string;
+  created_by: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface PasswordTokensTable {
+  id: string;
+  token_hash: string;
+  account_id: string;
+  user_id: string;
+  purpose: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface UserOfficesTable {
+  account_id: string;
+  user_id: string;
+  office_id: string;
+}
+
+export interface AuditLogTable {
+  id: string;
+  seq: string;
+  at: string;
+  account_id: string | null;
+  actor_kind: string;
+  actor_id: string;
+  actor_label: string;
+  actor_role: string;
+  action: string;
+  resource: string;
+  resource_id: string;
+  source: string | null;
+  before: string | null;
+  after: string | null;
 }

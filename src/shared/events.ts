@@ -4,6 +4,10 @@ export interface DomainEvent {
   accountId: string;
   resourceId: string;
   actor: string;
+  /** Who, structurally (for the audit log): kind, id and role (the scope, or 'provider'/'system'). */
+  actorRef?: { kind: string; id: string; role: string };
+  /** Where the change came from: client address for HTTP requests, 'cli' for the command line. */
+  source?: string;
   before?: unknown;
   after?: unknown;
   at: string;

@@ -41,6 +41,13 @@ export const ACTIONS = [
   'user.credentials',
   'number.read',
   'number.write',
+  // auth / audit (issue 3)
+  'user.password',
+  'user.send_credentials',
+  'user.offices',
+  'apikey.read',
+  'apikey.write',
+  'audit.read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -50,17 +57,29 @@ export type Action = (typeof ACTIONS)[number];
  */
 export type Reach = 'account' | 'office' | 'self';
 export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = {
+  // No Portal: a general extension; cannot log in at all (see canLogIn).
   no_portal: {},
-  simple_user: { 'user.read': 'self' },
-  basic_user: { 'account.read': 'account', 'office.read': 'account', 'user.read': 'self', 'user.update': 'self', 'user.credentials': 'self' },
-  call_center_agent: { 'account.read': 'account', 'office.read': 'account', 'user.read': 'self', 'user.update': 'self', 'user.credentials': 'self' },
+  // Simple User (fax only): sees their own record and sets their own portal password, nothing else.
+  simple_user: { 'user.read': 'self', 'user.password': 'self' },
+  // Basic User: own settings (voicemail PIN, diversions, smart calling) and own password.
+  basic_user: { 'account.read': 'account', 'office.read': 'account', 'user.read': 'self', 'user.update': 'self', 'user.credentials': 'self', 'user.password': 'self' },
+  call_center_agent: {
+    'account.read': 'account',
+    'office.read': 'account',
+    'user.read': 'self',
+    'user.update': 'self',
+    'user.credentials': 'self',
+    'user.password': 'self',
+  },
   call_center_supervisor: {
     'account.read': 'account',
     'office.read': 'account',
     'user.read': 'office',
     'user.update': 'self',
     'user.credentials': 'self',
+    'user.password': 'self',
   },
+  // Site Manager: the users of the office(s) they manage (user_offices; default: their own office).
   site_manager: {
     'account.read': 'account',
     'office.read': 'office',
@@ -70,8 +89,13 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'user.update': 'office',
     'user.delete': 'office',
     'user.credentials': 'office',
+    'user.password': 'office',
+    'user.send_credentials': 'office',
     'number.read': 'account',
+    'apikey.read': 'self',
+    'apikey.write': 'self',
   },
+  // Office Manager: the customer administrator, the whole account.
   office_manager: {
     'account.read': 'account',
     'account.write': 'account',
@@ -82,10 +106,30 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'user.update': 'account',
     'user.delete': 'account',
     'user.credentials': 'account',
+    'user.password': 'account',
+    'user.send_credentials': 'account',
+    'user.offices': 'account',
     'number.read': 'account',
     'number.write': 'account',
+    'apikey.read': 'account',
+    'apikey.write': 'account',
+    'audit.read': 'account',
   },
 };
+
+/** Whether a person of this scope may log in to the portal or API at all. */
+export function canLogIn(scope: Scope): boolean {
+  return scope !== 'no_portal';
+}
+
+/** Scopes are ordered lowest → highest; a grant (user scope, API key scope) may never exceed the granter's. */
+export function scopeRank(scope: Scope): number {
+  return SCOPES.indexOf(scope);
+}
+
+export function isScope(s: string): s is Scope {
+  return (SCOPES as readonly string[]).includes(s);
+}
 
 export interface Target {
   accountId: string;
@@ -123,4 +167,15 @@ export function officeLimit(actor: Actor, action: Action): string[] | undefined 
 
 export function actorLabel(actor: Actor): string {
   return actor.kind === 'user' ? `${actor.label} (${SCOPE_LABELS[actor.scope]})` : actor.label;
+}
+
+/**
+ * A portal user may not manage someone whose scope is above their own (a Site Manager must not be able to
+ * change an Office Manager's email, password or SIP password in their office and so take the account over).
+ */
+export function assertMayManage(actor: Actor, target: { id: string; scope: string }): void {
+  if (actor.kind !== 'user' || actor.id === target.id) return;
+  if (isScope(target.scope) && scopeRank(target.scope) > scopeRank(actor.scope)) {
+    throw new ForbiddenError(`${SCOPE_LABELS[actor.scope]} may not manage a user with a higher scope (${SCOPE_LABELS[target.scope]})`);
+  }
 }

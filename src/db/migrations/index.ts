@@ -1,5 +1,6 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_core.ts';
+import * as m0101 from './0101_auth.ts';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -14,6 +15,7 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
  */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001_core': m0001,
+  '0101_auth': m0101,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

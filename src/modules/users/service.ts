@@ -1,5 +1,5 @@
 import { AppError, ConflictError, ForbiddenError, NotFoundError, assertValid, type FieldError } from '../../shared/errors.ts';
-import { PERMISSION_MATRIX, SCOPES, authorize, officeLimit, type Actor, type Scope } from '../../shared/permissions.ts';
+import { PERMISSION_MATRIX, SCOPES, assertMayManage, authorize, officeLimit, type Actor, type Scope } from '../../shared/permissions.ts';
 import { emit, type Deps } from '../../shared/deps.ts';
 import { newId, nowIso, randomSecret } from '../../shared/ids.ts';
 import { toInt } from '../../shared/bool.ts';
@@ -212,6 +212,7 @@ export async function updateUser(deps: Deps, actor: Actor, accountKey: string, u
   const { account, row: beforeRow } = await loadUser(deps, actor, accountKey, userId);
   const target = { accountId: account.id, officeId: beforeRow.office_id, userId: beforeRow.id };
   authorize(actor, 'user.update', target, 'user');
+  assertMayManage(actor, beforeRow);
   if (actor.kind === 'user' && PERMISSION_MATRIX[actor.scope]['user.update'] === 'self') {
     const denied = Object.keys(input).filter((k) => !SELF_EDITABLE.has(k));
     if (denied.length) throw new ForbiddenError(`you may change only your voicemail and call features, not: ${denied.join(', ')}`);
@@ -288,6 +289,7 @@ export async function updateUser(deps: Deps, actor: Actor, accountKey: string, u
 export async function regenerateSipPassword(deps: Deps, actor: Actor, accountKey: string, userId: string): Promise<UserWithSecret> {
   const { account, row } = await loadUser(deps, actor, accountKey, userId);
   authorize(actor, 'user.credentials', { accountId: account.id, officeId: row.office_id, userId: row.id }, 'user');
+  assertMayManage(actor, row);
   const sipPassword = newSipPassword();
   await repo.update(deps.database.db, account.id, row.id, { sip_password: sipPassword, updated_at: nowIso() });
   const user = repo.toUser((await repo.findRow(deps.database.db, account.id, row.id))!);
@@ -298,6 +300,7 @@ export async function regenerateSipPassword(deps: Deps, actor: Actor, accountKey
 export async function deleteUser(deps: Deps, actor: Actor, accountKey: string, userId: string): Promise<void> {
   const { account, row } = await loadUser(deps, actor, accountKey, userId);
   authorize(actor, 'user.delete', { accountId: account.id, officeId: row.office_id, userId: row.id }, 'user');
+  assertMayManage(actor, row);
   if (actor.kind === 'user' && actor.id === row.id) throw new ForbiddenError('you may not delete yourself');
   const db = deps.database.db;
   await db.transaction().execute(async (tx) => {
