@@ -20,6 +20,13 @@ import { userRoutes } from './modules/users/routes.ts';
 import { portal } from './portal.ts';
 import { authRoutes, type AuthOptions } from './modules/auth/routes.ts';
 import { auditRoutes } from './modules/audit/routes.ts';
+import { importRoutes } from './modules/imports/routes.ts';
+import { pickupGroupSchema } from './modules/pickup-groups/schema.ts';
+import { pickupGroupRoutes } from './modules/pickup-groups/routes.ts';
+import { ringGroupSchema } from './modules/ring-groups/schema.ts';
+import { ringGroupRoutes } from './modules/ring-groups/routes.ts';
+import { callFlowRoutes } from './modules/call-flows/routes.ts';
+import { usageRoutes } from './modules/usage/routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -47,7 +54,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   const deps: Deps = { database: opts.database, events: opts.events ?? createEventBus((err, e) => app.log.error({ err, event: e.type }, 'event handler failed')) };
 
   app.setErrorHandler(errorHandler);
-  for (const schema of [accountSchema, officeSchema, userSchema, userWithSecretSchema, numberSchema]) app.addSchema(schema);
+  for (const schema of [accountSchema, officeSchema, userSchema, userWithSecretSchema, numberSchema, pickupGroupSchema, ringGroupSchema]) app.addSchema(schema);
 
   await app.register(swagger, {
     openapi: {
@@ -84,6 +91,11 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   accountRoutes(app, deps);
   numberRoutes(app, deps);
   officeRoutes(app, deps);
+  importRoutes(app, deps);
+  pickupGroupRoutes(app, deps);
+  ringGroupRoutes(app, deps);
+  callFlowRoutes(app, deps);
+  usageRoutes(app, deps);
   userRoutes(app, deps);
   await portal(app);
   return { app, deps };

@@ -55,7 +55,8 @@ export interface UsersTable {
   scope: string;
   include_in_directory: number;
   ring_time: number;
-  pickup_group: string | null;
+  /** Migration 0201: was the free-text pickup_group. */
+  pickup_group_id: string | null;
   outbound_number: string | null;
   hide_caller_id: number;
   sip_username: string;
@@ -76,12 +77,84 @@ export interface UsersTable {
   updated_at: string;
 }
 
+export interface PickupGroupsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  name_key: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RingGroupsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  name_key: string;
+  /** Shares the extension space with users. */
+  extension: string;
+  strategy: string;
+  ring_time: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RingGroupMembersTable {
+  ring_group_id: string;
+  user_id: string;
+  account_id: string;
+  position: number;
+}
+
+export interface CallFlowsTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  /** JSON CallFlowDocument (src/modules/call-flows/rules.ts). */
+  document: string;
+  updated_at: string;
+}
+
+export interface ImportsTable {
+  id: string;
+  account_id: string;
+  status: string;
+  update_existing: number;
+  total: number;
+  processed: number;
+  created_count: number;
+  updated_count: number;
+  /** JSON [{row, column, reason}]. */
+  errors: string;
+  result_csv: string | null;
+  created_by: string;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface ConfigVersionsTable {
+  id: string;
+  account_id: string;
+  version: number;
+  /** JSON ConfigDocument (src/modules/config/rules.ts); contains secrets: never sent by the API. */
+  document: string;
+  summary: string;
+  applied_by: string;
+  applied_at: string;
+}
+
 export interface DB {
   accounts: AccountsTable;
   provider_api_keys: ProviderApiKeysTable;
   numbers: NumbersTable;
   offices: OfficesTable;
   users: UsersTable;
+  pickup_groups: PickupGroupsTable;
+  ring_groups: RingGroupsTable;
+  ring_group_members: RingGroupMembersTable;
+  call_flows: CallFlowsTable;
+  imports: ImportsTable;
+  config_versions: ConfigVersionsTable;
   // auth/audit (0101)
   provider_admins: ProviderAdminsTable;
   sessions: SessionsTable;

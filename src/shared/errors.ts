@@ -51,3 +51,23 @@ export class UnauthorizedError extends AppError {
     super(401, 'unauthorized', reason);
   }
 }
+
+/** Where a resource is used (seed 000 'Usage'): shown before a delete and in a refused delete. */
+export interface UsageItem {
+  kind: string;
+  id: string;
+  name: string;
+  description: string;
+  /** with_resource: goes with it on any delete; cascade: removed only with ?cascade=true; manual: change it first. */
+  removal: 'with_resource' | 'cascade' | 'manual';
+}
+
+/** 409 in_use: the resource is referenced; the body lists every place (`usage`). */
+export class InUseError extends AppError {
+  constructor(
+    resource: string,
+    readonly usage: UsageItem[],
+  ) {
+    super(409, 'in_use', `${resource} is in use: ${usage.map((u) => u.description).join('; ')}`, usage.map((u) => ({ field: 'usage', reason: u.description })));
+  }
+}

@@ -25,7 +25,8 @@ export function errorHandler(error: FastifyError & { validation?: AjvError[]; va
     return reply.code(400).send({ error: 'bad_request', message: fields.map((f) => `${f.field}: ${f.reason}`).join('; '), fields });
   }
   if (error instanceof AppError) {
-    return reply.code(error.status).send({ error: error.code, message: error.message, fields: error.fields });
+    const usage = (error as AppError & { usage?: unknown }).usage;
+    return reply.code(error.status).send({ error: error.code, message: error.message, fields: error.fields, ...(usage !== undefined && { usage }) });
   }
   if (error.statusCode && error.statusCode < 500) {
     return reply.code(error.statusCode).send({ error: error.code ?? 'bad_request', message: error.message, fields: [] });

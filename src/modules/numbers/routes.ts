@@ -33,4 +33,26 @@ export function numberRoutes(app: FastifyInstance, deps: Deps): void {
       return reply.code(204).send();
     },
   );
+  app.get<{ Params: { account: string; e164: string } }>(
+    '/api/v1/accounts/:account/numbers/:e164/usage',
+    { schema: { tags, summary: 'Usage: where the number is configured (what blocks removing it)' } },
+    (req) => service.getNumberUsage(deps, req.actor, req.params.account, req.params.e164),
+  );
+  app.post<{ Params: { account: string; e164: string }; Body: { userId: string } }>(
+    '/api/v1/accounts/:account/numbers/:e164/assign',
+    {
+      schema: {
+        tags,
+        summary: "'Add from Spare Numbers': assign a spare number to a user as a direct number (DDI)",
+        body: { type: 'object', additionalProperties: false, required: ['userId'], properties: { userId: { type: 'string', minLength: 1, maxLength: 64 } } },
+        response: { 200: ref },
+      },
+    },
+    (req) => service.assignNumber(deps, req.actor, req.params.account, req.params.e164, req.body.userId),
+  );
+  app.post<{ Params: { account: string; e164: string } }>(
+    '/api/v1/accounts/:account/numbers/:e164/unassign',
+    { schema: { tags, summary: "'Un-assign': the number returns to the spare pool", response: { 200: ref } } },
+    (req) => service.unassignNumber(deps, req.actor, req.params.account, req.params.e164),
+  );
 }

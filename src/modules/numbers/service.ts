@@ -1,4 +1,7 @@
-import { AppError, ConflictError, NotFoundError, assertValid } from '../../shared/errors.ts';
+import { ConflictError, InUseError, NotFoundError, assertValid, type UsageItem } from '../../shared/errors.ts';
+import { numberUsage } from '../usage/repository.ts';
+import * as users from '../users/repository.ts';
+import { toE164 } from '../../shared/phone.ts';
 import { authorize, type Actor } from '../../shared/permissions.ts';
 import { emit, type Deps } from '../../shared/deps.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
@@ -30,10 +33,56 @@ export async function removeNumber(deps: Deps, actor: Actor, accountKey: string,
   const account = await resolveAccount(deps, actor, accountKey);
   authorize(actor, 'number.write', { accountId: account.id }, 'number');
   const db = deps.database.db;
-  const found = await repo.findByE164(db, account.id, e164);
-  if (!found) throw new NotFoundError('number');
-  const usage = await repo.usage(db, account.id, e164);
-  if (usage.length) throw new AppError(409, 'in_use', `number is in use: ${usage.join('; ')}`, usage.map((u) => ({ field: 'usage', reason: u })));
+  const found = await loadNumber(deps, account.id, account.country, e164);
+  const usage = await numberUsage(db, account.id, found.e164);
+  if (usage.length) throw new InUseError('number', usage);
   await repo.remove(db, account.id, found.id);
   await emit(deps, actor, 'number.deleted', account.id, found.id, found, undefined);
+}
+
+/** Path values may be E.164 ('+61...', URL-encoded or not) or national form in the account's country. */
+async function loadNumber(deps: Deps, accountId: string, country: string, raw: string): Promise<PhoneNumber> {
+  const p = toE164(raw, country);
+  const e164 = p.ok ? p.e164 : raw;
+  const found = await repo.findByE164(deps.database.db, accountId, e164);
+  if (!found) throw new NotFoundError('number');
+  return found;
+}
+
+export async function getNumberUsage(deps: Deps, actor: Actor, accountKey: string, e164: string): Promise<{ items: UsageItem[] }> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  authorize(actor, 'number.read', { accountId: account.id }, 'number');
+  const n = await loadNumber(deps, account.id, account.country, e164);
+  return { items: await numberUsage(deps.database.db, account.id, n.e164) };
+}
+
+/** 'Add from Spare Numbers' (seed 002): the number must be spare and the user in the same account. */
+export async function assignNumber(deps: Deps, actor: Actor, accountKey: string, e164: string, userId: string): Promise<PhoneNumber> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  authorize(actor, 'number.write', { accountId: account.id }, 'number');
+  const db = deps.database.db;
+  const n = await loadNumber(deps, account.id, account.country, e164);
+  const user = await users.findRow(db, account.id, userId);
+  if (!user) assertValid([{ field: 'userId', reason: 'no such user in this account' }]);
+  if (n.userId === userId) return n;
+  if (n.userId) throw new ConflictError('number', 'is already assigned to another user; un-assign it first');
+  // Conditional update: a concurrent assignment of the same spare number loses cleanly.
+  const r = await db.updateTable('numbers').set({ user_id: userId }).where('account_id', '=', account.id).where('id', '=', n.id).where('user_id', 'is', null).executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) throw new ConflictError('number', 'is already assigned to another user; un-assign it first');
+  const after = (await repo.findByE164(db, account.id, n.e164))!;
+  await emit(deps, actor, 'number.assigned', account.id, n.id, n, after);
+  return after;
+}
+
+/** 'Un-assign': the number goes back to the spare pool. */
+export async function unassignNumber(deps: Deps, actor: Actor, accountKey: string, e164: string): Promise<PhoneNumber> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  authorize(actor, 'number.write', { accountId: account.id }, 'number');
+  const db = deps.database.db;
+  const n = await loadNumber(deps, account.id, account.country, e164);
+  if (!n.userId) return n;
+  await db.updateTable('numbers').set({ user_id: null }).where('account_id', '=', account.id).where('id', '=', n.id).execute();
+  const after = (await repo.findByE164(db, account.id, n.e164))!;
+  await emit(deps, actor, 'number.unassigned', account.id, n.id, n, after);
+  return after;
 }

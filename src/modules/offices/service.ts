@@ -1,4 +1,4 @@
-import { AppError, ConflictError, NotFoundError, assertValid, type FieldError } from '../../shared/errors.ts';
+import { AppError, ConflictError, InUseError, NotFoundError, assertValid, type FieldError } from '../../shared/errors.ts';
 import { authorize, officeLimit, type Actor } from '../../shared/permissions.ts';
 import { emit, type Deps } from '../../shared/deps.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
@@ -6,6 +6,7 @@ import type { Page } from '../../shared/pagination.ts';
 import { resolveAccount } from '../accounts/service.ts';
 import * as numbers from '../numbers/repository.ts';
 import * as repo from './repository.ts';
+import { officeUsage } from '../usage/repository.ts';
 import { validateOffice, type NormalisedOffice } from './rules.ts';
 import type { Office, OfficeCreate, OfficeUpdate } from './schema.ts';
 
@@ -83,11 +84,8 @@ export async function updateOffice(deps: Deps, actor: Actor, accountKey: string,
 export async function deleteOffice(deps: Deps, actor: Actor, accountKey: string, officeId: string): Promise<void> {
   const office = await getOffice(deps, actor, accountKey, officeId);
   authorize(actor, 'office.write', { accountId: office.accountId, officeId: office.id }, 'office');
-  const n = await repo.countUsers(deps.database.db, office.accountId, office.id);
-  if (n > 0) {
-    const reason = `${n} user${n === 1 ? ' is' : 's are'} in this office; move or delete them first`;
-    throw new AppError(409, 'in_use', `office is in use: ${reason}`, [{ field: 'usage', reason }]);
-  }
+  const usage = await officeUsage(deps.database.db, office.accountId, office.id);
+  if (usage.length) throw new InUseError('office', usage);
   await repo.remove(deps.database.db, office.accountId, office.id);
   await emit(deps, actor, 'office.deleted', office.accountId, office.id, office, undefined);
 }

@@ -16,8 +16,14 @@ function parseJson<T>(text: string, fallback: T): T {
   }
 }
 
+export interface UserExtras {
+  /** Name of the pickup group (users.pickup_group_id). */
+  pickupGroup?: string | null;
+  directNumbers?: string[];
+}
+
 /** Row → API shape. Secrets (SIP password, PIN, password hash) are reduced to 'is set' flags here. */
-export function toUser(row: UserRow): User {
+export function toUser(row: UserRow, extras: UserExtras = {}): User {
   const pinSet = !!row.vm_pin;
   const portalPasswordSet = !!row.portal_password_hash;
   return {
@@ -35,7 +41,9 @@ export function toUser(row: UserRow): User {
     scope: row.scope as Scope,
     includeInDirectory: toBool(row.include_in_directory),
     ringTime: row.ring_time,
-    pickupGroup: row.pickup_group,
+    pickupGroup: extras.pickupGroup ?? null,
+    pickupGroupId: row.pickup_group_id,
+    directNumbers: extras.directNumbers ?? [],
     outboundNumber: row.outbound_number,
     hideCallerId: toBool(row.hide_caller_id),
     sipUsername: row.sip_username,
@@ -59,6 +67,25 @@ export function toUser(row: UserRow): User {
   };
 }
 
+/** Rows → API shape with pickup group names and direct numbers: two extra queries for any number of rows. */
+export async function toUsers(conn: Conn, accountId: string, rows: UserRow[]): Promise<User[]> {
+  if (!rows.length) return [];
+  const ids = rows.map((r) => r.id);
+  const groupIds = [...new Set(rows.map((r) => r.pickup_group_id).filter((g): g is string => !!g))];
+  const [groups, nums] = await Promise.all([
+    groupIds.length ? conn.selectFrom('pickup_groups').select(['id', 'name']).where('account_id', '=', accountId).where('id', 'in', groupIds).execute() : Promise.resolve([]),
+    conn.selectFrom('numbers').select(['e164', 'user_id']).where('account_id', '=', accountId).where('user_id', 'in', ids).orderBy('e164').execute(),
+  ]);
+  const groupName = new Map(groups.map((g) => [g.id, g.name]));
+  const byUser = new Map<string, string[]>();
+  for (const n of nums) byUser.set(n.user_id!, [...(byUser.get(n.user_id!) ?? []), n.e164]);
+  return rows.map((r) => toUser(r, { pickupGroup: r.pickup_group_id ? (groupName.get(r.pickup_group_id) ?? null) : null, directNumbers: byUser.get(r.id) ?? [] }));
+}
+
+export async function toUserFull(conn: Conn, row: UserRow): Promise<User> {
+  return (await toUsers(conn, row.account_id, [row]))[0]!;
+}
+
 export async function findRow(conn: Conn, accountId: string, id: string): Promise<UserRow | undefined> {
   return conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
 }
@@ -67,15 +94,23 @@ export async function findRowByExtension(conn: Conn, accountId: string, extensio
   return conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('extension', '=', extension).executeTakeFirst();
 }
 
+/** Extensions in use by users and ring groups (one extension space). */
 export async function usedExtensions(conn: Conn, accountId: string): Promise<Set<string>> {
-  const rows = await conn.selectFrom('users').select('extension').where('account_id', '=', accountId).execute();
+  const rows = await conn
+    .selectFrom('users')
+    .select('extension')
+    .where('account_id', '=', accountId)
+    .unionAll(conn.selectFrom('ring_groups').select('extension').where('account_id', '=', accountId))
+    .execute();
   return new Set(rows.map((r) => r.extension));
 }
 
 export async function extensionTaken(conn: Conn, accountId: string, extension: string, exceptId?: string): Promise<boolean> {
   let q = conn.selectFrom('users').select('id').where('account_id', '=', accountId).where('extension', '=', extension);
   if (exceptId) q = q.where('id', '!=', exceptId);
-  return !!(await q.executeTakeFirst());
+  if (await q.executeTakeFirst()) return true;
+  // Ring groups share the extension space.
+  return !!(await conn.selectFrom('ring_groups').select('id').where('account_id', '=', accountId).where('extension', '=', extension).executeTakeFirst());
 }
 
 export async function emailTaken(conn: Conn, accountId: string, email: string, exceptId?: string): Promise<boolean> {
@@ -162,7 +197,7 @@ export async function list(conn: Conn, dialect: Dialect, accountId: string, f: U
     .offset(f.offset ?? 0)
     .execute();
   const more = rows.length > f.limit;
-  const items = rows.slice(0, f.limit).map(toUser);
+  const items = await toUsers(conn, accountId, rows.slice(0, f.limit));
   const total = totalQuery ? Number((await totalQuery).n) : undefined;
   return { items, ...(total !== undefined && { total }), ...(more && { next: items[items.length - 1]!.extension }) };
 }

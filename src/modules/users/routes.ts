@@ -83,8 +83,48 @@ export function userRoutes(app: FastifyInstance, deps: Deps): void {
     { schema: { tags, summary: 'Regenerate the SIP password (returned once)', response: { 200: secretRef } } },
     (req) => service.regenerateSipPassword(deps, req.actor, req.params.account, req.params.userId),
   );
-  app.delete<{ Params: P }>(`${base}/:userId`, { schema: { tags, summary: 'Delete User' } }, async (req, reply) => {
-    await service.deleteUser(deps, req.actor, req.params.account, req.params.userId);
-    return reply.code(204).send();
-  });
+  app.get<{ Params: P }>(
+    `${base}/:userId/usage`,
+    {
+      schema: {
+        tags,
+        summary: "Usage: where the user is configured (what blocks 'Delete')",
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              items: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    kind: { type: 'string', enum: ['ring_group', 'pickup_group', 'number', 'divert', 'device', 'call_flow'] },
+                    id: { type: 'string' },
+                    name: { type: 'string' },
+                    description: { type: 'string' },
+                    removal: { type: 'string', enum: ['with_resource', 'cascade', 'manual'], description: 'with_resource: goes with the user; cascade: only with ?cascade=true; manual: change it first' },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    (req) => service.getUserUsage(deps, req.actor, req.params.account, req.params.userId),
+  );
+  app.delete<{ Params: P; Querystring: { cascade: boolean } }>(
+    `${base}/:userId`,
+    {
+      schema: {
+        tags,
+        summary: 'Delete User (409 in_use with the Usage list while referenced; cascade=true also removes devices and frees direct numbers)',
+        querystring: { type: 'object', additionalProperties: false, properties: { cascade: { type: 'boolean', default: false } } },
+      },
+    },
+    async (req, reply) => {
+      await service.deleteUser(deps, req.actor, req.params.account, req.params.userId, { cascade: req.query.cascade });
+      return reply.code(204).send();
+    },
+  );
 }

@@ -70,7 +70,11 @@ export interface User {
   scope: (typeof SCOPES)[number];
   includeInDirectory: boolean;
   ringTime: number;
+  /** Pickup group name (input and output); groups are created on first use. */
   pickupGroup: string | null;
+  pickupGroupId: string | null;
+  /** DDIs assigned from the account's spare numbers (POST /numbers/:e164/assign). */
+  directNumbers: string[];
   /** null = the office's Default Outbound Number. */
   outboundNumber: string | null;
   hideCallerId: boolean;
@@ -194,7 +198,7 @@ const inputProps = {
   scope: { type: 'string', enum: SCOPES, description: "User's Scope" },
   includeInDirectory: bool,
   ringTime: fiveStep('Ring Time in seconds before voicemail (default 40)'),
-  pickupGroup: nullableStr(40),
+  pickupGroup: nullableStr(40, 'Pickup group name; a new name creates the group'),
   outboundNumber: nullableStr(32, "Outbound Phone Number: null = office default, else one of the account's numbers"),
   hideCallerId: bool,
   behindFirewall: bool,
@@ -220,6 +224,8 @@ export const userSchema = {
     lastName: { type: 'string' },
     displayName: { type: 'string' },
     sipUsername: { type: 'string' },
+    pickupGroupId: { type: ['string', 'null'] },
+    directNumbers: { type: 'array', items: { type: 'string' }, description: 'Direct numbers (DDIs) in E.164' },
     voicemail: {
       type: 'object',
       properties: { enabled: bool, pinSet: bool, emailDelivery: bool, email: { type: ['string', 'null'] }, deleteAfterEmail: bool, keepOnServer: bool },

@@ -1,4 +1,4 @@
-import { AppError, ConflictError, ForbiddenError, NotFoundError, assertValid, type FieldError } from '../../shared/errors.ts';
+import { AppError, ConflictError, ForbiddenError, InUseError, NotFoundError, assertValid, type FieldError, type UsageItem } from '../../shared/errors.ts';
 import { PERMISSION_MATRIX, SCOPES, assertMayManage, authorize, officeLimit, type Actor, type Scope } from '../../shared/permissions.ts';
 import { emit, type Deps } from '../../shared/deps.ts';
 import { newId, nowIso, randomSecret } from '../../shared/ids.ts';
@@ -12,6 +12,9 @@ import * as offices from '../offices/repository.ts';
 import type { Office } from '../offices/schema.ts';
 import * as numbers from '../numbers/repository.ts';
 import * as repo from './repository.ts';
+import * as pickupGroups from '../pickup-groups/repository.ts';
+import * as callFlows from '../call-flows/repository.ts';
+import { blockingItems, purgeUsers, usersUsage } from '../usage/repository.ts';
 import {
   DEFAULT_APPS,
   DEFAULT_FEATURES,
@@ -41,7 +44,7 @@ function checkScopeGrant(actor: Actor, scope: Scope | undefined): void {
   if (SCOPES.indexOf(scope) > SCOPES.indexOf(actor.scope)) throw new ForbiddenError('you may not give a user a scope above your own');
 }
 
-async function extensionContext(conn: Conn, account: Account): Promise<ExtensionContext> {
+export async function extensionContext(conn: Conn, account: Account): Promise<ExtensionContext> {
   const countries = new Set([account.country, ...(await offices.countries(conn, account.id))]);
   return { length: account.extensionLength, countries: [...countries] };
 }
@@ -64,7 +67,7 @@ async function checkOutbound(conn: Conn, accountId: string, raw: string | null |
 }
 
 /** Writes the account's extension length on its first user; refuses a clash with a concurrent first user. */
-async function fixExtensionLength(conn: Conn, account: Account, extension: string): Promise<void> {
+export async function fixExtensionLength(conn: Conn, account: Account, extension: string): Promise<void> {
   if (account.extensionLength) return;
   const len = extension.length;
   await conn.updateTable('accounts').set({ extension_length: len }).where('id', '=', account.id).where('extension_length', 'is', null).execute();
@@ -138,7 +141,7 @@ export async function prepareNewUser(conn: Conn, account: Account, input: UserCr
     scope: input.scope ?? 'basic_user',
     include_in_directory: toInt(input.includeInDirectory ?? true),
     ring_time: input.ringTime ?? DEFAULT_RING_TIME,
-    pickup_group: input.pickupGroup?.trim() || null,
+    pickup_group_id: input.pickupGroup?.trim() ? await pickupGroups.resolveOrCreate(conn, account.id, input.pickupGroup) : null,
     outbound_number: outbound,
     hide_caller_id: toInt(input.hideCallerId ?? false),
     sip_username: newSipUsername(),
@@ -172,10 +175,11 @@ export async function createUser(deps: Deps, actor: Actor, accountKey: string, i
       if (row.email && (await repo.emailTaken(tx, account.id, row.email))) throw new ConflictError('email', 'is already used by another user in this account');
       await fixExtensionLength(tx, account, row.extension);
       await repo.insert(tx, row);
+      await callFlows.syncForUsers(tx, account.id, [row]);
       return row;
     })
     .catch(conflictFromUnique);
-  const user = repo.toUser(row);
+  const user = await repo.toUserFull(deps.database.db, row);
   await emit(deps, actor, 'user.created', account.id, user.id, undefined, user);
   return { ...user, sipPassword: row.sip_password };
 }
@@ -190,7 +194,7 @@ async function loadUser(deps: Deps, actor: Actor, accountKey: string, userId: st
 export async function getUser(deps: Deps, actor: Actor, accountKey: string, userId: string): Promise<User> {
   const { account, row } = await loadUser(deps, actor, accountKey, userId);
   authorize(actor, 'user.read', { accountId: account.id, officeId: row.office_id, userId: row.id }, 'user');
-  return repo.toUser(row);
+  return repo.toUserFull(deps.database.db, row);
 }
 
 export async function listUsers(deps: Deps, actor: Actor, accountKey: string, filter: Omit<repo.UserFilter, 'officeIds'> & { officeId?: string }): Promise<{ items: User[]; total?: number; next?: string }> {
@@ -198,7 +202,7 @@ export async function listUsers(deps: Deps, actor: Actor, accountKey: string, fi
   if (actor.kind === 'user' && PERMISSION_MATRIX[actor.scope]['user.read'] === 'self') {
     // Self-only scopes see exactly their own record.
     const row = await repo.findRow(deps.database.db, account.id, actor.id);
-    return { items: row ? [repo.toUser(row)] : [], total: row ? 1 : 0 };
+    return { items: row ? [await repo.toUserFull(deps.database.db, row)] : [], total: row ? 1 : 0 };
   }
   authorize(actor, 'user.read', { accountId: account.id, officeId: filter.officeId ?? (actor.kind === 'user' ? actor.officeIds[0] ?? null : null) }, 'user');
   const limit = officeLimit(actor, 'user.read');
@@ -220,7 +224,7 @@ export async function updateUser(deps: Deps, actor: Actor, accountKey: string, u
   if (input.officeId && input.officeId !== beforeRow.office_id) authorize(actor, 'user.update', { ...target, officeId: input.officeId, userId: undefined }, 'user');
   checkScopeGrant(actor, input.scope);
   if (actor.kind === 'user' && actor.id === beforeRow.id && input.scope && input.scope !== beforeRow.scope) throw new ForbiddenError('you may not change your own scope');
-  const before = repo.toUser(beforeRow);
+  const before = await repo.toUserFull(deps.database.db, beforeRow);
   await deps.database.db
     .transaction()
     .execute(async (tx) => {
@@ -262,7 +266,7 @@ export async function updateUser(deps: Deps, actor: Actor, accountKey: string, u
         ...(input.scope !== undefined && { scope: input.scope }),
         ...(input.includeInDirectory !== undefined && { include_in_directory: toInt(input.includeInDirectory) }),
         ...(input.ringTime !== undefined && { ring_time: input.ringTime }),
-        ...(input.pickupGroup !== undefined && { pickup_group: input.pickupGroup?.trim() || null }),
+        ...(input.pickupGroup !== undefined && { pickup_group_id: input.pickupGroup?.trim() ? await pickupGroups.resolveOrCreate(tx, account.id, input.pickupGroup) : null }),
         outbound_number: outbound,
         ...(input.hideCallerId !== undefined && { hide_caller_id: toInt(input.hideCallerId) }),
         ...(input.behindFirewall !== undefined && { behind_firewall: toInt(input.behindFirewall) }),
@@ -279,9 +283,10 @@ export async function updateUser(deps: Deps, actor: Actor, accountKey: string, u
         updated_at: nowIso(),
       };
       await repo.update(tx, account.id, beforeRow.id, patch);
+      await callFlows.syncForUserIds(tx, account.id, [beforeRow.id]);
     })
     .catch(conflictFromUnique);
-  const after = repo.toUser((await repo.findRow(deps.database.db, account.id, beforeRow.id))!);
+  const after = await repo.toUserFull(deps.database.db, (await repo.findRow(deps.database.db, account.id, beforeRow.id))!);
   await emit(deps, actor, 'user.updated', account.id, after.id, before, after);
   return after;
 }
@@ -292,20 +297,35 @@ export async function regenerateSipPassword(deps: Deps, actor: Actor, accountKey
   assertMayManage(actor, row);
   const sipPassword = newSipPassword();
   await repo.update(deps.database.db, account.id, row.id, { sip_password: sipPassword, updated_at: nowIso() });
-  const user = repo.toUser((await repo.findRow(deps.database.db, account.id, row.id))!);
+  const user = await repo.toUserFull(deps.database.db, (await repo.findRow(deps.database.db, account.id, row.id))!);
   await emit(deps, actor, 'user.sip_password_regenerated', account.id, user.id, undefined, undefined);
   return { ...user, sipPassword };
 }
 
-export async function deleteUser(deps: Deps, actor: Actor, accountKey: string, userId: string): Promise<void> {
+/** Seed 000 'Usage': every place the user is configured, and what a delete would do with it. */
+export async function getUserUsage(deps: Deps, actor: Actor, accountKey: string, userId: string): Promise<{ items: UsageItem[] }> {
+  const { account, row } = await loadUser(deps, actor, accountKey, userId);
+  authorize(actor, 'user.read', { accountId: account.id, officeId: row.office_id, userId: row.id }, 'user');
+  const usage = await usersUsage(deps.database.db, account.id, [row.id]);
+  return { items: usage.get(row.id) ?? [] };
+}
+
+/**
+ * Delete User. Refused (409 in_use, with the Usage list) while anything refers to the user; with
+ * cascade the user's devices go too and their direct numbers return to spare (seed 002), all in one
+ * transaction. Ring group memberships and other users' diversions must be changed first.
+ */
+export async function deleteUser(deps: Deps, actor: Actor, accountKey: string, userId: string, opts: { cascade?: boolean } = {}): Promise<void> {
   const { account, row } = await loadUser(deps, actor, accountKey, userId);
   authorize(actor, 'user.delete', { accountId: account.id, officeId: row.office_id, userId: row.id }, 'user');
   assertMayManage(actor, row);
   if (actor.kind === 'user' && actor.id === row.id) throw new ForbiddenError('you may not delete yourself');
   const db = deps.database.db;
+  const before = await repo.toUserFull(db, row);
   await db.transaction().execute(async (tx) => {
-    await tx.updateTable('numbers').set({ user_id: null }).where('account_id', '=', account.id).where('user_id', '=', row.id).execute();
-    await repo.remove(tx, account.id, row.id);
+    const usage = (await usersUsage(tx, account.id, [row.id])).get(row.id) ?? [];
+    if (blockingItems(usage, !!opts.cascade).length) throw new InUseError('user', usage);
+    await purgeUsers(tx, account.id, [row.id]);
   });
-  await emit(deps, actor, 'user.deleted', account.id, row.id, repo.toUser(row), undefined);
+  await emit(deps, actor, 'user.deleted', account.id, row.id, before, { cascade: !!opts.cascade });
 }

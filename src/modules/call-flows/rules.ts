@@ -1,0 +1,67 @@
+/**
+ * The basic per-user call flow (seeds 000/003), stored as data: ring the user's devices for the ring time,
+ * then the call features (smart calling, diversions, callback), then voicemail. Generated from the user's
+ * settings on every create/update/import so it never drifts. Pure: no IO.
+ */
+import { DEFAULT_FEATURES, mergeDeep } from '../users/rules.ts';
+import type { Features } from '../users/schema.ts';
+
+export type CallFlowStep =
+  | { action: 'forward'; when: 'always' | 'busy' | 'no_answer'; destination: string; internal: boolean }
+  | { action: 'ring_devices'; extension: string; timeout: number; alsoRing?: { number: string; delay: number } }
+  | { action: 'ring_external'; number: string; timeout: number }
+  | { action: 'offer_callback'; when: 'busy' }
+  | { action: 'voicemail'; box: string }
+  | { action: 'hangup'; reason: 'no_answer' | 'disabled' };
+
+export interface CallFlowDocument {
+  version: 1;
+  owner: { kind: 'user'; id: string; extension: string };
+  steps: CallFlowStep[];
+}
+
+export interface CallFlowSource {
+  id: string;
+  extension: string;
+  ring_time: number;
+  enabled: number;
+  vm_enabled: number;
+  features: string;
+}
+
+const isInternal = (d: string) => /^[0-9]{3,4}$/.test(d);
+
+export function buildUserCallFlow(u: CallFlowSource): CallFlowDocument {
+  let f: Features;
+  try {
+    f = mergeDeep(DEFAULT_FEATURES, JSON.parse(u.features));
+  } catch {
+    f = DEFAULT_FEATURES;
+  }
+  const steps: CallFlowStep[] = [];
+  const last: CallFlowStep = u.vm_enabled ? { action: 'voicemail', box: u.extension } : { action: 'hangup', reason: 'no_answer' };
+  const doc = (s: CallFlowStep[]): CallFlowDocument => ({ version: 1, owner: { kind: 'user', id: u.id, extension: u.extension }, steps: s });
+  if (!u.enabled) return doc([u.vm_enabled ? last : { action: 'hangup', reason: 'disabled' }]);
+  if (f.divertAll.enabled && f.divertAll.destination) {
+    return doc([{ action: 'forward', when: 'always', destination: f.divertAll.destination, internal: isInternal(f.divertAll.destination) }]);
+  }
+  const sc = f.smartCalling;
+  const smart = sc.enabled && sc.number ? sc.number : null;
+  const ring: CallFlowStep = { action: 'ring_devices', extension: u.extension, timeout: u.ring_time };
+  if (smart && sc.type !== 'sequential') ring.alsoRing = { number: smart, delay: sc.type === 'parallel_delayed' ? Math.min(sc.timeout, u.ring_time) : 0 };
+  steps.push(ring);
+  if (f.callbackOnBusy) steps.push({ action: 'offer_callback', when: 'busy' });
+  if (f.divertBusy.enabled && f.divertBusy.destination) {
+    steps.push({ action: 'forward', when: 'busy', destination: f.divertBusy.destination, internal: isInternal(f.divertBusy.destination) });
+  }
+  if (smart && sc.type === 'sequential') steps.push({ action: 'ring_external', number: smart, timeout: sc.timeout });
+  if (f.divertNoAnswer.enabled && f.divertNoAnswer.destination) {
+    steps.push({ action: 'forward', when: 'no_answer', destination: f.divertNoAnswer.destination, internal: isInternal(f.divertNoAnswer.destination) });
+  } else steps.push(last);
+  return doc(steps);
+}
+
+/** Internal extensions a flow sends calls to (for Usage: 'divert'). */
+export function internalTargets(d: CallFlowDocument): string[] {
+  return d.steps.filter((s): s is Extract<CallFlowStep, { action: 'forward' }> => s.action === 'forward' && s.internal).map((s) => s.destination);
+}
