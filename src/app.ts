@@ -27,6 +27,9 @@ import { ringGroupSchema } from './modules/ring-groups/schema.ts';
 import { ringGroupRoutes } from './modules/ring-groups/routes.ts';
 import { callFlowRoutes } from './modules/call-flows/routes.ts';
 import { usageRoutes } from './modules/usage/routes.ts';
+import { deviceRoutes } from './modules/devices/routes.ts';
+import type { DeviceNotifier } from './modules/devices/notifier.ts';
+import { provisioningRoutes, type ProvisioningModuleOptions } from './modules/provisioning/routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,6 +46,10 @@ export interface AppOptions {
   authenticators?: Authenticator[];
   /** Portal logins, API keys, mail (default: SMTP from the environment). */
   auth?: AuthOptions;
+  /** Handset resync (SIP NOTIFY check-sync); default records the request only. */
+  deviceNotifier?: DeviceNotifier;
+  /** Phone-facing provisioning server (/prov/) options; default from the environment. */
+  provisioning?: ProvisioningModuleOptions;
 }
 
 /** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
@@ -97,6 +104,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   callFlowRoutes(app, deps);
   usageRoutes(app, deps);
   userRoutes(app, deps);
+  deviceRoutes(app, deps, { notifier: opts.deviceNotifier });
+  provisioningRoutes(app, deps, opts.provisioning);
   await portal(app);
   return { app, deps };
 }

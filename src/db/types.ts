@@ -143,12 +143,63 @@ export interface ConfigVersionsTable {
   applied_at: string;
 }
 
+export interface DevicesTable {
+  id: string;
+  account_id: string;
+  mac: string;
+  vendor: string;
+  model: string;
+  label: string | null;
+  user_id: string | null;
+  line_keys: string;
+  settings: string;
+  locked_ip: string | null;
+  locked_at: string | null;
+  unlocked_until: string | null;
+  last_provisioned_at: string | null;
+  last_provisioned_ip: string | null;
+  last_user_agent: string | null;
+  resync_requested_at: string | null;
+  resync_status: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProvisioningSettingsTable {
+  account_id: string;
+  username: string;
+  password: string;
+  path_token: string;
+  auth_mode: string;
+  require_token: number;
+  allowed_cidrs: string;
+  mac_lock: number;
+  overrides: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProvisioningRefusalsTable {
+  id: string;
+  account_id: string | null;
+  at: string;
+  ip: string;
+  user_agent: string | null;
+  file: string;
+  mac: string | null;
+  reason: string;
+  status: number;
+}
+
 export interface DB {
   accounts: AccountsTable;
   provider_api_keys: ProviderApiKeysTable;
   numbers: NumbersTable;
   offices: OfficesTable;
   users: UsersTable;
+  devices: DevicesTable;
+  provisioning_settings: ProvisioningSettingsTable;
+  provisioning_refusals: ProvisioningRefusalsTable;
   pickup_groups: PickupGroupsTable;
   ring_groups: RingGroupsTable;
   ring_group_members: RingGroupMembersTable;

@@ -48,6 +48,10 @@ export const ACTIONS = [
   'apikey.read',
   'apikey.write',
   'audit.read',
+  'device.read',
+  'device.write',
+  'provisioning.read',
+  'provisioning.write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -62,7 +66,15 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
   // Simple User (fax only): sees their own record and sets their own portal password, nothing else.
   simple_user: { 'user.read': 'self', 'user.password': 'self' },
   // Basic User: own settings (voicemail PIN, diversions, smart calling) and own password.
-  basic_user: { 'account.read': 'account', 'office.read': 'account', 'user.read': 'self', 'user.update': 'self', 'user.credentials': 'self', 'user.password': 'self' },
+  basic_user: {
+    'account.read': 'account',
+    'office.read': 'account',
+    'user.read': 'self',
+    'user.update': 'self',
+    'user.credentials': 'self',
+    'user.password': 'self',
+    'device.read': 'self',
+  },
   call_center_agent: {
     'account.read': 'account',
     'office.read': 'account',
@@ -70,6 +82,7 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'user.update': 'self',
     'user.credentials': 'self',
     'user.password': 'self',
+    'device.read': 'self',
   },
   call_center_supervisor: {
     'account.read': 'account',
@@ -78,6 +91,7 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'user.update': 'self',
     'user.credentials': 'self',
     'user.password': 'self',
+    'device.read': 'self',
   },
   // Site Manager: the users of the office(s) they manage (user_offices; default: their own office).
   site_manager: {
@@ -94,6 +108,8 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'number.read': 'account',
     'apikey.read': 'self',
     'apikey.write': 'self',
+    'device.read': 'office',
+    'device.write': 'office',
   },
   // Office Manager: the customer administrator, the whole account.
   office_manager: {
@@ -114,6 +130,10 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'apikey.read': 'account',
     'apikey.write': 'account',
     'audit.read': 'account',
+    'device.read': 'account',
+    'device.write': 'account',
+    'provisioning.read': 'account',
+    'provisioning.write': 'account',
   },
 };
 

@@ -1,0 +1,167 @@
+/**
+ * The phone-facing side: decides, for one HTTP request from a desk phone, whether it gets its file.
+ * Order of checks: rate limit → file name → account (path token or auth user) → address allow-list →
+ * HTTP auth → MAC known in that account → file fits the vendor → User-Agent MAC → MAC lock → render.
+ * Every refusal is logged (pino) and stored in provisioning_refusals, except the ordinary first leg of
+ * HTTP auth (a 401 challenge to a request that carried no credentials), which every phone goes through.
+ */
+import type { Conn } from '../../db/database.ts';
+import { newId, nowIso } from '../../shared/ids.ts';
+import { catalog, type Catalog } from './catalog.ts';
+import { basicChallenge, createNonceIssuer, digestChallenge, parseAuthorization, safeEqual, verifyDigest, type NonceIssuer } from './auth.ts';
+import { kindFitsVendor, parseFileName, renderDeviceFile, renderPolycomMaster, renderYealinkCommon } from './render.ts';
+import * as repo from './repository.ts';
+import { cidrMatcher, createRateLimiter, normaliseIp, userAgentMismatch, type RateLimiter } from './rules.ts';
+
+export interface PhoneServerOptions {
+  /** SIP server phones register with; default the account's SIP realm. */
+  sipHost?: string;
+  sipPort: number;
+  sipTransport: 'udp' | 'tcp' | 'tls';
+  /** Strikes (unknown MAC, bad token, bad credentials) per address before it is blocked for the window. */
+  strikeLimit: number;
+  strikeWindowMs: number;
+}
+
+export function phoneServerOptions(env: NodeJS.ProcessEnv = process.env): PhoneServerOptions {
+  const transport = (env.SIP_SERVER_TRANSPORT ?? 'udp').toLowerCase();
+  return {
+    sipHost: env.SIP_SERVER_HOST || undefined,
+    sipPort: Number(env.SIP_SERVER_PORT ?? 5060) || 5060,
+    sipTransport: transport === 'tcp' || transport === 'tls' ? transport : 'udp',
+    strikeLimit: Number(env.PROVISIONING_STRIKE_LIMIT ?? 10) || 10,
+    strikeWindowMs: (Number(env.PROVISIONING_STRIKE_WINDOW_MINUTES ?? 10) || 10) * 60_000,
+  };
+}
+
+export interface PhoneRequest {
+  method: string;
+  /** The path as the phone sent it (the Digest uri). */
+  url: string;
+  token?: string;
+  file: string;
+  ip: string;
+  userAgent?: string;
+  authorization?: string;
+}
+
+export interface PhoneResponse {
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string;
+  /** Why it was refused (absent on success and on a plain auth challenge). */
+  refusal?: string;
+}
+
+export interface RefusalLog {
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
+
+export interface PhoneServer {
+  handle(req: PhoneRequest, log?: RefusalLog): Promise<PhoneResponse>;
+  limiter: RateLimiter;
+}
+
+const TOKEN_RE = /^[A-Za-z0-9_-]{16,64}$/;
+
+export function createPhoneServer(conn: Conn, opts: PhoneServerOptions, deps: { catalog?: Catalog; nonces?: NonceIssuer; limiter?: RateLimiter; now?: () => Date } = {}): PhoneServer {
+  const cat = deps.catalog ?? catalog();
+  const nonces = deps.nonces ?? createNonceIssuer();
+  const limiter = deps.limiter ?? createRateLimiter(opts.strikeLimit, opts.strikeWindowMs);
+  const clock = deps.now ?? (() => new Date());
+  const sip = { host: opts.sipHost, port: opts.sipPort, transport: opts.sipTransport };
+
+  async function refuse(req: PhoneRequest, log: RefusalLog | undefined, status: number, reason: string, accountId: string | null, mac: string | null, opt: { strike?: boolean; store?: boolean; headers?: Record<string, string | string[]> } = {}): Promise<PhoneResponse> {
+    const ip = normaliseIp(req.ip);
+    let crossed = false;
+    if (opt.strike) crossed = limiter.strike(ip);
+    const file = req.file.slice(0, 100);
+    log?.warn({ reason, status, ip, file, mac, accountId, userAgent: req.userAgent?.slice(0, 200) }, 'provisioning request refused');
+    if (opt.store !== false) {
+      await repo.insertRefusal(conn, { id: newId(), account_id: accountId, at: nowIso(), ip, user_agent: req.userAgent?.slice(0, 200) ?? null, file, mac, reason, status });
+    }
+    if (crossed) {
+      log?.warn({ ip, reason: 'rate_limit_reached' }, 'provisioning: address blocked after repeated refusals');
+      await repo.insertRefusal(conn, { id: newId(), account_id: accountId, at: nowIso(), ip, user_agent: req.userAgent?.slice(0, 200) ?? null, file, mac, reason: 'rate_limit_reached', status: 429 });
+    }
+    const messages: Record<number, string> = { 401: 'authentication required', 403: 'forbidden', 404: 'not found', 429: 'too many requests' };
+    return { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...opt.headers }, body: `${messages[status] ?? 'refused'}\n`, refusal: reason };
+  }
+
+  function challenge(mode: repo.SettingsRow['auth_mode'] | 'any', stale = false): string[] {
+    if (mode === 'basic') return [basicChallenge()];
+    if (mode === 'digest') return [digestChallenge(nonces, stale)];
+    return [digestChallenge(nonces, stale), basicChallenge()];
+  }
+
+  return {
+    limiter,
+    async handle(req, log) {
+      const ip = normaliseIp(req.ip);
+      if (limiter.blocked(ip)) {
+        log?.warn({ reason: 'rate_limited', ip, file: req.file.slice(0, 100) }, 'provisioning request refused');
+        return { status: 429, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(Math.ceil(opts.strikeWindowMs / 1000)) }, body: 'too many requests\n', refusal: 'rate_limited' };
+      }
+      const parsed = parseFileName(req.file);
+      if (!parsed) return refuse(req, log, 404, 'unknown_file', null, null);
+
+      // 1. which account
+      const creds = parseAuthorization(req.authorization);
+      let row: repo.SettingsRow | undefined;
+      if (req.token !== undefined) {
+        row = TOKEN_RE.test(req.token) ? await repo.findSettingsByToken(conn, req.token) : undefined;
+        if (!row) return refuse(req, log, 404, 'bad_token', null, parsed.mac ?? null, { strike: true });
+      } else {
+        if (!creds) return { status: 401, headers: { 'www-authenticate': challenge('any'), 'cache-control': 'no-store' }, body: 'authentication required\n' };
+        row = await repo.findSettingsByUsername(conn, creds.username);
+        if (!row) return refuse(req, log, 401, 'bad_credentials', null, parsed.mac ?? null, { strike: true, headers: { 'www-authenticate': challenge('any') } });
+        if (row.require_token) return refuse(req, log, 404, 'token_required', row.account_id, parsed.mac ?? null, { strike: true });
+      }
+      const accountId = row.account_id;
+      const settings = repo.toSettings(row);
+
+      // 2. where from
+      if (!cidrMatcher(settings.allowedCidrs)(ip)) return refuse(req, log, 403, 'ip_not_allowed', accountId, parsed.mac ?? null);
+
+      // 3. who
+      if (settings.authMode !== 'none') {
+        if (!creds) return { status: 401, headers: { 'www-authenticate': challenge(settings.authMode), 'cache-control': 'no-store' }, body: 'authentication required\n' };
+        const allowed = settings.authMode === 'digest_or_basic' || settings.authMode === creds.scheme;
+        if (!allowed) return refuse(req, log, 401, 'auth_scheme_not_allowed', accountId, parsed.mac ?? null, { headers: { 'www-authenticate': challenge(settings.authMode) } });
+        let ok = false;
+        if (creds.scheme === 'basic') ok = safeEqual(creds.username, settings.username) && safeEqual(creds.password, settings.password);
+        else if (safeEqual(creds.username, settings.username)) {
+          const v = verifyDigest(creds.params, settings.password, req.method === 'HEAD' ? 'GET' : req.method, nonces);
+          if (v === 'stale') return { status: 401, headers: { 'www-authenticate': challenge(settings.authMode, true), 'cache-control': 'no-store' }, body: 'authentication required\n' };
+          // the uri the phone signed must be the one it asked for
+          ok = v === 'ok' && (creds.params.uri === req.url || decodeURIComponent(creds.params.uri ?? '') === decodeURIComponent(req.url));
+        }
+        if (!ok) return refuse(req, log, 401, 'bad_credentials', accountId, parsed.mac ?? null, { strike: true, headers: { 'www-authenticate': challenge(settings.authMode) } });
+      }
+
+      // 4. account-wide files
+      if (parsed.kind === 'yealink-common' || parsed.kind === 'polycom-common') {
+        const account = await repo.loadAccount(conn, accountId);
+        if (!account) return refuse(req, log, 404, 'unknown_account', accountId, null);
+        const file = parsed.kind === 'yealink-common' ? renderYealinkCommon(account, settings.overrides.yealink ?? {}, cat) : renderPolycomMaster('[PHONE_MAC_ADDRESS]');
+        return { status: 200, headers: { 'content-type': file.contentType, 'cache-control': 'no-store' }, body: file.body };
+      }
+
+      // 5. the handset
+      const mac = parsed.mac!;
+      const device = await repo.loadDeviceContext(conn, accountId, mac, sip, settings.overrides);
+      if (!device) return refuse(req, log, 404, 'unknown_mac', accountId, mac, { strike: true });
+      if (!kindFitsVendor(parsed.kind, device.vendor)) return refuse(req, log, 404, 'wrong_vendor_file', accountId, mac);
+      if (userAgentMismatch(req.userAgent, mac)) return refuse(req, log, 403, 'user_agent_mismatch', accountId, mac);
+      const now = clock();
+      const unlocked = !!device.unlockedUntil && device.unlockedUntil > now.toISOString();
+      if (settings.macLock && device.lockedIp && device.lockedIp !== ip && !unlocked) return refuse(req, log, 403, 'mac_locked', accountId, mac);
+
+      const file = renderDeviceFile(parsed.kind, device.context, cat);
+      const at = now.toISOString();
+      const lock = settings.macLock && (!device.lockedIp || unlocked) ? { ip, at } : null;
+      await repo.recordProvisioned(conn, accountId, device.id, at, ip, req.userAgent?.slice(0, 200) ?? null, lock);
+      return { status: 200, headers: { 'content-type': file.contentType, 'cache-control': 'no-store' }, body: file.body };
+    },
+  };
+}

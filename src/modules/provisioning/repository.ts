@@ -1,0 +1,185 @@
+/**
+ * Store access for provisioning. ALL reads of account / user / office data that end up in a phone's file
+ * go through loadDeviceContext (one query): switching provisioning to an applied-configuration snapshot
+ * later means changing that one function.
+ */
+import type { Selectable } from 'kysely';
+import type { Conn } from '../../db/database.ts';
+import type { ProvisioningRefusalsTable, ProvisioningSettingsTable } from '../../db/types.ts';
+import { toBool } from '../../shared/bool.ts';
+import { DEFAULT_SECURITY, mergeDeep } from '../users/rules.ts';
+import type { Security } from '../users/schema.ts';
+import type { LineKey } from '../devices/schema.ts';
+import { effectiveLabel } from '../devices/rules.ts';
+import type { Params, Vendor } from './catalog.ts';
+import type { ProvisioningContext } from './render.ts';
+import type { AuthMode, ProvisioningSettings } from './rules.ts';
+
+export type SettingsRow = Selectable<ProvisioningSettingsTable>;
+
+function parse<T>(text: string | null, fallback: T): T {
+  if (!text) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export function toSettings(row: SettingsRow): ProvisioningSettings & { accountId: string; updatedAt: string } {
+  return {
+    accountId: row.account_id,
+    username: row.username,
+    password: row.password,
+    pathToken: row.path_token,
+    authMode: row.auth_mode as AuthMode,
+    requireToken: toBool(row.require_token),
+    allowedCidrs: parse<string[]>(row.allowed_cidrs, []),
+    macLock: toBool(row.mac_lock),
+    overrides: parse<Partial<Record<Vendor, Params>>>(row.overrides, {}),
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function findSettings(conn: Conn, accountId: string): Promise<SettingsRow | undefined> {
+  return conn.selectFrom('provisioning_settings').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+}
+
+/** Phone side: the account whose secret path token this is. */
+export async function findSettingsByToken(conn: Conn, token: string): Promise<SettingsRow | undefined> {
+  return conn.selectFrom('provisioning_settings').selectAll().where('path_token', '=', token).executeTakeFirst();
+}
+
+/** Phone side: the account whose provisioning user name this is. */
+export async function findSettingsByUsername(conn: Conn, username: string): Promise<SettingsRow | undefined> {
+  return conn.selectFrom('provisioning_settings').selectAll().where('username', '=', username).executeTakeFirst();
+}
+
+export async function insertSettings(conn: Conn, row: ProvisioningSettingsTable): Promise<void> {
+  await conn.insertInto('provisioning_settings').values(row).execute();
+}
+
+export async function updateSettings(conn: Conn, accountId: string, patch: Partial<ProvisioningSettingsTable>): Promise<void> {
+  await conn.updateTable('provisioning_settings').set(patch).where('account_id', '=', accountId).execute();
+}
+
+export interface DeviceForProvisioning {
+  id: string;
+  vendor: Vendor;
+  lockedIp: string | null;
+  unlockedUntil: string | null;
+  context: ProvisioningContext;
+}
+
+export interface SipServer {
+  host?: string;
+  port: number;
+  transport: 'udp' | 'tcp' | 'tls';
+}
+
+/**
+ * The handset with this MAC in this account, and everything its file says: account realm, the owner's
+ * name / extension / SIP credentials / permissions, the office timezone. One query.
+ */
+export async function loadDeviceContext(conn: Conn, accountId: string, mac: string, sip: SipServer, accountOverrides: Partial<Record<Vendor, Params>>): Promise<DeviceForProvisioning | undefined> {
+  const r = await conn
+    .selectFrom('devices as d')
+    .innerJoin('accounts as a', 'a.id', 'd.account_id')
+    .leftJoin('users as u', (j) => j.onRef('u.id', '=', 'd.user_id').onRef('u.account_id', '=', 'd.account_id'))
+    .leftJoin('offices as o', (j) => j.onRef('o.id', '=', 'u.office_id').onRef('o.account_id', '=', 'd.account_id'))
+    .where('d.account_id', '=', accountId)
+    .where('d.mac', '=', mac)
+    .select([
+      'd.id',
+      'd.mac',
+      'd.vendor',
+      'd.model',
+      'd.label',
+      'd.line_keys',
+      'd.settings',
+      'd.locked_ip',
+      'd.unlocked_until',
+      'a.code as account_code',
+      'a.name as account_name',
+      'a.sip_realm',
+      'u.id as user_id',
+      'u.extension',
+      'u.display_name',
+      'u.sip_username',
+      'u.sip_password',
+      'u.vm_enabled',
+      'u.behind_firewall',
+      'u.enabled as user_enabled',
+      'u.security',
+      'o.timezone',
+    ])
+    .executeTakeFirst();
+  if (!r) return undefined;
+  const vendor = r.vendor as Vendor;
+  const hasUser = !!r.user_id && toBool(r.user_enabled);
+  const security = hasUser ? mergeDeep<Security>(DEFAULT_SECURITY, parse<unknown>(r.security, {})) : DEFAULT_SECURITY;
+  const context: ProvisioningContext = {
+    mac: r.mac,
+    vendor,
+    model: r.model,
+    label: effectiveLabel(r.label, r.display_name, r.extension),
+    account: { code: r.account_code, name: r.account_name, sipRealm: r.sip_realm },
+    sip: { host: sip.host ?? r.sip_realm, port: sip.port, transport: sip.transport },
+    user: hasUser
+      ? {
+          extension: r.extension!,
+          displayName: r.display_name!,
+          sipUsername: r.sip_username!,
+          sipPassword: r.sip_password!,
+          voicemailEnabled: toBool(r.vm_enabled),
+          behindFirewall: toBool(r.behind_firewall),
+          handsetManagement: security.handsetManagement,
+        }
+      : null,
+    timezone: r.timezone ?? 'UTC',
+    lineKeys: parse<LineKey[]>(r.line_keys, []),
+    overrides: { account: accountOverrides[vendor] ?? {}, device: parse<Params>(r.settings, {}) },
+  };
+  return { id: r.id, vendor, lockedIp: r.locked_ip, unlockedUntil: r.unlocked_until, context };
+}
+
+/** Account facts for the account-wide (common) files. */
+export async function loadAccount(conn: Conn, accountId: string): Promise<{ code: string; name: string; sipRealm: string } | undefined> {
+  const r = await conn.selectFrom('accounts').select(['code', 'name', 'sip_realm']).where('id', '=', accountId).executeTakeFirst();
+  return r && { code: r.code, name: r.name, sipRealm: r.sip_realm };
+}
+
+export async function recordProvisioned(
+  conn: Conn,
+  accountId: string,
+  deviceId: string,
+  at: string,
+  ip: string,
+  userAgent: string | null,
+  lock: { ip: string; at: string } | null,
+): Promise<void> {
+  await conn
+    .updateTable('devices')
+    .set({
+      last_provisioned_at: at,
+      last_provisioned_ip: ip,
+      last_user_agent: userAgent,
+      ...(lock && { locked_ip: lock.ip, locked_at: lock.at, unlocked_until: null }),
+    })
+    .where('account_id', '=', accountId)
+    .where('id', '=', deviceId)
+    .execute();
+}
+
+export async function insertRefusal(conn: Conn, row: ProvisioningRefusalsTable): Promise<void> {
+  await conn.insertInto('provisioning_refusals').values(row).execute();
+}
+
+export async function listRefusals(conn: Conn, accountId: string, limit: number, offset = 0): Promise<Array<Selectable<ProvisioningRefusalsTable>>> {
+  return conn.selectFrom('provisioning_refusals').selectAll().where('account_id', '=', accountId).orderBy('at', 'desc').limit(limit).offset(offset).execute();
+}
+
+/** Provider view: refusals that could not be tied to an account (bad tokens, unknown users, rate limits). */
+export async function listUnattributedRefusals(conn: Conn, limit: number): Promise<Array<Selectable<ProvisioningRefusalsTable>>> {
+  return conn.selectFrom('provisioning_refusals').selectAll().where('account_id', 'is', null).orderBy('at', 'desc').limit(limit).execute();
+}
