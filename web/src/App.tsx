@@ -202,7 +202,7 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
             </button>
           </div>
         )}
-        <UserMenu label={actor.label} role={actor.kind === 'provider' ? 'Provider admin' : actor.scope ? SCOPE_LABELS[actor.scope] : ''} onSignOut={signOut} selfOnly={selfOnly} hasSelf={Boolean(actor.userId)} />
+        <UserMenu label={me.user?.displayName ?? actor.label.replace(/\s*<[^>]*>\s*$/, '')} role={actor.kind === 'provider' ? 'Provider admin' : actor.scope ? SCOPE_LABELS[actor.scope] : ''} onSignOut={signOut} selfOnly={selfOnly} hasSelf={Boolean(actor.userId)} />
       </header>
       <div className="body">
         <nav className="sidenav" aria-label="Main">
@@ -269,7 +269,7 @@ function UserMenu({ label, role, onSignOut, selfOnly, hasSelf }: { label: string
   }, [open]);
   return (
     <div className="usermenu" ref={ref} onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
-      <button type="button" className="usermenu-btn" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
+      <button type="button" className="usermenu-btn" aria-haspopup="menu" aria-expanded={open} aria-label={`${label}${role ? `, ${role}` : ''}: account menu`} onClick={() => setOpen(!open)}>
         <span className="avatar" aria-hidden="true">
           {initials(label)}
         </span>

@@ -176,7 +176,7 @@ function OfficesPanel({ selectedId, onSelect, onAdd, onManage }: { selectedId: s
   );
 }
 
-const PAGE = 100;
+const PAGE = 200;
 const ROW = 60;
 
 interface ListState {

@@ -132,7 +132,7 @@ function ChangePassword({ user }: { user: User }) {
     <form className="page-form" onSubmit={submit} noValidate>
       <Section id="my-password" title="Password" intro="The password you sign in to this portal with.">
         <FormError message={form.formError} />
-        <TextField form={form} name="password" label="New password" type="password" autoComplete="new-password" hint="At least 10 characters" />
+        <TextField form={form} name="password" label="New password" type="password" autoComplete="new-password" hint="At least 10 characters mixing three of: lower case, upper case, digits, symbols (or a 16+ character passphrase)" />
         <TextField form={form} name="confirm" label="Confirm password" type="password" autoComplete="new-password" />
         <div className="form-actions span-2">
           <button type="submit" className="btn btn-primary" disabled={busy || !form.values.password}>

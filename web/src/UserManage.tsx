@@ -6,7 +6,7 @@ import { takeOver } from './secrets.ts';
 import { useSession } from './session.tsx';
 import { AccountInformation, AppsSettings, CallSipSettings, Diversions, Section, SecuritySettings, SmartCalling, SubHead, VoicemailSettings } from './userSections.tsx';
 import { Dialog, Empty, FormError, Spinner, TextField, diff, errorText, useForm, useToast } from './ui.tsx';
-import { formatNumber, initials } from './format.ts';
+import { formatMac, formatNumber, initials } from './format.ts';
 
 /** What the form edits: the user minus read-only fields, with a write-only PIN that starts empty. */
 export function toDraft(u: User) {
@@ -139,7 +139,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
 
   const doDelete = async () => {
     try {
-      await del(`${s.base}/users/${user.id}`);
+      await del(`${s.base}/users/${user.id}${cascading.length ? '?cascade=true' : ''}`);
       toast('ok', `User ${user.displayName} deleted`);
       s.usersChanged();
       navigate(`/?office=${user.officeId}`);
@@ -153,7 +153,10 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
     }
   };
 
-  const inUse = Boolean(usage && usage.length > 0);
+  // Only what must be changed by hand blocks the delete; the rest goes with the user.
+  const blocking = (usage ?? []).filter((u) => (u.removal ?? 'manual') === 'manual');
+  const cascading = (usage ?? []).filter((u) => u.removal === 'cascade');
+  const inUse = blocking.length > 0;
   return (
     <div className="page page-manage">
       <div className="page-head">
@@ -213,6 +216,14 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
         )}
       </div>
 
+      {initialSecret && (
+        <div className="notice notice-ok" role="status">
+          <strong>User created.</strong>
+          <span>SIP password, shown only this once:</span>
+          <code>{initialSecret}</code>
+          <a href="#call-sip-settings">Call/SIP Settings</a>
+        </div>
+      )}
       <div className="manage-layout">
         <nav className="section-nav" aria-label="User sections">
           {SECTIONS.filter(([id]) => id !== 'usage' || s.caps.usage).map(([id, label]) => (
@@ -226,7 +237,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
           <Section id="user-details" title="User Details" intro="Core account information, call settings and voicemail.">
             <SubHead>Account Information</SubHead>
             <AccountInformation form={form} mode="manage" />
-            <SubHead>Call/SIP Settings</SubHead>
+            <SubHead id="call-sip-settings">Call/SIP Settings</SubHead>
             <CallSipSettings form={form} sipPassword={<SipPassword user={user} initialSecret={initialSecret} />} />
             <SubHead>Voicemail Settings</SubHead>
             <VoicemailSettings form={form} pinSet={user.voicemail.pinSet} />
@@ -246,7 +257,13 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
             <SubHead>Callback and Smart Calling</SubHead>
             <SmartCalling form={form} />
             <SubHead>Direct Number</SubHead>
-            <DirectNumbers user={user} onChanged={() => get<User>(`${s.base}/users/${user.id}`).then(onSaved)} />
+            <DirectNumbers
+              user={user}
+              onChanged={() => {
+                loadUsage();
+                void get<User>(`${s.base}/users/${user.id}`).then(onSaved);
+              }}
+            />
           </Section>
           <Section id="apps" title="Apps" intro="Softphone and CRM integration access.">
             <AppsSettings form={form} />
@@ -261,19 +278,18 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
               </div>
               {usage === null ? (
                 <Spinner label="Checking where this user is used" />
-              ) : usage.length === 0 ? (
-                <p className="muted">This user is not used anywhere else. It can be deleted.</p>
+              ) : blocking.length === 0 ? (
+                <p className="muted">This user is not used anywhere that must be changed first. It can be deleted.</p>
               ) : (
                 <>
                   <p>This user is configured in the places below. Remove it from them first; then it can be deleted.</p>
-                  <ul className="usage-list">
-                    {usage.map((u) => (
-                      <li key={`${u.kind}-${u.id}`}>
-                        <span className="badge">{u.kind.replace(/_/g, ' ')}</span> <strong>{u.name}</strong>
-                        {u.description && <span className="muted"> — {u.description}</span>}
-                      </li>
-                    ))}
-                  </ul>
+                  <UsageList items={blocking} />
+                </>
+              )}
+              {usage && usage.length > blocking.length && (
+                <>
+                  <h3 className="subhead">Removed with the user</h3>
+                  <UsageList items={usage.filter((u) => !blocking.includes(u))} />
                 </>
               )}
             </section>
@@ -309,12 +325,30 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
           }
         >
           <p>
-            Delete <strong>{user.displayName}</strong> (extension {user.extension})? Their voicemail box and settings are removed and their direct numbers return
-            to the spare pool. This cannot be undone.
+            Delete <strong>{user.displayName}</strong> (extension {user.extension})? Their voicemail box and settings are removed. This cannot be undone.
           </p>
+          {cascading.length > 0 && (
+            <>
+              <p>These go with the user:</p>
+              <UsageList items={cascading} />
+            </>
+          )}
         </Dialog>
       )}
     </div>
+  );
+}
+
+function UsageList({ items }: { items: UsageItem[] }) {
+  return (
+    <ul className="usage-list">
+      {items.map((u) => (
+        <li key={`${u.kind}-${u.id}`}>
+          <span className="badge">{u.kind.replace(/_/g, ' ')}</span> <strong>{u.name}</strong>
+          {u.description && <span className="muted"> — {u.description}</span>}
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -432,7 +466,7 @@ function PortalLogin({ user }: { user: User }) {
       <p className="muted small">{user.portalPasswordSet ? 'This user has a portal password.' : 'This user has no portal password yet.'}</p>
       {s.caps.setPassword && (
         <div className="inline-form">
-          <TextField form={form} name="password" label="New portal password" type="password" autoComplete="new-password" hint="At least 10 characters" />
+          <TextField form={form} name="password" label="New portal password" type="password" autoComplete="new-password" hint="At least 10 characters mixing three of: lower case, upper case, digits, symbols (or a 16+ character passphrase)" />
           <button type="button" className="btn" disabled={busy || !form.values.password} onClick={setPassword}>
             Set password
           </button>
@@ -493,8 +527,8 @@ function Handsets({ user }: { user: User }) {
           <tbody>
             {devices.map((d) => (
               <tr key={d.id}>
-                <td className="mono">{d.mac}</td>
-                <td>{[d.vendor, d.model].filter(Boolean).join(' ') || '—'}</td>
+                <td className="mono">{formatMac(d.mac)}</td>
+                <td>{[d.vendor && d.vendor.charAt(0).toUpperCase() + d.vendor.slice(1), d.model?.toUpperCase()].filter(Boolean).join(' ') || '—'}</td>
                 <td>{d.label ?? '—'}</td>
               </tr>
             ))}
@@ -506,7 +540,7 @@ function Handsets({ user }: { user: User }) {
           <div className="inline-form">
             <FormError message={form.formError} />
             <TextField form={form} name="mac" label="MAC address" placeholder="00:15:65:12:34:56" autoFocus />
-            <TextField form={form} name="model" label="Model" hint="Optional" />
+            <TextField form={form} name="model" label="Model" placeholder="T54W" />
             <TextField form={form} name="label" label="Label" hint="Optional" />
             <button type="button" className="btn btn-primary" onClick={add}>
               Add handset

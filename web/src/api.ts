@@ -146,6 +146,8 @@ export interface UsageItem {
   id: string;
   name: string;
   description?: string;
+  /** with_resource: goes with the user; cascade: removed when the delete is confirmed; manual: change it first. */
+  removal?: 'with_resource' | 'cascade' | 'manual';
 }
 export interface Page<T> {
   items: T[];

@@ -41,3 +41,9 @@ export function timezones(): string[] {
 
 export const HOLD_MUSIC = ['default', 'jazz', 'classical', 'acoustic', 'corporate', 'silence'];
 export const holdMusicLabel = (m: string) => (m === 'default' ? 'Default' : m.charAt(0).toUpperCase() + m.slice(1));
+
+/** 805ec0415fb1 → 80:5E:C0:41:5F:B1 */
+export function formatMac(mac: string): string {
+  const hex = mac.replace(/[^0-9a-f]/gi, '');
+  return hex.length === 12 ? hex.toUpperCase().match(/../g)!.join(':') : mac;
+}

@@ -19,8 +19,12 @@ export function Section({ id, title, intro, children, actions }: { id: string; t
   );
 }
 
-export function SubHead({ children }: { children: ReactNode }) {
-  return <h3 className="subhead">{children}</h3>;
+export function SubHead({ children, id }: { children: ReactNode; id?: string }) {
+  return (
+    <h3 className="subhead" id={id}>
+      {children}
+    </h3>
+  );
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
