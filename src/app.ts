@@ -42,6 +42,8 @@ export interface AppOptions {
   events?: EventBus;
   providerApiKey?: string;
   logLevel?: string;
+  /** Where the built portal lives (default web/dist). */
+  portalDist?: string;
   /** Extra authenticators tried after the provider key (portal sessions, user API keys ...). */
   authenticators?: Authenticator[];
   /** Portal logins, API keys, mail (default: SMTP from the environment). */
@@ -106,6 +108,6 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   userRoutes(app, deps);
   deviceRoutes(app, deps, { notifier: opts.deviceNotifier });
   provisioningRoutes(app, deps, opts.provisioning);
-  await portal(app);
+  await portal(app, { dist: opts.portalDist });
   return { app, deps };
 }

@@ -19,7 +19,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 function sendIndex(reply: FastifyReply) {
   reply.headers({ ...SECURITY_HEADERS, 'cache-control': 'no-cache' });
-  return reply.sendFile('index.html');
+  return reply.sendFile('index.html', { cacheControl: false });
 }
 
 /**
@@ -36,9 +36,11 @@ export async function portal(app: FastifyInstance, opts: { dist?: string } = {})
       prefix: '/',
       wildcard: true,
       index: false,
+      // Cache headers are ours (setHeaders), not the plugin's default 'max-age=0'.
+      cacheControl: false,
       // Hashed bundles never change; the page itself is always revalidated.
       setHeaders: (res, path) => {
-        if (/[\\/]assets[\\/]/.test(path)) res.setHeader('cache-control', 'public, max-age=31536000, immutable');
+        res.setHeader('cache-control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
         for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
       },
     });

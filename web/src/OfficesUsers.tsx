@@ -128,7 +128,7 @@ function OfficesPanel({ selectedId, onSelect, onAdd, onManage }: { selectedId: s
             <button type="button" className={`office-item${!selectedId ? ' selected' : ''}`} aria-current={!selectedId ? 'true' : undefined} onClick={() => onSelect('')}>
               <span className="office-name">All offices</span>
               <span className="count" aria-label={`${totalUsers} users`}>
-                {totalUsers}
+                {totalUsers.toLocaleString()}
               </span>
             </button>
           </li>
@@ -142,7 +142,7 @@ function OfficesPanel({ selectedId, onSelect, onAdd, onManage }: { selectedId: s
                 {o.areaCode ? ` · (${o.areaCode})` : ''}
               </span>
               <span className="count" aria-label={`${o.userCount ?? 0} users`}>
-                {o.userCount ?? 0}
+                {(o.userCount ?? 0).toLocaleString()}
               </span>
             </button>
           </li>

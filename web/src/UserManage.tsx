@@ -344,7 +344,7 @@ function UsageList({ items }: { items: UsageItem[] }) {
     <ul className="usage-list">
       {items.map((u) => (
         <li key={`${u.kind}-${u.id}`}>
-          <span className="badge">{u.kind.replace(/_/g, ' ')}</span> <strong>{u.name}</strong>
+          <span className="badge">{u.kind.replace(/_/g, ' ')}</span> <strong>{/^\+\d{6,}$/.test(u.name) ? formatNumber(u.name) : u.name}</strong>
           {u.description && <span className="muted"> — {u.description}</span>}
         </li>
       ))}
