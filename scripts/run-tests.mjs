@@ -18,7 +18,8 @@ function walk(dir) {
 }
 for (const r of roots.length ? roots : ['src', 'test']) {
   try {
-    statSync(r).isDirectory() ? walk(r) : files.push(r);
+    if (statSync(r).isDirectory()) walk(r);
+    else files.push(r);
   } catch {
     /* missing root */
   }

@@ -12,6 +12,7 @@ import * as numbers from './modules/numbers/service.ts';
 import { createProviderKey } from './modules/auth/provider-keys.ts';
 import { startServer } from './server.ts';
 import { USER_TYPES, type UserType } from './modules/users/schema.ts';
+import { authCommands, withCliContext } from './modules/auth/cli.ts';
 
 /** The `switchboard` command. Management commands act directly on the store as the operator (system actor). */
 const program = new Command('switchboard').description('Switchboard hosted PBX management').option('--database <url>', 'store URL (default: $DATABASE_URL or ./data/switchboard.sqlite)');
@@ -21,7 +22,7 @@ async function withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T> {
   const database = openDatabase(program.opts().database ?? config.databaseUrl);
   try {
     await migrate(database);
-    return await fn({ database, events: createEventBus() });
+    return await withCliContext({ database, events: createEventBus((err) => console.error('event handler failed:', err)) }, fn);
   } finally {
     await database.close();
   }
@@ -183,6 +184,8 @@ program
   .description('create a provider API key (printed once)')
   .requiredOption('--name <name>')
   .action((o) => withDeps(async (d) => console.log(await createProviderKey(d.database.db, o.name))));
+
+authCommands(program, withDeps, output);
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof AppError) {

@@ -5,12 +5,14 @@ import { migrate, openDatabase } from './db/database.ts';
 import { buildApp } from './app.ts';
 import { countProviderKeys, createProviderKey } from './modules/auth/provider-keys.ts';
 import { seedDemo } from './demo/seed.ts';
+import { announceDemoLogin } from './modules/auth/demo.ts';
 
 /** Opens the store, migrates, seeds the demo tenant into an empty store, and listens. */
 export async function startServer(config: Config) {
   const database = openDatabase(config.databaseUrl);
   await migrate(database);
-  const { app, deps } = await buildApp({ database, providerApiKey: config.providerApiKey, logLevel: config.logLevel });
+  const portalUrl = process.env.PORTAL_URL ?? `http://${config.host}:${config.port}`;
+  const { app, deps } = await buildApp({ database, providerApiKey: config.providerApiKey, logLevel: config.logLevel, auth: { portalUrl } });
   if (!config.providerApiKey && (await countProviderKeys(database.db)) === 0) {
     const key = await createProviderKey(database.db, 'first-start');
     mkdirSync(config.dataDir, { recursive: true });
@@ -20,7 +22,10 @@ export async function startServer(config: Config) {
     // Printed once on purpose: this is the operator's only way in until they create their own keys.
     process.stdout.write(`\nProvider API key (shown once, also saved to ${file}):\n  ${key}\n\n`);
   }
-  if (config.seedDemo && (await seedDemo(deps))) app.log.info('created the demo tenant "demo" (2 offices, 12 users)');
+  if (config.seedDemo && (await seedDemo(deps))) {
+    app.log.info('created the demo tenant "demo" (2 offices, 12 users)');
+    await announceDemoLogin(deps, config.dataDir);
+  }
   await app.listen({ port: config.port, host: config.host });
   app.log.info(`Switchboard on http://${config.host}:${config.port} (store: ${database.description})`);
   const stop = async () => {

@@ -63,8 +63,8 @@ export type Reach = 'account' | 'office' | 'self';
 export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = {
   // No Portal: a general extension; cannot log in at all (see canLogIn).
   no_portal: {},
-  // Simple User (fax only): sees their own record and sets their own portal password, nothing else.
-  simple_user: { 'user.read': 'self', 'user.password': 'self' },
+  // Simple User (fax only): sees their account's name, their own record, and sets their own password; nothing else.
+  simple_user: { 'account.read': 'account', 'user.read': 'self', 'user.password': 'self' },
   // Basic User: own settings (voicemail PIN, diversions, smart calling) and own password.
   basic_user: {
     'account.read': 'account',

@@ -4,6 +4,10 @@ import { createProviderKey } from '../../src/modules/auth/provider-keys.ts';
 import type { Deps } from '../../src/shared/deps.ts';
 import { openTestStore, type StoreKind, type TestStore } from './stores.ts';
 
+// Response bodies are whatever JSON the API sent; tests assert on their shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
 export interface TestServer {
   store: TestStore;
   app: FastifyInstance;
@@ -11,7 +15,7 @@ export interface TestServer {
   baseUrl: string;
   providerKey: string;
   /** fetch against the server with the provider key unless other headers are given. */
-  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Json; text: string; headers: Headers }>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, assertValid } from '../../shared/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, assertValid } from '../../shared/errors.ts';
 import { authorize, type Actor } from '../../shared/permissions.ts';
 import { emit, type Deps } from '../../shared/deps.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
@@ -23,7 +23,7 @@ export async function findAccount(deps: Deps, key: string): Promise<Account> {
 }
 
 export async function createAccount(deps: Deps, actor: Actor, input: AccountCreate): Promise<Account> {
-  if (actor.kind === 'user') authorize(actor, 'account.write', { accountId: '' }, 'account');
+  if (actor.kind === 'user') throw new ForbiddenError('only the provider may create accounts');
   const normalised: AccountCreate = { ...input, code: input.code.trim(), name: input.name.trim(), sipRealm: input.sipRealm.trim().toLowerCase(), country: input.country.toUpperCase() };
   assertValid(validateAccountCreate(normalised));
   const db = deps.database.db;

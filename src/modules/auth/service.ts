@@ -498,6 +498,7 @@ export async function createApiKey(deps: Deps, actor: Actor, accountKey: string,
   if (grant) errors.push({ field: grant.includes('offices') ? 'officeIds' : 'scope', reason: grant });
   if (userRow && isScope(userRow.scope) && scopeRank(scope) > scopeRank(userRow.scope)) errors.push({ field: 'scope', reason: "may not be above the user's own scope" });
   if (officeLimited && !userRow && officeIds.length === 0) errors.push({ field: 'officeIds', reason: `a ${scope} key that acts as no user needs the offices it covers` });
+  if (!userRow && PERMISSION_MATRIX[scope]['user.read'] === 'self') errors.push({ field: 'userId', reason: `a ${scope} key acts on its own user's settings: give the user it acts as` });
   for (const id of officeIds) if (!(await offices.findById(db, account.id, id))) errors.push({ field: 'officeIds', reason: `${id}: no such office in this account` });
   assertValid(errors);
   const key = `${API_KEY_PREFIX}${randomToken(24)}`;

@@ -1,6 +1,6 @@
-import { sql, type Selectable, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
 import type { Conn, Dialect } from '../../db/database.ts';
-import type { UsersTable } from '../../db/types.ts';
+import type { DB, UsersTable } from '../../db/types.ts';
 import { toBool } from '../../shared/bool.ts';
 import type { Scope } from '../../shared/permissions.ts';
 import { DEFAULT_APPS, DEFAULT_FEATURES, DEFAULT_SECURITY, mergeDeep, systemTags } from './rules.ts';
@@ -163,29 +163,63 @@ function prefix(dialect: Dialect, column: string, value: string, lower: boolean)
   return sql<SqlBool>`(${target} >= ${v} and ${target} < ${v + '\uffff'})`;
 }
 
-export async function list(conn: Conn, dialect: Dialect, accountId: string, f: UserFilter): Promise<{ items: User[]; total?: number; next?: string }> {
-  let q = conn.selectFrom('users').where('account_id', '=', accountId);
-  if (f.officeIds) q = f.officeIds.length ? q.where('office_id', 'in', f.officeIds) : q.where('office_id', '=', '');
-  if (f.extension) q = q.where(prefix(dialect, 'extension', f.extension, false));
-  if (f.email) q = q.where(prefix(dialect, 'email', f.email.toLowerCase(), false));
+/** Above this many text matches the extension-ordered scan finds a page quickly; below it, fetching the matches is cheaper. */
+export const TEXT_CANDIDATE_CAP = 2000;
+
+function textFilter(dialect: Dialect, f: UserFilter) {
+  const parts: Array<(eb: ExpressionBuilder<DB, 'users'>) => Expression<SqlBool>> = [];
+  if (f.extension) parts.push(() => prefix(dialect, 'extension', f.extension!, false));
+  if (f.email) parts.push(() => prefix(dialect, 'email', f.email!.toLowerCase(), false));
   if (f.name) {
     const n = f.name;
-    q = q.where((eb) => eb.or([prefix(dialect, 'first_name', n, true), prefix(dialect, 'last_name', n, true), prefix(dialect, 'display_name', n, true)]));
+    parts.push((eb) => eb.or([prefix(dialect, 'first_name', n, true), prefix(dialect, 'last_name', n, true), prefix(dialect, 'display_name', n, true)]));
   }
   if (f.q) {
     const v = f.q.trim();
-    q = q.where((eb) =>
-      eb.or(
-        [
-          prefix(dialect, 'extension', v, false),
-          prefix(dialect, 'email', v.toLowerCase(), false),
-          prefix(dialect, 'first_name', v, true),
-          prefix(dialect, 'last_name', v, true),
-          prefix(dialect, 'display_name', v, true),
-        ],
-      ),
+    parts.push((eb) =>
+      eb.or([
+        prefix(dialect, 'extension', v, false),
+        prefix(dialect, 'email', v.toLowerCase(), false),
+        prefix(dialect, 'first_name', v, true),
+        prefix(dialect, 'last_name', v, true),
+        prefix(dialect, 'display_name', v, true),
+      ]),
     );
   }
+  return parts;
+}
+
+/**
+ * Lists users ordered by extension, keyset-paginated. A text filter (q, name, email, extension prefix) is
+ * answered in one of two ways so that neither rare nor common terms scan the account: up to
+ * TEXT_CANDIDATE_CAP matches are fetched through the prefix indexes and paged in memory (a rare term
+ * inside a large office would otherwise walk the whole office); a more common term pages through the
+ * extension index, where matches are dense enough to fill a page quickly.
+ */
+export async function list(conn: Conn, dialect: Dialect, accountId: string, f: UserFilter): Promise<{ items: User[]; total?: number; next?: string }> {
+  const text = textFilter(dialect, f);
+  const offset = f.offset ?? 0;
+  if (text.length) {
+    let cq = conn.selectFrom('users').select(['extension', 'office_id', 'scope', 'user_type']).where('account_id', '=', accountId);
+    for (const t of text) cq = cq.where(t);
+    const candidates = await cq.limit(TEXT_CANDIDATE_CAP + 1).execute();
+    if (candidates.length <= TEXT_CANDIDATE_CAP) {
+      const offices = f.officeIds && new Set(f.officeIds);
+      const matching = candidates
+        .filter((c) => (!offices || offices.has(c.office_id)) && (!f.scope || c.scope === f.scope) && (!f.userType || c.user_type === f.userType))
+        .map((c) => c.extension)
+        .sort();
+      const after = f.after;
+      const page = (after ? matching.filter((e) => e > after) : matching).slice(offset, offset + f.limit + 1);
+      const rows = page.length ? await conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('extension', 'in', page).orderBy('extension').execute() : [];
+      const more = rows.length > f.limit;
+      const items = rows.slice(0, f.limit).map(toUser);
+      return { items, ...(f.includeTotal && { total: matching.length }), ...(more && { next: items[items.length - 1]!.extension }) };
+    }
+  }
+  let q = conn.selectFrom('users').where('account_id', '=', accountId);
+  if (f.officeIds) q = f.officeIds.length ? q.where('office_id', 'in', f.officeIds) : q.where('office_id', '=', '');
+  for (const t of text) q = q.where(t);
   if (f.scope) q = q.where('scope', '=', f.scope);
   if (f.userType) q = q.where('user_type', '=', f.userType);
   const totalQuery = f.includeTotal ? q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow() : undefined;
@@ -194,7 +228,7 @@ export async function list(conn: Conn, dialect: Dialect, accountId: string, f: U
   const rows = await pageQuery
     .orderBy('extension')
     .limit(f.limit + 1)
-    .offset(f.offset ?? 0)
+    .offset(offset)
     .execute();
   const more = rows.length > f.limit;
   const items = await toUsers(conn, accountId, rows.slice(0, f.limit));

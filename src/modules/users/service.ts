@@ -171,8 +171,7 @@ export async function createUser(deps: Deps, actor: Actor, accountKey: string, i
     .transaction()
     .execute(async (tx) => {
       const row = await prepareNewUser(tx, account, input);
-      if (await repo.extensionTaken(tx, account.id, row.extension)) throw new ConflictError('extension', 'is already taken in this account');
-      if (row.email && (await repo.emailTaken(tx, account.id, row.email))) throw new ConflictError('email', 'is already used by another user in this account');
+      // A taken extension or email is caught by the unique indexes (conflictFromUnique names the field).
       await fixExtensionLength(tx, account, row.extension);
       await repo.insert(tx, row);
       await callFlows.syncForUsers(tx, account.id, [row]);

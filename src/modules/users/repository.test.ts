@@ -1,0 +1,104 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openTestStore, storeKinds, type TestStore } from '../../../test/support/stores.ts';
+import { createEventBus } from '../../shared/events.ts';
+import { SYSTEM_ACTOR } from '../../shared/permissions.ts';
+import { createAccount, findAccount } from '../accounts/service.ts';
+import { createOffice } from '../offices/service.ts';
+import { prepareNewUser } from './service.ts';
+import * as repo from './repository.ts';
+import type { UsersTable } from '../../db/types.ts';
+
+const FIRST = ['Olivia', 'Oscar', 'Jack', 'Mia', 'Zoë', 'Åsa', "O'Neil", 'Li'];
+const LAST = ['Smith', 'Brown', 'Smithers', 'Nguyen'];
+const N = 2600; // more than TEXT_CANDIDATE_CAP, so both query paths are exercised
+
+/** The list query must agree with a plain filter of every row, on both stores and both query paths. */
+for (const { kind, skip } of await storeKinds()) {
+  describe(`users repository on ${kind}`, { skip }, () => {
+    let store: TestStore;
+    let accountId: string;
+    let otherAccountId: string;
+    let offices: string[];
+    type Plain = { extension: string; first: string; last: string; display: string; email: string; office: string };
+    const rows: Plain[] = [];
+
+    before(async () => {
+      store = await openTestStore(kind);
+      const deps = { database: store.database, events: createEventBus() };
+      for (const code of ['acme', 'other']) await createAccount(deps, SYSTEM_ACTOR, { code, name: code, sipRealm: `${code}.example.net`, country: 'AU' });
+      const account = await findAccount(deps, 'acme');
+      accountId = account.id;
+      otherAccountId = (await findAccount(deps, 'other')).id;
+      offices = [];
+      for (const n of ['A', 'B', 'C']) offices.push((await createOffice(deps, SYSTEM_ACTOR, 'acme', { name: n, timezone: 'UTC' })).id);
+      const template = await prepareNewUser(store.database.db, account, { extension: '100', firstName: 'x', officeId: offices[0]! });
+      const inserts: UsersTable[] = [];
+      for (let i = 0; i < N; i++) {
+        const p: Plain = {
+          extension: String(10000 + i),
+          first: FIRST[i % FIRST.length]!,
+          last: LAST[(i >> 3) % LAST.length]!,
+          display: '',
+          email: `e${i}@acme.example`,
+          office: offices[i % 3]!,
+        };
+        p.display = `${p.first} ${p.last}`;
+        rows.push(p);
+        inserts.push({ ...template, id: crypto.randomUUID(), extension: p.extension, first_name: p.first, last_name: p.last, display_name: p.display, email: p.email, office_id: p.office, sip_username: `s${i}` });
+      }
+      await store.database.db.transaction().execute((tx) => repo.insertMany(tx, inserts));
+      // The same extensions in another tenant must never show up.
+      await repo.insertMany(store.database.db, inserts.slice(0, 50).map((r) => ({ ...r, id: crypto.randomUUID(), account_id: otherAccountId, office_id: offices[0]! })));
+    });
+    after(() => store?.cleanup());
+
+    const naive = (q: string, officeIds?: string[]) => {
+      const v = q.toLowerCase();
+      return rows
+        .filter((r) => !officeIds || officeIds.includes(r.office))
+        .filter((r) => r.extension.startsWith(q) || r.email.startsWith(v) || [r.first, r.last, r.display].some((x) => x.toLowerCase().startsWith(v)))
+        .map((r) => r.extension)
+        .sort();
+    };
+
+    test('q filter agrees with a plain filter for rare and common terms, with and without offices', async () => {
+      for (const q of ['oli', 'o', "o'n", 'zoë', 'åsa', 'smith', 'SMITHERS', 'e1', 'e', '1', '102', 'li', 'nobody', '%', '_']) {
+        for (const officeIds of [undefined, [offices[1]!], [offices[0]!, offices[2]!]]) {
+          const expected = naive(q, officeIds);
+          const got = await repo.list(store.database.db, store.database.dialect, accountId, { q, officeIds, limit: 25, includeTotal: true });
+          const where = `q=${q} offices=${officeIds?.length ?? 'all'}`;
+          assert.equal(got.total, expected.length, where);
+          assert.deepEqual(got.items.map((u) => u.extension), expected.slice(0, 25), where);
+          assert.equal(got.next, expected.length > 25 ? expected[24] : undefined, where);
+          assert.ok(got.items.every((u) => u.accountId === accountId), where);
+        }
+      }
+    });
+
+    test('keyset pages cover every match exactly once on both paths', async () => {
+      for (const q of ['oli', 'e']) {
+        const seen: string[] = [];
+        let after: string | undefined;
+        do {
+          const page = await repo.list(store.database.db, store.database.dialect, accountId, { q, after, limit: 500 });
+          seen.push(...page.items.map((u) => u.extension));
+          after = page.next;
+        } while (after);
+        assert.deepEqual(seen, naive(q), q);
+      }
+    });
+
+    test('every function is scoped by the account', async () => {
+      const id = (await repo.findRowByExtension(store.database.db, accountId, '10000'))!.id;
+      assert.equal(await repo.findRow(store.database.db, otherAccountId, id), undefined);
+      await repo.update(store.database.db, otherAccountId, id, { first_name: 'pwned' });
+      await repo.remove(store.database.db, otherAccountId, id);
+      const still = await repo.findRow(store.database.db, accountId, id);
+      assert.equal(still?.first_name, rows[0]!.first);
+      assert.equal((await repo.usedExtensions(store.database.db, otherAccountId)).size, 50);
+      assert.equal(await repo.extensionTaken(store.database.db, otherAccountId, '10060'), false);
+      assert.equal(await repo.emailTaken(store.database.db, otherAccountId, 'e60@acme.example'), false);
+    });
+  });
+}
