@@ -27,6 +27,7 @@ import { ringGroupSchema } from './modules/ring-groups/schema.ts';
 import { ringGroupRoutes } from './modules/ring-groups/routes.ts';
 import { callFlowRoutes } from './modules/call-flows/routes.ts';
 import { usageRoutes } from './modules/usage/routes.ts';
+import { configRoutes } from './modules/config/routes.ts';
 import { deviceRoutes } from './modules/devices/routes.ts';
 import type { DeviceNotifier } from './modules/devices/notifier.ts';
 import { provisioningRoutes, type ProvisioningModuleOptions } from './modules/provisioning/routes.ts';
@@ -105,6 +106,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   ringGroupRoutes(app, deps);
   callFlowRoutes(app, deps);
   usageRoutes(app, deps);
+  configRoutes(app, deps);
   userRoutes(app, deps);
   deviceRoutes(app, deps, { notifier: opts.deviceNotifier });
   provisioningRoutes(app, deps, opts.provisioning);

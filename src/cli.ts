@@ -10,6 +10,10 @@ import * as offices from './modules/offices/service.ts';
 import * as users from './modules/users/service.ts';
 import * as numbers from './modules/numbers/service.ts';
 import { createProviderKey } from './modules/auth/provider-keys.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as imports from './modules/imports/service.ts';
+import { exportUsersCsv } from './modules/imports/export.ts';
+import { progressBar } from './modules/imports/progress-bar.ts';
 import { startServer } from './server.ts';
 import { USER_TYPES, type UserType } from './modules/users/schema.ts';
 import { authCommands, withCliContext } from './modules/auth/cli.ts';
@@ -178,6 +182,56 @@ user
   .command('show <account> <userId>')
   .addOption(json)
   .action((key: string, id: string, o) => withDeps(async (d) => output(await users.getUser(d, SYSTEM_ACTOR, key, id), !!o.json)));
+
+program
+  .command('import <account> <file>')
+  .description("bulk-create users with handset, voicemail and call flow from a CSV (see 'import-template'); all rows are checked first, then loaded all-or-nothing")
+  .option('--update', 'rows whose extension exists update that user (empty cell clears, missing column leaves alone)')
+  .option('--dry-run', 'validate only; write nothing')
+  .option('--result <file>', 'write the per-row result CSV here')
+  .addOption(json)
+  .action((key: string, file: string, o) =>
+    withDeps(async (d) => {
+      const bar = progressBar();
+      try {
+        const r = await imports.startImport(d, SYSTEM_ACTOR, key, readFileSync(file, 'utf8'), { update: !!o.update, dryRun: !!o.dryRun, wait: true, onProgress: (p) => bar.update(p) });
+        bar.done();
+        if ('valid' in r) return output({ valid: r.valid, rows: r.total, creates: r.creates, updates: r.updates }, !!o.json);
+        if (r.status !== 'done') {
+          for (const e of r.errors) console.error(`row ${e.row}${e.column ? ` ${e.column}` : ''}: ${e.reason}`);
+          process.exitCode = 2;
+        } else if (o.result) writeFileSync(o.result, await imports.getImportResultCsv(d, SYSTEM_ACTOR, key, r.id));
+        output(o.json ? r : { id: r.id, status: r.status, rows: r.total, created: r.created, updated: r.updated }, !!o.json);
+      } catch (err) {
+        bar.done();
+        if (err instanceof imports.ImportValidationError) {
+          if (o.json) process.stdout.write(`${JSON.stringify({ error: err.code, total: err.total, errors: err.rowErrors }, null, 2)}\n`);
+          for (const e of err.rowErrors.slice(0, 50)) console.error(`row ${e.row}${e.column ? ` ${e.column}` : ''}: ${e.reason}`);
+          if (err.rowErrors.length > 50) console.error(`... and ${err.rowErrors.length - 50} more`);
+          console.error(`${err.message}`);
+          process.exitCode = 2;
+          return;
+        }
+        throw err;
+      }
+    }),
+  );
+program
+  .command('import-template')
+  .description('print the import CSV template (header + an example row to delete)')
+  .action(() => {
+    process.stdout.write(imports.templateCsv());
+  });
+program
+  .command('export <account>')
+  .description("CSV of the PBX's (or one office's) users; re-imports cleanly")
+  .option('--office <officeId>')
+  .option('--include-secrets', 'add voicemail PINs and SIP passwords')
+  .action((key: string, o) =>
+    withDeps(async (d) => {
+      process.stdout.write((await exportUsersCsv(d, SYSTEM_ACTOR, key, { officeId: o.office, includeSecrets: !!o.includeSecrets })).csv);
+    }),
+  );
 
 program
   .command('provider-key')

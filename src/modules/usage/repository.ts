@@ -2,6 +2,7 @@ import type { Conn } from '../../db/database.ts';
 import type { UsageItem } from '../../shared/errors.ts';
 import type { CallFlowDocument } from '../call-flows/rules.ts';
 import { userDeletionParticipants } from './registry.ts';
+import './devices.ts';
 
 type Item = UsageItem & { userId?: string };
 

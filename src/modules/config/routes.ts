@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify';
+import type { Deps } from '../../shared/deps.ts';
+import { pageQuerySchema } from '../../shared/pagination.ts';
+import * as service from './service.ts';
+
+const tags = ['Apply Changes'];
+const change = {
+  type: 'object',
+  properties: {
+    kind: { type: 'string', enum: ['office', 'user', 'number', 'pickup_group', 'ring_group', 'device'] },
+    id: { type: 'string' },
+    name: { type: 'string' },
+    change: { type: 'string', enum: ['added', 'removed', 'modified'] },
+    fields: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+const pending = {
+  type: 'object',
+  properties: { pending: { type: 'boolean' }, version: { type: 'integer' }, summary: { type: 'string' }, changes: { type: 'array', items: change } },
+} as const;
+const versionMeta = { version: { type: 'integer' }, appliedBy: { type: 'string' }, appliedAt: { type: 'string' }, summary: { type: 'string' } } as const;
+
+export function configRoutes(app: FastifyInstance, deps: Deps): void {
+  const base = '/api/v1/accounts/:account/config';
+  app.get<{ Params: { account: string } }>(`${base}/pending`, { schema: { tags, summary: 'Saved but not applied: the diff of what Apply Changes will publish', response: { 200: pending } } }, (req) =>
+    service.getPending(deps, req.actor, req.params.account),
+  );
+  app.post<{ Params: { account: string }; Body: { expectedVersion?: number } | undefined }>(
+    `${base}/apply`,
+    {
+      schema: {
+        tags,
+        summary: "'Apply Changes': publish the saved configuration as the next numbered version (atomic; audited)",
+        body: { type: ['object', 'null'], additionalProperties: false, properties: { expectedVersion: { type: 'integer', minimum: 0, description: 'The version the diff was reviewed against' } } },
+        response: { 201: { type: 'object', properties: { ...versionMeta, changes: { type: 'array', items: change } } } },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await service.applyChanges(deps, req.actor, req.params.account, req.body ?? {})),
+  );
+  app.post<{ Params: { account: string } }>(`${base}/discard`, { schema: { tags, summary: 'Discard saved changes: back to the last applied configuration', response: { 200: pending } } }, (req) =>
+    service.discardChanges(deps, req.actor, req.params.account),
+  );
+  app.get<{ Params: { account: string }; Querystring: { limit: number; offset: number } }>(
+    `${base}/versions`,
+    {
+      schema: {
+        tags,
+        summary: 'Applied configuration versions, newest first',
+        querystring: { type: 'object', properties: pageQuerySchema },
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: versionMeta } }, total: { type: 'integer' } } } },
+      },
+    },
+    (req) => service.listVersions(deps, req.actor, req.params.account, req.query),
+  );
+  app.get<{ Params: { account: string; n: number } }>(
+    `${base}/versions/:n`,
+    { schema: { tags, summary: 'One applied version: what changed and the published document (secrets removed)', params: { type: 'object', properties: { account: { type: 'string' }, n: { type: 'integer', minimum: 1 } } } } },
+    (req) => service.getVersion(deps, req.actor, req.params.account, req.params.n),
+  );
+}

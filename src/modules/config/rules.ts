@@ -1,0 +1,127 @@
+/**
+ * Save → Apply Changes (seed 000): the live tables are the working configuration; applying freezes the
+ * account's whole configuration as a numbered document (what the SIP server and phones read). The diff
+ * of live vs last applied is what 'Apply Changes' will publish. Pure: no IO.
+ */
+import type {
+  AccountsTable,
+  CallFlowsTable,
+  DevicesTable,
+  NumbersTable,
+  OfficesTable,
+  PickupGroupsTable,
+  RingGroupMembersTable,
+  RingGroupsTable,
+  UsersTable,
+} from '../../db/types.ts';
+
+export const CONFIG_DOCUMENT_VERSION = 1;
+
+/** Raw rows, so a discard can restore them exactly. Contains secrets: never sent by the API as is. */
+export interface ConfigDocument {
+  format: typeof CONFIG_DOCUMENT_VERSION;
+  account: Pick<AccountsTable, 'id' | 'code' | 'name' | 'sip_realm' | 'country' | 'extension_length'>;
+  offices: OfficesTable[];
+  users: UsersTable[];
+  numbers: NumbersTable[];
+  pickupGroups: PickupGroupsTable[];
+  ringGroups: RingGroupsTable[];
+  ringGroupMembers: RingGroupMembersTable[];
+  callFlows: CallFlowsTable[];
+  devices: DevicesTable[];
+}
+
+export type ChangeKind = 'office' | 'user' | 'number' | 'pickup_group' | 'ring_group' | 'device';
+
+export interface ConfigChange {
+  kind: ChangeKind;
+  id: string;
+  name: string;
+  change: 'added' | 'removed' | 'modified';
+  /** API-style names of the fields that differ (values are not shown: some are secrets). */
+  fields: string[];
+}
+
+/** Bookkeeping and runtime state: not configuration, never a pending change, kept as is by discard. */
+export const NOT_CONFIG = new Set([
+  'created_at',
+  'updated_at',
+  'portal_password_hash',
+  'locked_ip',
+  'locked_at',
+  'unlocked_until',
+  'last_provisioned_at',
+  'last_provisioned_ip',
+  'last_user_agent',
+  'resync_requested_at',
+  'resync_status',
+]);
+
+/** Secret columns: kept in snapshots (the SIP server needs them), removed from anything the API returns. */
+export const SECRET_COLUMNS = new Set(['sip_password', 'vm_pin', 'portal_password_hash']);
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function changedFields(a: object, b: object): string[] {
+  const out: string[] = [];
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(ra), ...Object.keys(rb)])) {
+    if (NOT_CONFIG.has(k)) continue;
+    if (JSON.stringify(ra[k] ?? null) !== JSON.stringify(rb[k] ?? null)) out.push(camel(k));
+  }
+  return out.sort();
+}
+
+function diffRows<T extends { id: string }>(
+  kind: ChangeKind,
+  before: T[],
+  after: T[],
+  name: (r: T) => string,
+  extra?: (b: T | undefined, a: T | undefined) => string[],
+): ConfigChange[] {
+  const out: ConfigChange[] = [];
+  const b = new Map(before.map((r) => [r.id, r]));
+  const a = new Map(after.map((r) => [r.id, r]));
+  for (const [id, row] of a) {
+    const old = b.get(id);
+    if (!old) out.push({ kind, id, name: name(row), change: 'added', fields: [] });
+    else {
+      const fields = [...changedFields(old, row), ...(extra?.(old, row) ?? [])];
+      if (fields.length) out.push({ kind, id, name: name(row), change: 'modified', fields: [...new Set(fields)].sort() });
+    }
+  }
+  for (const [id, row] of b) if (!a.has(id)) out.push({ kind, id, name: name(row), change: 'removed', fields: [] });
+  return out;
+}
+
+const EMPTY: Omit<ConfigDocument, 'account'> = { format: 1, offices: [], users: [], numbers: [], pickupGroups: [], ringGroups: [], ringGroupMembers: [], callFlows: [], devices: [] };
+
+/** What applying `live` over `applied` (null = nothing applied yet) would change. */
+export function diffDocuments(applied: ConfigDocument | null, live: ConfigDocument): ConfigChange[] {
+  const base = applied ?? { ...EMPTY, account: live.account };
+  const membersOf = (d: Pick<ConfigDocument, 'ringGroupMembers'>, id: string) =>
+    JSON.stringify(d.ringGroupMembers.filter((m) => m.ring_group_id === id).sort((x, y) => x.position - y.position).map((m) => m.user_id));
+  const flowOf = (d: Pick<ConfigDocument, 'callFlows'>, userId: string) => d.callFlows.find((f) => f.user_id === userId)?.document ?? null;
+  return [
+    ...diffRows('office', base.offices, live.offices, (o) => o.name),
+    ...diffRows('user', base.users, live.users, (u) => `${u.extension} ${u.display_name}`, (b, a) => (b && a && flowOf(base, b.id) !== flowOf(live, a.id) ? ['callFlow'] : [])),
+    ...diffRows('number', base.numbers, live.numbers, (n) => n.e164),
+    ...diffRows('pickup_group', base.pickupGroups, live.pickupGroups, (g) => g.name),
+    ...diffRows('ring_group', base.ringGroups, live.ringGroups, (g) => `${g.extension} ${g.name}`, (b, a) => (b && a && membersOf(base, b.id) !== membersOf(live, a.id) ? ['members'] : [])),
+    ...diffRows('device', base.devices, live.devices, (d) => `${d.vendor} ${d.model} ${d.mac}`),
+  ];
+}
+
+export function summarise(changes: ConfigChange[]): string {
+  if (!changes.length) return 'no changes';
+  const counts = new Map<string, number>();
+  for (const c of changes) counts.set(`${c.kind.replace('_', ' ')}s ${c.change}`, (counts.get(`${c.kind.replace('_', ' ')}s ${c.change}`) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+}
+
+/** The document without secrets, for API responses. */
+export function redact(doc: ConfigDocument): ConfigDocument {
+  const strip = <T extends object>(rows: T[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !SECRET_COLUMNS.has(k))) as T);
+  return { ...doc, users: strip(doc.users) };
+}

@@ -1,0 +1,364 @@
+import { stringify } from 'csv-stringify/sync';
+import type { Conn, Tx } from '../../db/database.ts';
+import type { DevicesTable, UsersTable } from '../../db/types.ts';
+import { AppError, ConflictError, NotFoundError } from '../../shared/errors.ts';
+import { SCOPES, authorize, type Actor, type Scope } from '../../shared/permissions.ts';
+import { actorLabel } from '../../shared/permissions.ts';
+import { emit, type Deps } from '../../shared/deps.ts';
+import { newId, nowIso } from '../../shared/ids.ts';
+import type { Account } from '../accounts/schema.ts';
+import { resolveAccount } from '../accounts/service.ts';
+import { catalog } from '../provisioning/catalog.ts';
+import { extensionContext, fixExtensionLength, newSipPassword, newSipUsername } from '../users/service.ts';
+import * as callFlows from '../call-flows/repository.ts';
+import { formatMac } from '../devices/rules.ts';
+import { normaliseGroupName } from '../pickup-groups/rules.ts';
+import { COLUMN_NAMES, CSV_COLUMNS } from './columns.ts';
+import { toCsv } from './export.ts';
+import * as repo from './repository.ts';
+import { parseCsv, templateRecords, validateRows, type ImportContext, type RowError, type RowPlan } from './rules.ts';
+
+export const IMPORT_STATUSES = ['queued', 'validating', 'loading', 'done', 'failed'] as const;
+export type ImportStatus = (typeof IMPORT_STATUSES)[number];
+
+export interface ImportOptions {
+  /** Existing extensions are updated (else they are row errors). */
+  update?: boolean;
+  /** Validate only: nothing is written, not even a job. */
+  dryRun?: boolean;
+}
+
+export interface ImportJob {
+  id: string;
+  accountId: string;
+  status: ImportStatus;
+  update: boolean;
+  total: number;
+  processed: number;
+  created: number;
+  updated: number;
+  errors: RowError[];
+  createdBy: string;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** 422 with every row error; nothing was written. */
+export class ImportValidationError extends AppError {
+  constructor(
+    readonly rowErrors: RowError[],
+    readonly total: number,
+  ) {
+    super(422, 'validation_failed', `${new Set(rowErrors.map((e) => e.row)).size} row(s) have errors; nothing was imported`, rowErrors.slice(0, 1000).map((e) => ({ field: `row ${e.row}${e.column ? `.${e.column}` : ''}`, reason: e.reason })));
+  }
+}
+
+export type ProgressFn = (p: { status: ImportStatus; processed: number; total: number }) => void;
+
+/** Live progress of jobs loading in this process (a loading transaction is not visible to other readers). */
+const live = new Map<string, { status: ImportStatus; processed: number }>();
+
+function toJob(row: NonNullable<Awaited<ReturnType<typeof repo.findJob>>>): ImportJob {
+  const l = live.get(row.id);
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    status: (l?.status ?? row.status) as ImportStatus,
+    update: row.update_existing === 1,
+    total: row.total,
+    processed: l?.processed ?? row.processed,
+    created: row.created_count,
+    updated: row.updated_count,
+    errors: JSON.parse(row.errors) as RowError[],
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+/** Import is an Office Manager (or provider) action: it creates users in any office. */
+function authorizeImport(actor: Actor, account: Account): void {
+  authorize(actor, 'user.create', { accountId: account.id, officeId: null }, 'import');
+}
+
+async function context(conn: Conn, account: Account, actor: Actor, macs: string[]): Promise<ImportContext> {
+  const ctx = await repo.loadImportContext(conn, account, await extensionContext(conn, account), catalog());
+  ctx.macs = await repo.macOwners(conn, macs);
+  if (actor.kind === 'user') ctx.grantableScopes = new Set(SCOPES.slice(0, SCOPES.indexOf(actor.scope) + 1) as Scope[]);
+  return ctx;
+}
+
+function macsOf(rows: Array<Record<string, string>>): string[] {
+  const out = new Set<string>();
+  for (const r of rows) {
+    const m = r.device_mac?.trim().toLowerCase().replace(/[:.-]/g, '');
+    if (m && /^[0-9a-f]{12}$/.test(m)) out.add(m);
+  }
+  return [...out];
+}
+
+/** Parses and validates the whole file against the store; throws ImportValidationError with every row error. */
+async function validate(conn: Conn, account: Account, actor: Actor, csv: string, opts: ImportOptions) {
+  const parsed = parseCsv(csv);
+  const ctx = await context(conn, account, actor, macsOf(parsed.rows));
+  const result = validateRows(parsed, ctx, { update: !!opts.update });
+  if (!parsed.rows.length && !result.errors.length) result.errors.push({ row: 2, column: '', reason: 'the file has no data rows' });
+  if (result.errors.length) throw new ImportValidationError(result.errors, parsed.rows.length);
+  return { parsed, ctx, plans: result.plans };
+}
+
+export interface DryRunResult {
+  valid: true;
+  total: number;
+  creates: number;
+  updates: number;
+}
+
+/**
+ * Upload (seed 003 'select your csv file'): validates every row first. Invalid → ImportValidationError
+ * (422, every row error, nothing written). dryRun → the counts. Otherwise an import job is created and
+ * loaded all-or-nothing in one transaction; `wait` awaits it (CLI, tests), else it runs in the background.
+ */
+export async function startImport(
+  deps: Deps,
+  actor: Actor,
+  accountKey: string,
+  csv: string,
+  opts: ImportOptions & { wait?: boolean; onProgress?: ProgressFn },
+): Promise<ImportJob | DryRunResult> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  authorizeImport(actor, account);
+  const db = deps.database.db;
+  opts.onProgress?.({ status: 'validating', processed: 0, total: 0 });
+  const { parsed, plans } = await validate(db, account, actor, csv, opts);
+  const creates = plans.filter((p) => p.action === 'create').length;
+  if (opts.dryRun) return { valid: true, total: parsed.rows.length, creates, updates: plans.length - creates };
+  const id = newId();
+  await repo.insertJob(db, {
+    id,
+    account_id: account.id,
+    status: 'queued',
+    update_existing: opts.update ? 1 : 0,
+    total: plans.length,
+    processed: 0,
+    created_count: 0,
+    updated_count: 0,
+    errors: '[]',
+    result_csv: null,
+    created_by: actorLabel(actor),
+    created_at: nowIso(),
+    finished_at: null,
+  });
+  live.set(id, { status: 'queued', processed: 0 });
+  const run = runJob(deps, actor, account, id, csv, opts);
+  if (opts.wait) await run;
+  else run.catch(() => {});
+  return toJob((await repo.findJob(db, account.id, id))!);
+}
+
+async function runJob(deps: Deps, actor: Actor, account: Account, id: string, csv: string, opts: ImportOptions & { onProgress?: ProgressFn }): Promise<void> {
+  const db = deps.database.db;
+  const progress = (status: ImportStatus, processed: number, total: number) => {
+    live.set(id, { status, processed });
+    opts.onProgress?.({ status, processed, total });
+  };
+  try {
+    let outcome: { results: ResultRow[]; created: number; updated: number } | undefined;
+    await db.transaction().execute(async (tx) => {
+      // Re-validated inside the transaction: what was checked is what gets written.
+      progress('validating', 0, 0);
+      const { plans, ctx } = await validate(tx, account, actor, csv, opts);
+      progress('loading', 0, plans.length);
+      outcome = await load(tx, account, ctx, plans, (n) => progress('loading', n, plans.length));
+    });
+    const o = outcome!;
+    await repo.updateJob(db, account.id, id, {
+      status: 'done',
+      processed: o.results.length,
+      created_count: o.created,
+      updated_count: o.updated,
+      result_csv: resultCsv(o.results),
+      finished_at: nowIso(),
+    });
+    progress('done', o.results.length, o.results.length);
+    await emit(deps, actor, 'users.imported', account.id, id, undefined, {
+      importId: id,
+      created: o.created,
+      updated: o.updated,
+      userIds: o.results.map((r) => r.user_id),
+    });
+  } catch (err) {
+    const errors: RowError[] = err instanceof ImportValidationError ? err.rowErrors : [{ row: 0, column: '', reason: err instanceof AppError ? `${err.message}; nothing was written` : 'the import failed while loading; nothing was written' }];
+    await repo.updateJob(db, account.id, id, { status: 'failed', errors: JSON.stringify(errors), finished_at: nowIso() });
+    progress('failed', 0, 0);
+    // The job records the failure; a waiting caller reads it from the job (status 'failed').
+    if (!(err instanceof AppError)) console.error(`import ${id} failed: ${(err as Error).message}`);
+  } finally {
+    live.delete(id);
+  }
+}
+
+interface ResultRow {
+  row: string;
+  extension: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  action: string;
+  user_id: string;
+  sip_username: string;
+  device_mac: string;
+  direct_numbers: string;
+  result: string;
+}
+
+function resultCsv(rows: ResultRow[]): string {
+  return stringify(rows, { header: true, columns: ['row', 'extension', 'first_name', 'last_name', 'email', 'action', 'user_id', 'sip_username', 'device_mac', 'direct_numbers', 'result'], record_delimiter: '\n' });
+}
+
+const DEVICE_DEFAULTS = {
+  label: null,
+  line_keys: '[]',
+  settings: '{}',
+  locked_ip: null,
+  locked_at: null,
+  unlocked_until: null,
+  last_provisioned_at: null,
+  last_provisioned_ip: null,
+  last_user_agent: null,
+  resync_requested_at: null,
+  resync_status: null,
+} as const;
+
+/** Writes every plan in the caller's transaction: users, voicemail (user columns), call flows, handsets, numbers, pickup groups. */
+async function load(tx: Tx, account: Account, ctx: ImportContext, plans: RowPlan[], progress: (n: number) => void): Promise<{ results: ResultRow[]; created: number; updated: number }> {
+  const now = nowIso();
+  const firstExt = plans.find((p) => p.extension)?.extension;
+  if (firstExt) await fixExtensionLength(tx, account, firstExt);
+
+  // Pickup groups named in the file that do not exist yet.
+  const groupIds = new Map(ctx.pickupGroups);
+  const newGroups = new Map<string, string>();
+  for (const p of plans) {
+    if (!p.pickupGroup) continue;
+    const { name, key } = normaliseGroupName(p.pickupGroup);
+    if (!groupIds.has(key) && !newGroups.has(key)) newGroups.set(key, name);
+  }
+  if (newGroups.size) {
+    const rows = [...newGroups].map(([key, name]) => ({ id: newId(), account_id: account.id, name, name_key: key, created_at: now, updated_at: now }));
+    for (let i = 0; i < rows.length; i += 1000) await tx.insertInto('pickup_groups').values(rows.slice(i, i + 1000)).execute();
+    for (const r of rows) groupIds.set(r.name_key, r.id);
+  }
+  const groupOf = (name: string | null | undefined) => (name ? groupIds.get(normaliseGroupName(name).key)! : null);
+
+  const results: ResultRow[] = [];
+  const creates = plans.filter((p) => p.action === 'create');
+  const updates = plans.filter((p) => p.action === 'update');
+  const userRows: UsersTable[] = creates.map((p) => {
+    const row = {
+      ...(p.user as UsersTable),
+      id: newId(),
+      account_id: account.id,
+      extension: p.extension,
+      pickup_group_id: groupOf(p.pickupGroup),
+      sip_username: newSipUsername(),
+      sip_password: newSipPassword(),
+      created_at: now,
+      updated_at: now,
+    };
+    p.userId = row.id;
+    return row;
+  });
+  let done = 0;
+  for (let i = 0; i < userRows.length; i += 900) {
+    await repo.insertUsers(tx, userRows.slice(i, i + 900));
+    done += Math.min(900, userRows.length - i);
+    progress(done);
+  }
+  await callFlows.insertMany(tx, callFlows.newCallFlowRows(account.id, userRows, now));
+
+  for (const p of updates) {
+    const patch: Partial<UsersTable> = { ...p.user, updated_at: now };
+    if (p.pickupGroup !== undefined) patch.pickup_group_id = groupOf(p.pickupGroup);
+    await tx.updateTable('users').set(patch).where('account_id', '=', account.id).where('id', '=', p.userId!).execute();
+    done++;
+    if (done % 500 === 0) progress(done);
+  }
+  for (let i = 0; i < updates.length; i += 500) await callFlows.syncForUserIds(tx, account.id, updates.slice(i, i + 500).map((p) => p.userId!));
+
+  const devices: DevicesTable[] = plans
+    .filter((p) => p.device)
+    .map((p) => ({ id: newId(), account_id: account.id, mac: p.device!.mac, vendor: p.device!.vendor, model: p.device!.model, user_id: p.userId!, ...DEVICE_DEFAULTS, created_at: now, updated_at: now }));
+  await repo.insertDevices(tx, devices);
+
+  // Direct numbers: exactly the listed ones (update rows give back the numbers no longer listed).
+  for (const p of plans) {
+    if (p.directNumbers === undefined) continue;
+    if (p.action === 'update') {
+      let q = tx.updateTable('numbers').set({ user_id: null }).where('account_id', '=', account.id).where('user_id', '=', p.userId!);
+      if (p.directNumbers.length) q = q.where('e164', 'not in', p.directNumbers);
+      await q.execute();
+    }
+    for (const e164 of p.directNumbers) {
+      const r = await tx
+        .updateTable('numbers')
+        .set({ user_id: p.userId! })
+        .where('account_id', '=', account.id)
+        .where('e164', '=', e164)
+        .where((eb) => eb.or([eb('user_id', 'is', null), eb('user_id', '=', p.userId!)]))
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) throw new ConflictError('direct_numbers', `${e164} was assigned to another user meanwhile`);
+    }
+  }
+  progress(plans.length);
+
+  const byId = new Map(userRows.map((u) => [u.id, u]));
+  for (const p of plans) {
+    const u = byId.get(p.userId!);
+    results.push({
+      row: String(p.row),
+      extension: p.extension,
+      first_name: u?.first_name ?? p.user.first_name ?? '',
+      last_name: u?.last_name ?? p.user.last_name ?? '',
+      email: u?.email ?? p.user.email ?? '',
+      action: p.action === 'create' ? 'created' : 'updated',
+      user_id: p.userId!,
+      sip_username: u?.sip_username ?? '',
+      device_mac: p.device ? formatMac(p.device.mac) : '',
+      direct_numbers: p.directNumbers?.join(';') ?? '',
+      result: 'ok',
+    });
+  }
+  return { results, created: creates.length, updated: updates.length };
+}
+
+export async function getImport(deps: Deps, actor: Actor, accountKey: string, id: string): Promise<ImportJob> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  authorizeImport(actor, account);
+  const row = await repo.findJob(deps.database.db, account.id, id);
+  if (!row) throw new NotFoundError('import');
+  return toJob(row);
+}
+
+export async function listImports(deps: Deps, actor: Actor, accountKey: string): Promise<{ items: ImportJob[] }> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  authorizeImport(actor, account);
+  return { items: (await repo.listJobs(deps.database.db, account.id, 50)).map(toJob) };
+}
+
+/** Per-row result of a finished import (no secrets: SIP passwords are not in it). */
+export async function getImportResultCsv(deps: Deps, actor: Actor, accountKey: string, id: string): Promise<string> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  authorizeImport(actor, account);
+  const row = await repo.findJob(deps.database.db, account.id, id);
+  if (!row) throw new NotFoundError('import');
+  if (!row.result_csv) throw new AppError(409, 'not_ready', `the import is ${toJob(row).status}; the result is written when it is done`);
+  return row.result_csv;
+}
+
+/** 'Download the empty template' (seed 003): the header and one example row (delete it before importing). */
+export function templateCsv(): string {
+  return toCsv(templateRecords(), COLUMN_NAMES.filter((c) => c !== 'sip_password'));
+}
+
+export const TEMPLATE_HELP = CSV_COLUMNS.filter((c) => c.name !== 'sip_password').map((c) => ({ column: c.name, required: !!c.required, description: c.description, example: c.example }));
