@@ -71,15 +71,16 @@ export function createPhoneServer(conn: Conn, opts: PhoneServerOptions, deps: { 
   const clock = deps.now ?? (() => new Date());
   const sip = { host: opts.sipHost, port: opts.sipPort, transport: opts.sipTransport };
 
-  async function refuse(req: PhoneRequest, log: RefusalLog | undefined, status: number, reason: string, accountId: string | null, mac: string | null, opt: { strike?: boolean; store?: boolean; headers?: Record<string, string | string[]> } = {}): Promise<PhoneResponse> {
+  /**
+   * Every refusal is a strike against the address (so no address can fill the refusal log faster than
+   * strikeLimit rows per window), is logged, and is stored.
+   */
+  async function refuse(req: PhoneRequest, log: RefusalLog | undefined, status: number, reason: string, accountId: string | null, mac: string | null, opt: { headers?: Record<string, string | string[]> } = {}): Promise<PhoneResponse> {
     const ip = normaliseIp(req.ip);
-    let crossed = false;
-    if (opt.strike) crossed = limiter.strike(ip);
+    const crossed = limiter.strike(ip);
     const file = req.file.slice(0, 100);
     log?.warn({ reason, status, ip, file, mac, accountId, userAgent: req.userAgent?.slice(0, 200) }, 'provisioning request refused');
-    if (opt.store !== false) {
-      await repo.insertRefusal(conn, { id: newId(), account_id: accountId, at: nowIso(), ip, user_agent: req.userAgent?.slice(0, 200) ?? null, file, mac, reason, status });
-    }
+    await repo.insertRefusal(conn, { id: newId(), account_id: accountId, at: nowIso(), ip, user_agent: req.userAgent?.slice(0, 200) ?? null, file, mac, reason, status });
     if (crossed) {
       log?.warn({ ip, reason: 'rate_limit_reached' }, 'provisioning: address blocked after repeated refusals');
       await repo.insertRefusal(conn, { id: newId(), account_id: accountId, at: nowIso(), ip, user_agent: req.userAgent?.slice(0, 200) ?? null, file, mac, reason: 'rate_limit_reached', status: 429 });
@@ -110,12 +111,12 @@ export function createPhoneServer(conn: Conn, opts: PhoneServerOptions, deps: { 
       let row: repo.SettingsRow | undefined;
       if (req.token !== undefined) {
         row = TOKEN_RE.test(req.token) ? await repo.findSettingsByToken(conn, req.token) : undefined;
-        if (!row) return refuse(req, log, 404, 'bad_token', null, parsed.mac ?? null, { strike: true });
+        if (!row) return refuse(req, log, 404, 'bad_token', null, parsed.mac ?? null);
       } else {
         if (!creds) return { status: 401, headers: { 'www-authenticate': challenge('any'), 'cache-control': 'no-store' }, body: 'authentication required\n' };
         row = await repo.findSettingsByUsername(conn, creds.username);
-        if (!row) return refuse(req, log, 401, 'bad_credentials', null, parsed.mac ?? null, { strike: true, headers: { 'www-authenticate': challenge('any') } });
-        if (row.require_token) return refuse(req, log, 404, 'token_required', row.account_id, parsed.mac ?? null, { strike: true });
+        if (!row) return refuse(req, log, 401, 'bad_credentials', null, parsed.mac ?? null, { headers: { 'www-authenticate': challenge('any') } });
+        if (row.require_token) return refuse(req, log, 404, 'token_required', row.account_id, parsed.mac ?? null);
       }
       const accountId = row.account_id;
       const settings = repo.toSettings(row);
@@ -136,7 +137,7 @@ export function createPhoneServer(conn: Conn, opts: PhoneServerOptions, deps: { 
           // the uri the phone signed must be the one it asked for
           ok = v === 'ok' && (creds.params.uri === req.url || decodeURIComponent(creds.params.uri ?? '') === decodeURIComponent(req.url));
         }
-        if (!ok) return refuse(req, log, 401, 'bad_credentials', accountId, parsed.mac ?? null, { strike: true, headers: { 'www-authenticate': challenge(settings.authMode) } });
+        if (!ok) return refuse(req, log, 401, 'bad_credentials', accountId, parsed.mac ?? null, { headers: { 'www-authenticate': challenge(settings.authMode) } });
       }
 
       // 4. account-wide files
@@ -150,7 +151,7 @@ export function createPhoneServer(conn: Conn, opts: PhoneServerOptions, deps: { 
       // 5. the handset
       const mac = parsed.mac!;
       const device = await repo.loadDeviceContext(conn, accountId, mac, sip, settings.overrides);
-      if (!device) return refuse(req, log, 404, 'unknown_mac', accountId, mac, { strike: true });
+      if (!device) return refuse(req, log, 404, 'unknown_mac', accountId, mac);
       if (!kindFitsVendor(parsed.kind, device.vendor)) return refuse(req, log, 404, 'wrong_vendor_file', accountId, mac);
       if (userAgentMismatch(req.userAgent, mac)) return refuse(req, log, 403, 'user_agent_mismatch', accountId, mac);
       const now = clock();

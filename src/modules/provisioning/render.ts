@@ -66,7 +66,7 @@ export function parseFileName(name: string): ParsedFile | null {
   const f = name.toLowerCase();
   let m: RegExpExecArray | null;
   if (f === '000000000000.cfg') return { kind: 'polycom-common' };
-  if (/^y0000000000[0-9a-f]{2}\.cfg$/.test(f)) return { kind: 'yealink-common' };
+  if (/^y[0-9]{12}\.cfg$/.test(f)) return { kind: 'yealink-common' };
   if ((m = /^([0-9a-f]{12})\.cfg$/.exec(f))) return { kind: 'mac-cfg', mac: m[1]! };
   if ((m = /^([0-9a-f]{12})-switchboard\.cfg$/.exec(f))) return { kind: 'polycom-phone', mac: m[1]! };
   if ((m = /^cfg([0-9a-f]{12})\.xml$/.exec(f))) return { kind: 'grandstream', mac: m[1]! };
@@ -95,12 +95,24 @@ export function kindFitsVendor(kind: FileKind, vendor: Vendor): boolean {
 
 /** Values never carry line breaks or control characters: a name cannot inject settings. */
 // eslint-disable-next-line no-control-regex
-const clean = (v: string): string => v.replace(/[\u0000-\u001f\u007f]/g, ' ');
-const xmlEsc = (v: string): string => clean(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex
+const clean = (v: string): string => (CONTROL.test(v) ? v.replace(/[\u0000-\u001f\u007f]/g, ' ') : v);
+// eslint-disable-next-line no-control-regex
+const XML_SPECIAL = /[&<>"'\u0000-\u001f\u007f]/;
+const XML_ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+// eslint-disable-next-line no-control-regex
+const xmlEsc = (v: string): string => (XML_SPECIAL.test(v) ? v.replace(/[&<>"'\u0000-\u001f\u007f]/g, (c) => XML_ENTITY[c] ?? ' ') : v);
 
-function merged(cat: Catalog, ctx: ProvisioningContext, computed: Params): Params {
+/** Later layers win; a Map keeps first-seen order and avoids V8's slow path for spreads of many dotted keys. */
+function merged(cat: Catalog, ctx: ProvisioningContext, computed: Params): Map<string, string> {
   const v = cat.vendors[ctx.vendor];
-  return { ...v.template.params, ...(v.models[ctx.model]?.params ?? {}), ...computed, ...ctx.overrides.account, ...ctx.overrides.device };
+  const out = new Map<string, string>();
+  for (const layer of [v.template.params, v.models[ctx.model]?.params, computed, ctx.overrides.account, ctx.overrides.device]) {
+    if (!layer) continue;
+    for (const k in layer) out.set(k, layer[k]!);
+  }
+  return out;
 }
 
 function outboundProxy(ctx: ProvisioningContext): string | null {
@@ -141,10 +153,10 @@ export function yealinkOffset(minutes: number): string {
 /** month/week/weekday(1=Mon..7=Sun)/hour */
 const yealinkWeek = (t: DstTransition) => `${t.month}/${t.week}/${t.weekday === 0 ? 7 : t.weekday}/${Math.floor(t.minutes / 60)}`;
 
-function kv(params: Params): string {
-  return Object.entries(params)
-    .map(([k, v]) => `${k} = ${clean(v)}`)
-    .join('\n');
+function kv(params: Map<string, string> | Params): string {
+  let out = '';
+  for (const [k, v] of params instanceof Map ? params : Object.entries(params)) out += `${k} = ${clean(v)}\n`;
+  return out.slice(0, -1);
 }
 
 export function renderYealink(ctx: ProvisioningContext, cat: Catalog): RenderedFile {
@@ -211,10 +223,11 @@ export function renderYealinkCommon(account: ProvisioningContext['account'], ove
 
 // ---------- Polycom: XML attributes ----------
 
-function polycomXml(params: Params, comment: string): string {
+function polycomXml(params: Map<string, string>, comment: string): string {
   const groups = new Map<string, string[]>();
-  for (const [k, v] of Object.entries(params)) {
-    const g = k.split('.')[0]!;
+  for (const [k, v] of params) {
+    const dot = k.indexOf('.');
+    const g = dot < 0 ? k : k.slice(0, dot);
     const list = groups.get(g) ?? [];
     list.push(`${k}="${xmlEsc(v)}"`);
     groups.set(g, list);
@@ -349,7 +362,7 @@ export function renderGrandstream(ctx: ProvisioningContext, cat: Catalog): Rende
       c[`P${303 + 3 * i}`] = k.value;
     });
   const params = merged(cat, ctx, c);
-  const lines = Object.entries(params)
+  const lines = [...params]
     .sort(([a], [b]) => Number(a.slice(1)) - Number(b.slice(1)))
     .map(([k, v]) => `    <${k}>${xmlEsc(v)}</${k}>`)
     .join('\n');
@@ -391,14 +404,13 @@ export function renderSnom(ctx: ProvisioningContext, cat: Catalog): RenderedFile
       'user_outbound[1]': proxy ? `${proxy};transport=${ctx.sip.transport}` : '',
       'user_mailbox[1]': d.voicemailAccessCode,
       'user_expiry[1]': String(d.registrationExpires),
-      'user_idle_text[1]': `${u.extension} ${ctx.label}`,
       keepalive_interval: u.behindFirewall ? String(d.natKeepaliveSeconds) : '0',
     });
   } else c['user_active[1]'] = 'off';
   const params = merged(cat, ctx, c);
   // 'Update settings' → settings are read-write for the user on the phone, else read-only
   const userPerm = u?.handsetManagement.updateSettings ? 'RW' : 'R';
-  const settings = Object.entries(params)
+  const settings = [...params]
     .map(([k, v]) => {
       const m = /^([a-z0-9_]+)(?:\[(\d+)\])?$/.exec(k);
       const name = m?.[1] ?? k;
@@ -473,7 +485,7 @@ export function renderCisco(ctx: ProvisioningContext, cat: Catalog): RenderedFil
   const params = merged(cat, ctx, c);
   // user access: credentials hidden ('na'); other settings editable only with 'Update settings'
   const ua = u?.handsetManagement.updateSettings ? 'rw' : 'ro';
-  const lines = Object.entries(params)
+  const lines = [...params]
     .map(([k, v]) => `  <${k} ua="${CISCO_SECRET.test(k) ? 'na' : ua}">${xmlEsc(v)}</${k}>`)
     .join('\n');
   return { body: `<flat-profile>\n<!-- ${xmlEsc(header(ctx))} -->\n${lines}\n</flat-profile>\n`, contentType: 'application/xml; charset=utf-8' };

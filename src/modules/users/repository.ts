@@ -213,7 +213,7 @@ export async function list(conn: Conn, dialect: Dialect, accountId: string, f: U
       const page = (after ? matching.filter((e) => e > after) : matching).slice(offset, offset + f.limit + 1);
       const rows = page.length ? await conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('extension', 'in', page).orderBy('extension').execute() : [];
       const more = rows.length > f.limit;
-      const items = rows.slice(0, f.limit).map(toUser);
+      const items = await toUsers(conn, accountId, rows.slice(0, f.limit));
       return { items, ...(f.includeTotal && { total: matching.length }), ...(more && { next: items[items.length - 1]!.extension }) };
     }
   }

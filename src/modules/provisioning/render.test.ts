@@ -1,0 +1,184 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { catalog, loadCatalog, VENDORS } from './catalog.ts';
+import {
+  ciscoDstRule,
+  deviceFileName,
+  effectiveKeys,
+  grandstreamDstRule,
+  kindFitsVendor,
+  parseFileName,
+  renderCisco,
+  renderDeviceFile,
+  renderGrandstream,
+  renderPolycom,
+  renderSnom,
+  renderYealink,
+  snomDst,
+  yealinkOffset,
+  type ProvisioningContext,
+} from './render.ts';
+import { posixTz, zoneRule } from './tz.ts';
+
+const cat = catalog();
+
+function ctx(over: Partial<ProvisioningContext> = {}, user: Partial<NonNullable<ProvisioningContext['user']>> = {}): ProvisioningContext {
+  return {
+    mac: '805ec0123456',
+    vendor: 'yealink',
+    model: 't46u',
+    label: 'Jane Doe (201)',
+    account: { code: 'acme', name: 'Acme', sipRealm: 'acme.pbx.example' },
+    sip: { host: 'acme.pbx.example', port: 5060, transport: 'udp' },
+    user: {
+      extension: '201',
+      displayName: 'Jane Doe',
+      sipUsername: 'u201abc',
+      sipPassword: 's3cretPass',
+      voicemailEnabled: true,
+      behindFirewall: true,
+      handsetManagement: { updateSettings: false, toggleDayNight: false, updateRecordings: false, inCallShortcuts: true },
+      ...user,
+    },
+    timezone: 'Australia/Sydney',
+    lineKeys: [],
+    overrides: { account: {}, device: {} },
+    ...over,
+  };
+}
+
+describe('template catalog', () => {
+  it('loads every vendor with at least one model and string params', () => {
+    const c = loadCatalog();
+    for (const v of VENDORS) {
+      assert.ok(Object.keys(c.vendors[v].models).length >= 2, v);
+      for (const m of Object.values(c.vendors[v].models)) assert.ok(m.lineKeys > 0 && m.lines > 0, `${v}/${m.model}`);
+    }
+    assert.equal(c.defaults.voicemailAccessCode, '777');
+  });
+});
+
+describe('file names', () => {
+  it('recognises each vendor’s boot files and nothing else', () => {
+    assert.deepEqual(parseFileName('805EC0123456.cfg'), { kind: 'mac-cfg', mac: '805ec0123456' });
+    assert.deepEqual(parseFileName('y000000000028.cfg'), { kind: 'yealink-common' });
+    assert.deepEqual(parseFileName('000000000000.cfg'), { kind: 'polycom-common' });
+    assert.deepEqual(parseFileName('0004f2aabbcc-switchboard.cfg'), { kind: 'polycom-phone', mac: '0004f2aabbcc' });
+    assert.deepEqual(parseFileName('cfg000b82aabbcc.xml'), { kind: 'grandstream', mac: '000b82aabbcc' });
+    assert.deepEqual(parseFileName('000413AABBCC.xml'), { kind: 'snom', mac: '000413aabbcc' });
+    assert.deepEqual(parseFileName('snomD735-000413AABBCC.htm'), { kind: 'snom', mac: '000413aabbcc' });
+    assert.deepEqual(parseFileName('spa000e08aabbcc.xml'), { kind: 'cisco', mac: '000e08aabbcc' });
+    for (const bad of ['', 'index.html', '../etc/passwd', '805ec012345.cfg', '805ec0123456.cfg.bak', 'cfg805ec0123456']) assert.equal(parseFileName(bad), null, bad);
+    for (const v of VENDORS) {
+      const p = parseFileName(deviceFileName(v, '805ec0123456'))!;
+      assert.ok(kindFitsVendor(p.kind, v), v);
+    }
+    assert.equal(kindFitsVendor('grandstream', 'yealink'), false);
+    assert.equal(kindFitsVendor('mac-cfg', 'snom'), false);
+  });
+});
+
+describe('time zones from IANA names', () => {
+  it('derives offsets and DST rules per hemisphere', () => {
+    const syd = zoneRule('Australia/Sydney', 2026);
+    assert.equal(syd.stdOffset, 600);
+    assert.deepEqual({ m: syd.dst!.start.month, w: syd.dst!.start.week, d: syd.dst!.start.weekday, t: syd.dst!.start.minutes }, { m: 10, w: 1, d: 0, t: 120 });
+    assert.deepEqual({ m: syd.dst!.end.month, w: syd.dst!.end.week, t: syd.dst!.end.minutes }, { m: 4, w: 1, t: 180 });
+    const ny = zoneRule('America/New_York', 2026);
+    assert.equal(ny.stdOffset, -300);
+    assert.equal(ny.dst!.start.week, 2);
+    assert.equal(ny.dst!.end.month, 11);
+    const lon = zoneRule('Europe/London', 2026);
+    assert.equal(lon.dst!.start.week, 5, 'last Sunday of March');
+    assert.equal(zoneRule('Asia/Kolkata', 2026).dst, null);
+    assert.equal(zoneRule('Asia/Kolkata', 2026).stdOffset, 330);
+    assert.equal(zoneRule('Not/AZone', 2026).stdOffset, 0);
+    assert.equal(posixTz(syd), '<+10>-10<+11>,M10.1.0,M4.1.0/3');
+    assert.equal(posixTz(zoneRule('Asia/Kolkata', 2026)), '<+0530>-5:30');
+  });
+
+  it('formats the rule in each vendor’s syntax', () => {
+    const lon = zoneRule('Europe/London', 2026);
+    assert.equal(grandstreamDstRule(lon), '3,-1,7,1,0;10,-1,7,2,0;60');
+    assert.equal(snomDst(lon), '3600 03.05.7 01:00:00 10.05.7 02:00:00');
+    assert.equal(ciscoDstRule(lon), 'start=3/-1/7/1:0:0;end=10/-1/7/2:0:0;save=1');
+    assert.equal(ciscoDstRule(zoneRule('America/New_York', 2026)), 'start=3/8/7/2:0:0;end=11/1/7/2:0:0;save=1');
+    assert.equal(yealinkOffset(330), '+5:30');
+    assert.equal(yealinkOffset(-210), '-3:30');
+    assert.equal(yealinkOffset(0), '0');
+  });
+});
+
+describe('renderers', () => {
+  it('Yealink: credentials, realm, outbound proxy only when the SIP host differs', () => {
+    const a = renderYealink(ctx(), cat).body;
+    assert.match(a, /^account\.1\.password = s3cretPass$/m);
+    assert.match(a, /^account\.1\.outbound_proxy_enable = 0$/m);
+    const b = renderYealink(ctx({ sip: { host: 'sbc.example', port: 5080, transport: 'tls' } }), cat).body;
+    assert.match(b, /^account\.1\.outbound_proxy\.1\.address = sbc\.example$/m);
+    assert.match(b, /^account\.1\.sip_server\.1\.transport_type = 2$/m);
+  });
+
+  it('values cannot inject settings: line breaks and markup are neutralised in every format', () => {
+    const evil = ctx({ label: 'x\naccount.1.password = owned' }, { displayName: 'Eve\r\naccount.1.sip_server.1.address = evil.example</P3><P34>x' });
+    const y = renderYealink(evil, cat).body;
+    assert.equal(y.match(/^account\.1\.sip_server\.1\.address = /gm)!.length, 1);
+    assert.doesNotMatch(y, /^account\.1\.password = owned/m);
+    for (const vendor of ['grandstream', 'snom', 'cisco', 'polycom'] as const) {
+      const model = Object.keys(cat.vendors[vendor].models)[0]!;
+      const body = renderDeviceFile(vendor === 'polycom' ? 'polycom-phone' : vendor, { ...evil, vendor, model }, cat).body;
+      assert.doesNotMatch(body, /<P34>x/, vendor);
+      assert.doesNotMatch(body, /evil\.example<\//, vendor);
+      assert.match(body, /&lt;\/P3&gt;/, vendor);
+    }
+  });
+
+  it('a spare handset carries no credentials in any format', () => {
+    for (const vendor of VENDORS) {
+      const model = Object.keys(cat.vendors[vendor].models)[0]!;
+      const kind = vendor === 'yealink' ? 'mac-cfg' : vendor === 'polycom' ? 'polycom-phone' : vendor;
+      const body = renderDeviceFile(kind, { ...ctx({ vendor, model }), user: null, label: 'Spare handset' }, cat).body;
+      assert.doesNotMatch(body, /s3cretPass|u201abc/, vendor);
+    }
+  });
+
+  it('handset management: Update settings, Day/Night and Recordings keys', () => {
+    const locked = renderYealink(ctx(), cat).body;
+    assert.match(locked, /^phone_setting\.phone_lock\.enable = 1$/m);
+    const open = ctx({}, { handsetManagement: { updateSettings: true, toggleDayNight: true, updateRecordings: true, inCallShortcuts: true } });
+    assert.match(renderYealink(open, cat).body, /^phone_setting\.phone_lock\.enable = 0$/m);
+    const keys = effectiveKeys(open, cat);
+    assert.deepEqual(keys.map((k) => k.value), ['', '*28', '*29']);
+    assert.match(renderPolycom({ ...open, vendor: 'polycom', model: 'vvx411' }, cat).body, /up\.basicSettingsPasswordEnabled="0"/);
+    assert.match(renderSnom({ ...open, vendor: 'snom', model: 'd735' }, cat).body, /<utc_offset perm="RW">/);
+    assert.match(renderCisco({ ...open, vendor: 'cisco', model: 'spa504g' }, cat).body, /<Time_Zone ua="rw">/);
+    assert.match(renderCisco({ ...open, vendor: 'cisco', model: 'spa504g' }, cat).body, /<Password_1_ ua="na">/);
+    // keys never exceed what the model has
+    const small = effectiveKeys({ ...open, model: 't31g', lineKeys: [{ type: 'line' }, { type: 'blf', value: '202' }] }, cat);
+    assert.equal(small.length, 2);
+  });
+
+  it('behind a firewall → NAT keep-alive settings (seed 000)', () => {
+    assert.match(renderYealink(ctx(), cat).body, /^account\.1\.nat\.udp_update_enable = 1$/m);
+    assert.match(renderYealink(ctx({}, { behindFirewall: false }), cat).body, /^account\.1\.nat\.udp_update_enable = 0$/m);
+    assert.match(renderGrandstream({ ...ctx(), vendor: 'grandstream', model: 'gxp2170' }, cat).body, /<P52>2<\/P52>/);
+  });
+
+  it('merge order: vendor → model → computed → account → device', () => {
+    const c = ctx({ overrides: { account: { 'phone_setting.backlight_time': '30', 'account.1.sip_server.1.expires': '600' }, device: { 'account.1.sip_server.1.expires': '120' } } });
+    const body = renderYealink(c, cat).body;
+    assert.match(body, /^phone_setting\.backlight_time = 30$/m);
+    assert.match(body, /^account\.1\.sip_server\.1\.expires = 120$/m);
+    assert.match(body, /^auto_provision\.repeat\.enable = 1$/m);
+  });
+
+  it('renders a file in well under a millisecond', () => {
+    const c = ctx({ lineKeys: [{ type: 'line' }, { type: 'blf', value: '202' }] });
+    for (let i = 0; i < 200; i++) renderYealink(c, cat);
+    const n = 2000;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) renderYealink(c, cat);
+    const perRender = Number(process.hrtime.bigint() - t0) / n / 1e6;
+    assert.ok(perRender < 1, `${perRender} ms per render`);
+  });
+});
