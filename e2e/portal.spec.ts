@@ -321,6 +321,31 @@ test('Handsets: adds a handset to a user', async ({ page }) => {
   await shot(page, '13-handsets');
 });
 
+test("'Apply Changes' reviews the saved changes and publishes them", async ({ page }) => {
+  test.skip(!(await hasEndpoint('/api/v1/accounts/{account}/config/apply', 'post')), 'config apply endpoint not on this server');
+  await login(page, t.code, t.manager.email);
+  // Everything saved so far in this file is pending until applied.
+  const pendingBefore = await apiGet<{ pending: boolean; changes: unknown[] }>(t.api, `${t.base}/config/pending`);
+  expect(pendingBefore.pending).toBe(true);
+  const banner = page.locator('.pending');
+  await expect(banner).toContainText('not yet applied');
+  await banner.getByRole('button', { name: 'Apply Changes' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Apply Changes' });
+  await expect(dialog.locator('.change-list li')).toHaveCount(pendingBefore.changes.length);
+  await expect(dialog).toContainText('Amelia Taylor');
+  await shot(page, '14-apply-changes');
+  await dialog.getByRole('button', { name: 'Apply Changes' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Changes applied to your PBX' })).toBeVisible();
+  await expect(banner).toHaveCount(0);
+  expect((await apiGet<{ pending: boolean }>(t.api, `${t.base}/config/pending`)).pending).toBe(false);
+
+  // A new save brings the banner back.
+  await page.goto(`/users/${t.others[0]!.id}`);
+  await page.locator('#apps').getByLabel('Softphone').check();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.locator('.pending')).toContainText('1 saved change not yet applied');
+});
+
 test('signs out', async ({ page }) => {
   await login(page, t.code, t.manager.email);
   await page.getByRole('button', { name: /Olivia Nguyen/ }).click();

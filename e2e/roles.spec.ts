@@ -30,6 +30,8 @@ test('a Site Manager sees only their own office and its users', async ({ page })
   await page.getByRole('searchbox', { name: 'Filter User' }).fill('Jack');
   await expect(page.getByText('No user matches')).toBeVisible();
   await page.getByRole('searchbox', { name: 'Filter User' }).fill('');
+  await expect(list.getByRole('option')).toHaveCount(3);
+  await list.getByRole('option', { name: /Lucas White/ }).click();
   await shot(page, '20-site-manager-offices-and-users');
 
   // A deep link to a Sydney user is refused, and the page says so.

@@ -5,13 +5,19 @@ import { OfficesUsers } from './OfficesUsers.tsx';
 import { UserCreate } from './UserCreate.tsx';
 import { UserManage } from './UserManage.tsx';
 import { SelfService } from './SelfService.tsx';
-import { isSelfService } from './perms.ts';
+import { can, isSelfService } from './perms.ts';
 import { match, navigate, useLocation } from './router.ts';
 import { SessionCtx, type Session } from './session.tsx';
-import { Empty, Spinner, ToastProvider, useToast, errorText } from './ui.tsx';
+import { Dialog, Empty, Spinner, ToastProvider, useToast, errorText } from './ui.tsx';
 import { initials } from './format.ts';
 
 type State = { kind: 'loading' } | { kind: 'out' } | { kind: 'in'; me: Me };
+interface Pending {
+  pending: boolean;
+  version: number;
+  summary?: string;
+  changes?: Array<{ kind: string; id: string; name: string; change: 'added' | 'removed' | 'modified'; fields?: string[] }>;
+}
 
 export function App() {
   const [state, setState] = useState<State>({ kind: 'loading' });
@@ -62,7 +68,8 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
   const [offices, setOffices] = useState<Office[] | null>(null);
   const [numbers, setNumbers] = useState<PhoneNumber[]>([]);
   const [usersVersion, setUsersVersion] = useState(0);
-  const [pending, setPending] = useState<number>(0);
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [reviewing, setReviewing] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const toast = useToast();
 
@@ -100,12 +107,13 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
     }
   }, [base, readsNumbers]);
 
+  const mayApply = can(actor, 'applyConfig');
   const refreshPending = useCallback(() => {
-    if (!base || !caps.pendingConfig) return;
-    void get<{ pending: boolean; changes?: unknown[] }>(`${base}/config/pending`)
-      .then((p) => setPending(p.pending ? Math.max(1, p.changes?.length ?? 1) : 0))
-      .catch(() => setPending(0));
-  }, [base, caps.pendingConfig]);
+    if (!base || !caps.pendingConfig || !mayApply) return;
+    void get<Pending>(`${base}/config/pending`)
+      .then((p) => setPending(p.pending ? p : null))
+      .catch(() => setPending(null));
+  }, [base, caps.pendingConfig, mayApply]);
 
   useEffect(() => {
     setOffices(null);
@@ -149,9 +157,24 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
 
   const applyChanges = async () => {
     try {
-      await post(`${base}/config/apply`, {});
-      toast('ok', 'Changes applied to your PBX');
+      const r = await post<{ version: number }>(`${base}/config/apply`, { expectedVersion: pending?.version });
+      toast('ok', `Changes applied to your PBX (version ${r.version})`);
+      setReviewing(false);
       refreshPending();
+    } catch (e) {
+      toast('error', errorText(e));
+      refreshPending();
+    }
+  };
+  const discardChanges = async () => {
+    try {
+      await post(`${base}/config/discard`, {});
+      toast('ok', 'Saved changes discarded: back to the applied configuration');
+      setReviewing(false);
+      refreshPending();
+      setUsersVersion((v) => v + 1);
+      void reloadOffices();
+      navigate(location.pathname.startsWith('/users/') ? '/' : location.pathname + location.search, { replace: true });
     } catch (e) {
       toast('error', errorText(e));
     }
@@ -193,14 +216,47 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
           )}
         </div>
         <div className="topbar-spacer" />
-        {pending > 0 && !selfOnly && (
+        {pending && !selfOnly && (
           <div className="pending" role="status">
             <span className="pending-dot" aria-hidden="true" />
-            <span className="pending-text">Changes not yet applied</span>
-            <button type="button" className="btn btn-apply" onClick={applyChanges}>
+            <span className="pending-text">
+              {pending.changes?.length ?? 0} saved change{pending.changes?.length === 1 ? '' : 's'} not yet applied
+            </span>
+            <button type="button" className="btn btn-apply" onClick={() => setReviewing(true)}>
               Apply Changes
             </button>
           </div>
+        )}
+        {reviewing && pending && (
+          <Dialog
+            title="Apply Changes"
+            wide
+            onClose={() => setReviewing(false)}
+            footer={
+              <>
+                <button type="button" className="btn btn-danger-outline" onClick={discardChanges}>
+                  Discard changes
+                </button>
+                <span className="spacer" />
+                <button type="button" className="btn" onClick={() => setReviewing(false)}>
+                  Cancel
+                </button>
+                <button type="button" className="btn btn-primary" onClick={applyChanges}>
+                  Apply Changes
+                </button>
+              </>
+            }
+          >
+            <p>These saved changes are published to your PBX (phones and call routing) as one new configuration version.</p>
+            <ul className="change-list">
+              {(pending.changes ?? []).map((c) => (
+                <li key={`${c.kind}-${c.id}`}>
+                  <span className={`badge change-${c.change}`}>{c.change}</span> <span className="muted">{c.kind.replace(/_/g, ' ')}</span> <strong>{c.name}</strong>
+                  {c.fields && c.fields.length > 0 && <span className="muted small"> — {c.fields.join(', ')}</span>}
+                </li>
+              ))}
+            </ul>
+          </Dialog>
         )}
         <UserMenu label={me.user?.displayName ?? actor.label.replace(/\s*<[^>]*>\s*$/, '')} role={actor.kind === 'provider' ? 'Provider admin' : actor.scope ? SCOPE_LABELS[actor.scope] : ''} onSignOut={signOut} selfOnly={selfOnly} hasSelf={Boolean(actor.userId)} />
       </header>

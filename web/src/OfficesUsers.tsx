@@ -68,6 +68,7 @@ export function OfficesUsers() {
           onSaved={(o) => {
             setOfficeDialog(null);
             void s.reloadOffices();
+            s.refreshPending();
             setParams({ office: o.id, user: '' });
           }}
         />

@@ -14,8 +14,8 @@ export function can(actor: Actor, what: Can): boolean {
   switch (what) {
     case 'addOffice':
     case 'numbers':
-      return s === 'office_manager';
     case 'applyConfig':
+      return s === 'office_manager';
     case 'manageOffice':
     case 'addUser':
     case 'manageUser':
