@@ -328,7 +328,7 @@ test("'Apply Changes' reviews the saved changes and publishes them", async ({ pa
   const pendingBefore = await apiGet<{ pending: boolean; changes: unknown[] }>(t.api, `${t.base}/config/pending`);
   expect(pendingBefore.pending).toBe(true);
   const banner = page.locator('.pending');
-  await expect(banner).toContainText('not yet applied');
+  await expect(banner).toContainText('not applied');
   await banner.getByRole('button', { name: 'Apply Changes' }).click();
   const dialog = page.getByRole('dialog', { name: 'Apply Changes' });
   await expect(dialog.locator('.change-list li')).toHaveCount(pendingBefore.changes.length);
@@ -343,7 +343,7 @@ test("'Apply Changes' reviews the saved changes and publishes them", async ({ pa
   await page.goto(`/users/${t.others[0]!.id}`);
   await page.locator('#apps').getByLabel('Softphone').check();
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  await expect(page.locator('.pending')).toContainText('1 saved change not yet applied');
+  await expect(page.locator('.pending')).toContainText('1 change not applied');
 });
 
 test('signs out', async ({ page }) => {

@@ -1,5 +1,5 @@
 import { test } from '@playwright/test';
-import { apiGet, expect, login, makeTenant, shot, type Tenant } from './support.ts';
+import { PASSWORD, apiGet, expect, login, makeTenant, shot, type Tenant } from './support.ts';
 
 /** What each role sees: a Site Manager only their office; a Basic User only their own settings. */
 test.describe.configure({ mode: 'serial' });
@@ -96,4 +96,19 @@ test('an Office Manager sees every office', async ({ page }) => {
   await expect(offices.getByRole('button', { name: /Sydney HQ/ })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Add Office' })).toBeVisible();
   await expect(page.getByRole('listbox', { name: 'Users' }).getByRole('option')).toHaveCount(7);
+});
+
+test('a provider admin logs in with account "provider" and picks the PBX to look after', async ({ page }) => {
+  const email = `admin-${Date.now().toString(36)}@provider.test`;
+  const created = await t.api.post('/api/v1/provider-admins', { data: { email, password: PASSWORD } });
+  expect(created.status(), await created.text()).toBe(201);
+  await login(page, 'provider', email);
+  const picker = page.getByRole('combobox', { name: 'Account' });
+  await expect(picker).toBeVisible();
+  await picker.selectOption(t.code);
+  await expect(page.getByRole('button', { name: /Sydney HQ/ })).toBeVisible();
+  await expect(page.getByRole('listbox', { name: 'Users' }).getByRole('option')).toHaveCount(7);
+  // No personal settings for a provider admin.
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My Settings' })).toHaveCount(0);
+  await shot(page, '22-provider-admin');
 });

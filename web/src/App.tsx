@@ -220,7 +220,7 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
           <div className="pending" role="status">
             <span className="pending-dot" aria-hidden="true" />
             <span className="pending-text">
-              {pending.changes?.length ?? 0} saved change{pending.changes?.length === 1 ? '' : 's'} not yet applied
+              {pending.changes?.length ?? 0} change{pending.changes?.length === 1 ? '' : 's'} not applied
             </span>
             <button type="button" className="btn btn-apply" onClick={() => setReviewing(true)}>
               Apply Changes
@@ -258,7 +258,7 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
             </ul>
           </Dialog>
         )}
-        <UserMenu label={me.user?.displayName ?? actor.label.replace(/\s*<[^>]*>\s*$/, '')} role={actor.kind === 'provider' ? 'Provider admin' : actor.scope ? SCOPE_LABELS[actor.scope] : ''} onSignOut={signOut} selfOnly={selfOnly} hasSelf={Boolean(actor.userId)} />
+        <UserMenu label={me.user?.displayName ?? actor.label.replace(/\s*<[^>]*>\s*$/, '').replace(/^provider admin\s+/i, '')} role={actor.kind === 'provider' ? 'Provider admin' : actor.scope ? SCOPE_LABELS[actor.scope] : ''} onSignOut={signOut} selfOnly={selfOnly} hasSelf={Boolean(actor.userId)} />
       </header>
       <div className="body">
         <nav className="sidenav" aria-label="Main">
