@@ -285,6 +285,14 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
 
 function Routes({ selfOnly }: { selfOnly: boolean }) {
   const { path } = useLocation();
+  // After moving to another screen, keyboard and screen-reader users start at its content (unless the
+  // screen focused a field itself).
+  useEffect(() => {
+    const t = setTimeout(() => {
+      if (document.activeElement === document.body || !document.activeElement) document.getElementById('main')?.focus({ preventScroll: true });
+    }, 0);
+    return () => clearTimeout(t);
+  }, [path]);
   if (path === '/me' || selfOnly) return <SelfService />;
   if (path === '/users/new') return <UserCreate />;
   const u = match('/users/:id', path);
