@@ -11,7 +11,7 @@ import { SYSTEM_ACTOR } from '../src/shared/permissions.ts';
 const PORTAL = 'https://portal.switchboard.test';
 
 function linkToken(text: string): string {
-  const m = /set-password\?token=([A-Za-z0-9_%-]+)/.exec(text);
+  const m = /set-password#token=([A-Za-z0-9_%-]+)/.exec(text);
   assert.ok(m, `no set-password link in:\n${text}`);
   return decodeURIComponent(m[1]!);
 }
@@ -65,6 +65,7 @@ for (const { kind, skip } of await storeKinds()) {
         { kind: 'user', scope: 'basic_user', userId: t.people.basic!.id, accountCode: 'acme', officeIds: [t.offices.A] },
       );
       assert.equal(r.body.user.id, t.people.basic!.id);
+      assert.deepEqual(r.body.permissions, { 'account.read': 'account', 'office.read': 'account', 'user.read': 'self', 'user.update': 'self', 'user.credentials': 'self', 'user.password': 'self', 'device.read': 'self' }, 'the matrix row, for the portal');
       assert.equal(r.body.account.code, 'acme');
       const row = await userRow(t.people.basic!.id);
       for (const secret of [row.sip_password, row.vm_pin!, row.portal_password_hash!, PASSWORD]) assert.ok(!r.text.includes(secret), 'no secret in the answer');
@@ -126,6 +127,22 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await s.api('GET', '/api/v1/auth/me', undefined, { cookie })).status, 401);
     });
 
+    test('body-less writes from the portal may carry content-type: application/json (empty body = no body)', async () => {
+      const cookie = await login(s, 'acme', t.people.sup!.email);
+      const res = await fetch(`${s.baseUrl}/api/v1/auth/logout`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' } });
+      assert.equal(res.status, 204);
+      const broken = await fetch(`${s.baseUrl}/api/v1/accounts/acme/offices`, { method: 'POST', headers: { cookie: t.people.om!.cookie!, 'content-type': 'application/json' }, body: '{"name": ' });
+      assert.equal(broken.status, 400, 'malformed JSON is still refused');
+      const poisoned = await fetch(`${s.baseUrl}/api/v1/accounts/acme/offices`, { method: 'POST', headers: { cookie: t.people.om!.cookie!, 'content-type': 'application/json' }, body: '{"__proto__":{"admin":true},"name":"P","timezone":"UTC"}' });
+      assert.equal(poisoned.status, 400, 'prototype poisoning is still refused');
+    });
+
+    test("the account code 'provider' is reserved for provider administrators", async () => {
+      const r = await s.api('POST', '/api/v1/accounts', { code: 'provider', name: 'Sneaky', sipRealm: 'provider.pbx.test', country: 'AU' });
+      assert.equal(r.status, 422);
+      assert.equal(r.body.fields[0].field, 'code');
+    });
+
     test('a scope change applies to existing sessions at once', async () => {
       const u = await s.api('POST', '/api/v1/accounts/acme/users', { firstName: 'Demoted', email: 'demoted@acme.test', officeId: t.offices.A, scope: 'basic_user' });
       await s.api('PUT', `/api/v1/accounts/acme/users/${u.body.id}/password`, { password: PASSWORD });
@@ -178,7 +195,7 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(r.status, 202);
       const mail = await sink.waitFor((m) => m.to.includes(basicC.email) && /Reset/.test(m.subject));
       assert.equal(sink.messages.slice(n0).filter((m) => m.to.includes('ghost@acme.test')).length, 0, 'nothing sent for an unknown email');
-      assert.ok(mail.text.includes(`${PORTAL}/set-password?token=`));
+      assert.ok(mail.text.includes(`${PORTAL}/set-password#token=`));
       const token = linkToken(mail.text);
       const weak = await s.api('POST', '/api/v1/auth/password-reset/confirm', { token, password: 'weakweak' }, {});
       assert.equal(weak.status, 422);

@@ -46,7 +46,9 @@ export function openDatabase(url: string): Database {
 
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrate(database: Database): Promise<string[]> {
-  const migrator = new Migrator({ db: database.db, provider: migrationProvider({ dialect: database.dialect }) });
+  // Areas own number ranges (00xx core, 01xx auth, 03xx devices ...) and land in any order, so a store that
+  // already ran 0301 must still accept a later-merged 0101.
+  const migrator = new Migrator({ db: database.db, provider: migrationProvider({ dialect: database.dialect }), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`, { cause: error });

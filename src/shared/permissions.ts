@@ -48,6 +48,7 @@ export const ACTIONS = [
   'apikey.read',
   'apikey.write',
   'audit.read',
+  // devices / provisioning (issue 6)
   'device.read',
   'device.write',
   'provisioning.read',

@@ -82,8 +82,8 @@ test('serve: a fresh data dir gets a demo tenant and a provider key; the API ans
     const users = (await (await fetch(`http://127.0.0.1:${port}/api/v1/accounts/demo/users?includeTotal=true&limit=100`, { headers })).json()) as { total: number; items: Array<Record<string, unknown>> };
     const offices = (await (await fetch(`http://127.0.0.1:${port}/api/v1/accounts/demo/offices`, { headers })).json()) as { items: Array<{ name: string }> };
     assert.equal(users.total, 12);
-    assert.deepEqual(offices.items.map((o: { name: string }) => o.name), ['Melbourne', 'Sydney HQ']);
-    assert.ok(!out.includes('sipPassword') && !users.items.some((u: Record<string, unknown>) => 'sipPassword' in u));
+    assert.deepEqual(offices.items.map((o) => o.name), ['Melbourne', 'Sydney HQ']);
+    assert.ok(!out.includes('sipPassword') && !users.items.some((u) => 'sipPassword' in u));
     const page = await fetch(`http://127.0.0.1:${port}/`);
     assert.equal(page.status, 200);
   } finally {

@@ -6,6 +6,7 @@ export const ACCOUNT_CODE = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export function checkAccountCode(code: string): string | null {
+  if (code === 'provider') return "is reserved: provider administrators log in with the account name 'provider'";
   return ACCOUNT_CODE.test(code) ? null : 'must be 2-32 lowercase letters, digits or hyphens, starting with a letter';
 }
 

@@ -25,6 +25,12 @@ export async function verifyPassword(stored: string, password: string): Promise<
 }
 
 let dummy: Promise<string> | undefined;
+
+/** Computes the throwaway hash ahead of the first unknown-account login (so that one is not slower either). */
+export function primeDummyHash(): void {
+  dummy ??= hashPassword(`dummy-${Math.random()}`);
+}
+
 /**
  * Verifies against a throwaway hash so that an unknown account or email costs the same time as a wrong
  * password: the answer's timing does not tell an attacker which accounts or emails exist.

@@ -54,6 +54,15 @@ export function authRoutes(app: FastifyInstance, deps: Deps, opts: service.AuthO
   service.subscribeCleanup(deps);
   for (const s of authSchemas) if (!app.getSchema(s.$id)) app.addSchema(s);
 
+  // The CSRF rule below asks the portal to send content-type: application/json even on body-less writes
+  // (logout, DELETE, send-credentials): an empty JSON body therefore means "no body", not a 400. Anything
+  // else goes through Fastify's own JSON parser (with its prototype-poisoning protection).
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') return done(null, undefined);
+    return jsonParser(req, body as string, done);
+  });
+
   // Cookie-authenticated writes must prove they come from our own pages (see rules.csrfSafe).
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/v1/') || !isStateChanging(req.method)) return;
@@ -79,7 +88,7 @@ export function authRoutes(app: FastifyInstance, deps: Deps, opts: service.AuthO
     },
     async (req, reply) => {
       const r = await withRetryAfter(reply, () => service.login(rt, req.body, req.ip));
-      void reply.header('set-cookie', sessionCookie(r.token, r.maxAgeSeconds, req.protocol === 'https'));
+      void reply.header('set-cookie', sessionCookie(r.token, r.maxAgeSeconds, rt.secureCookies === 'always' || req.protocol === 'https'));
       void reply.header('cache-control', 'no-store');
       return r.me;
     },
@@ -87,7 +96,7 @@ export function authRoutes(app: FastifyInstance, deps: Deps, opts: service.AuthO
 
   app.post('/api/v1/auth/logout', { config: PUBLIC, schema: { tags, summary: 'Log out: the session is deleted server-side', security: [] } }, async (req, reply) => {
     await service.logout(rt, req.headers.cookie);
-    return reply.code(204).header('set-cookie', clearedSessionCookie(req.protocol === 'https')).send();
+    return reply.code(204).header('set-cookie', clearedSessionCookie(rt.secureCookies === 'always' || req.protocol === 'https')).send();
   });
 
   app.get('/api/v1/auth/me', { schema: { tags, summary: 'Who is signed in', response: { 200: { $ref: 'Me#' } } } }, (req) => service.describe(deps, req.actor));

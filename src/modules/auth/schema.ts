@@ -14,6 +14,8 @@ export interface MeActor {
 }
 export interface MeResponse {
   actor: MeActor;
+  /** What this person may do, straight from the permission matrix: action → 'account' | 'office' | 'self'. For the portal to show or hide controls; the API enforces it regardless. */
+  permissions: Record<string, string>;
   user?: User;
   account?: Account;
 }
@@ -75,8 +77,13 @@ export const meActorSchema = {
 export const meSchema = {
   $id: 'Me',
   type: 'object',
-  properties: { actor: meActorSchema, user: { $ref: 'User#' }, account: { $ref: 'Account#' } },
-  required: ['actor'],
+  properties: {
+    actor: meActorSchema,
+    permissions: { type: 'object', additionalProperties: { type: 'string', enum: ['account', 'office', 'self'] } },
+    user: { $ref: 'User#' },
+    account: { $ref: 'Account#' },
+  },
+  required: ['actor', 'permissions'],
 } as const;
 
 const apiKeyProps = {

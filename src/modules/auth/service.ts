@@ -1,5 +1,5 @@
-import { AppError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError, assertValid, type FieldError } from '../../shared/errors.ts';
-import { actorLabel, assertMayManage, authorize, canLogIn, isScope, PERMISSION_MATRIX, scopeRank, type Actor, type Scope } from '../../shared/permissions.ts';
+import { AppError, ForbiddenError, NotFoundError, ValidationError, assertValid, type FieldError } from '../../shared/errors.ts';
+import { ACTIONS, actorLabel, assertMayManage, authorize, canLogIn, isScope, PERMISSION_MATRIX, scopeRank, type Actor, type Scope } from '../../shared/permissions.ts';
 import { emit, type Deps } from '../../shared/deps.ts';
 import { newId, nowIso, randomToken } from '../../shared/ids.ts';
 import { currentSource } from '../../shared/request-context.ts';
@@ -11,10 +11,9 @@ import * as accounts from '../accounts/repository.ts';
 import * as offices from '../offices/repository.ts';
 import * as users from '../users/repository.ts';
 import { normaliseEmail } from '../users/rules.ts';
-import type { User } from '../users/schema.ts';
 import { bearerToken, hashKey, type Authenticator } from './provider-keys.ts';
 import type { Mailer } from './mailer.ts';
-import { burnVerify, hashPassword, verifyPassword } from './passwords.ts';
+import { burnVerify, hashPassword, primeDummyHash, verifyPassword } from './passwords.ts';
 import * as repo from './repository.ts';
 import { API_KEY_PREFIX, RateLimiter, SESSION_COOKIE, checkKeyGrant, minScope, passwordErrors, readCookie, type PasswordContext } from './rules.ts';
 import type { ApiKey, ApiKeyCreate, MeActor, MeResponse } from './schema.ts';
@@ -40,6 +39,8 @@ export interface AuthOptions {
   resetsPerAccountAddress?: LimitSetting;
   resetTokenMinutes?: number;
   inviteTokenHours?: number;
+  /** 'auto' (default): Secure when the request came over https; 'always' behind a TLS-terminating proxy (SESSION_COOKIE_SECURE=1). */
+  secureCookies?: 'auto' | 'always';
 }
 
 /** What the auth service keeps between requests: limiters, mailer, settings. */
@@ -54,10 +55,12 @@ export interface AuthRuntime {
   failures: RateLimiter;
   attempts: RateLimiter;
   resets: RateLimiter;
+  secureCookies: 'auto' | 'always';
 }
 
 export function createAuthRuntime(deps: Deps, mailer: Mailer, opts: AuthOptions = {}): AuthRuntime {
   const lim = (s: LimitSetting | undefined, max: number, windowMs: number) => new RateLimiter(s?.max ?? max, s?.windowMs ?? windowMs);
+  primeDummyHash();
   return {
     deps,
     mailer,
@@ -69,6 +72,7 @@ export function createAuthRuntime(deps: Deps, mailer: Mailer, opts: AuthOptions 
     failures: lim(opts.failuresPerAccountAddress, 10, 15 * 60_000),
     attempts: lim(opts.attemptsPerAddress, 60, 60_000),
     resets: lim(opts.resetsPerAccountAddress, 5, 15 * 60_000),
+    secureCookies: opts.secureCookies ?? (process.env.SESSION_COOKIE_SECURE === '1' ? 'always' : 'auto'),
   };
 }
 
@@ -253,12 +257,14 @@ export function sessionIdFrom(cookieHeader: string | string[] | undefined): stri
 
 /** What the portal needs to know about whoever is signed in. */
 export async function describe(deps: Deps, actor: Actor): Promise<MeResponse> {
-  if (actor.kind !== 'user') return { actor: { kind: actor.kind, label: actor.label } };
+  if (actor.kind !== 'user') return { actor: { kind: actor.kind, label: actor.label }, permissions: Object.fromEntries(ACTIONS.map((a) => [a, 'account'])) };
+  const permissions: Record<string, string> = { ...PERMISSION_MATRIX[actor.scope] };
+  if (isApiKeyActor(actor)) delete permissions['apikey.write'];
   const db = deps.database.db;
   const account = await accounts.findByCodeOrId(db, actor.accountId);
   const row = actor.id.startsWith('apikey:') ? undefined : await users.findRow(db, actor.accountId, actor.id);
   const me: MeActor = { kind: 'user', scope: actor.scope, ...(row && { userId: row.id }), accountCode: account?.code, officeIds: actor.officeIds, label: actor.label };
-  return { actor: me, ...(row && { user: users.toUser(row) }), ...(account && { account }) };
+  return { actor: me, permissions, ...(row && { user: users.toUser(row) }), ...(account && { account }) };
 }
 
 // ---------- passwords ----------
@@ -323,7 +329,8 @@ async function issueToken(rt: AuthRuntime, row: users.UserRow, purpose: 'reset' 
 }
 
 function setPasswordLink(rt: AuthRuntime, token: string): string {
-  return `${rt.portalUrl}/set-password?token=${encodeURIComponent(token)}`;
+  // In the fragment, not the query: fragments never reach a server, so the token stays out of access logs and Referer headers.
+  return `${rt.portalUrl}/set-password#token=${encodeURIComponent(token)}`;
 }
 
 /** Always 202 (the answer never tells whether the account or email exists); mails a single-use link when they do. */
@@ -574,11 +581,3 @@ export function subscribeCleanup(deps: Deps): () => void {
     }
   });
 }
-
-/** Throws 401 when the request carries no actor (public routes that need one after all). */
-export function requireActor(actor: Actor | null | undefined): Actor {
-  if (!actor) throw new UnauthorizedError();
-  return actor;
-}
-
-export type { User };
