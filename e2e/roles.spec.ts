@@ -1,5 +1,5 @@
 import { test } from '@playwright/test';
-import { PASSWORD, apiGet, expect, login, makeTenant, shot, type Tenant } from './support.ts';
+import { PASSWORD, apiGet, expect, login, makeTenant, shot, waitForMail, type Tenant } from './support.ts';
 
 /** What each role sees: a Site Manager only their office; a Basic User only their own settings. */
 test.describe.configure({ mode: 'serial' });
@@ -111,4 +111,56 @@ test('a provider admin logs in with account "provider" and picks the PBX to look
   // No personal settings for a provider admin.
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My Settings' })).toHaveCount(0);
   await shot(page, '22-provider-admin');
+});
+
+test("'Send credentials' emails a set-password link that works once", async ({ page, browser }) => {
+  const person = t.others[0]!; // Charlotte Brown, no portal password yet
+  await login(page, t.code, t.manager.email);
+  await page.goto(`/users/${person.id}`);
+  await expect(page.getByText('This user has no portal password yet.')).toBeVisible();
+  await page.getByRole('button', { name: 'Send credentials' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Credentials sent to ${person.email}` })).toBeVisible();
+  const mail = await waitForMail(person.email);
+  const link = /https?:\/\/\S+\/set-password#token=\S+/.exec(mail.text)?.[0];
+  expect(link, mail.text).toBeTruthy();
+
+  // The person opens the link in their own browser.
+  const theirs = await browser.newContext();
+  const p2 = await theirs.newPage();
+  await p2.goto(link!);
+  await expect(p2.getByRole('heading', { name: 'Set your password' })).toBeVisible();
+  expect(new URL(p2.url()).hash).toBe(''); // the token leaves the address bar at once
+  await p2.getByLabel('New password').fill('weakpass');
+  await p2.getByLabel('Confirm password').fill('weakpass');
+  await p2.getByRole('button', { name: 'Set password' }).click();
+  await expect(p2.locator('[data-field-wrap="password"] .field-error')).toBeVisible();
+  await shot(p2, '23-set-password');
+  const chosen = 'Blue-Harb0ur-Desk-42';
+  await p2.getByLabel('New password').fill(chosen);
+  await p2.getByLabel('Confirm password').fill(chosen);
+  await p2.getByRole('button', { name: 'Set password' }).click();
+  await expect(p2.getByRole('heading', { name: 'Your password is set' })).toBeVisible();
+  await p2.getByRole('button', { name: 'Sign in' }).click();
+  await login(p2, t.code, person.email, chosen);
+  await expect(p2.getByRole('heading', { name: 'My Settings' })).toBeVisible();
+  // The link works only once.
+  await p2.context().clearCookies();
+  await p2.goto(link!);
+  await p2.getByLabel('New password').fill('An0ther-Passw0rd-Try');
+  await p2.getByLabel('Confirm password').fill('An0ther-Passw0rd-Try');
+  await p2.getByRole('button', { name: 'Set password' }).click();
+  await expect(p2.locator('.form-error')).toBeVisible();
+  await theirs.close();
+});
+
+test("'Forgot your password?' sends a reset link", async ({ page }) => {
+  const person = t.others[1]!; // William Wilson
+  await page.goto('/');
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await page.getByLabel('Account name').fill(t.code);
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByRole('button', { name: 'Send reset link' }).click();
+  await expect(page.getByRole('heading', { name: 'Check your email' })).toBeVisible();
+  const mail = await waitForMail(person.email);
+  expect(mail.text).toMatch(/\/set-password#token=/);
 });

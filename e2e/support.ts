@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { expect, request, type APIRequestContext, type Page } from '@playwright/test';
 
 /**
@@ -110,6 +110,25 @@ export async function apiGet<T>(api: APIRequestContext, path: string): Promise<T
 export function pretty(e164: string): string {
   const m = /^\+61(\d)(\d{4})(\d{4})$/.exec(e164);
   return m ? `+61 ${m[1]} ${m[2]} ${m[3]}` : e164;
+}
+
+/** Waits for an email to `to` in the SMTP sink scripts/e2e.sh runs (E2E_MAIL_FILE); returns its text. */
+export async function waitForMail(to: string, timeoutMs = 15_000): Promise<{ subject: string; text: string }> {
+  const file = process.env.E2E_MAIL_FILE;
+  if (!file) throw new Error('E2E_MAIL_FILE is not set: run through scripts/e2e.sh');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (existsSync(file)) {
+      const mails = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { to: string[]; subject: string; text: string });
+      const found = mails.reverse().find((m) => m.to.includes(to));
+      if (found) return found;
+    }
+    if (Date.now() > deadline) throw new Error(`no email to ${to} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 export { expect };

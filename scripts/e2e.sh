@@ -20,12 +20,18 @@ port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=
 key="sb_e2e_$(node -e "console.log(require('crypto').randomBytes(18).toString('hex'))")"
 e2e_password='Corr3ct-Horse-Battery!'
 server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$server_pid" 2>/dev/null || true
+smtp_pid=""
+stop() {
+  local pid=$1
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
   fi
+}
+cleanup() {
+  stop "$server_pid"
+  stop "$smtp_pid"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -33,9 +39,16 @@ trap cleanup EXIT
 echo "--- seeding the large account into $work/switchboard.sqlite"
 node --import tsx e2e/seed-large.ts "$work/switchboard.sqlite" "$e2e_password"
 
+echo "--- starting an SMTP sink (credentials and password-reset emails)"
+node --import tsx e2e/smtp-sink.ts "$work/smtp-port" "$work/mail.jsonl" >"$work/smtp.log" 2>&1 &
+smtp_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/smtp-port" ] && break; sleep 0.1; done
+[ -s "$work/smtp-port" ] || { cat "$work/smtp.log"; echo "SMTP sink did not start" >&2; exit 1; }
+
 echo "--- starting the server on 127.0.0.1:$port"
 PORT=$port HOST=127.0.0.1 SWITCHBOARD_DATA_DIR="$work" SWITCHBOARD_API_KEY="$key" SWITCHBOARD_DEMO=0 LOG_LEVEL=${LOG_LEVEL:-warn} \
-  PORTAL_URL="http://127.0.0.1:$port" node bin/switchboard.js serve >"$work/server.log" 2>&1 &
+  PORTAL_URL="http://127.0.0.1:$port" SMTP_URL="smtp://127.0.0.1:$(cat "$work/smtp-port")" MAIL_FROM="switchboard@e2e.test" \
+  node bin/switchboard.js serve >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 120); do
   curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
@@ -46,7 +59,7 @@ curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$work/server.log
 
 echo "--- playwright test"
 set +e
-SWITCHBOARD_URL="http://127.0.0.1:$port" SWITCHBOARD_API_KEY="$key" E2E_PASSWORD="$e2e_password" npx playwright test "$@"
+SWITCHBOARD_URL="http://127.0.0.1:$port" SWITCHBOARD_API_KEY="$key" E2E_PASSWORD="$e2e_password" E2E_MAIL_FILE="$work/mail.jsonl" npx playwright test "$@"
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { acct, get, loadCapabilities, onUnauthorized, post, SCOPE_LABELS, type Account, type Capabilities, type Me, type Office, type Page, type PhoneNumber } from './api.ts';
 import { Login } from './Login.tsx';
+import { ForgotPassword, SetPassword } from './Password.tsx';
 import { OfficesUsers } from './OfficesUsers.tsx';
 import { UserCreate } from './UserCreate.tsx';
 import { UserManage } from './UserManage.tsx';
@@ -39,6 +40,19 @@ export function App() {
     return onUnauthorized(() => setState({ kind: 'out' }));
   }, [loadMe]);
 
+  // Password pages work whether or not someone is signed in on this browser.
+  if (path === '/set-password')
+    return (
+      <ToastProvider>
+        <SetPassword />
+      </ToastProvider>
+    );
+  if (path === '/forgot-password')
+    return (
+      <ToastProvider>
+        <ForgotPassword />
+      </ToastProvider>
+    );
   if (state.kind === 'loading' || !caps) return <Spinner label="Loading Switchboard" />;
   if (state.kind === 'out' || path === '/login') {
     return (

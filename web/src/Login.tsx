@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { post } from './api.ts';
+import { navigate } from './router.ts';
 import { FormError, TextField, useForm } from './ui.tsx';
 
 /** Sign in with the account name (the PBX's code), email and password. Provider admins use account "provider". */
@@ -48,7 +49,16 @@ export function Login({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
           </button>
         </form>
         <p className="muted small" id="login-help">
-          Forgot your password? Ask your office manager to send you new credentials.
+          <a
+            href="/forgot-password"
+            onClick={(e) => {
+              e.preventDefault();
+              navigate('/forgot-password');
+            }}
+          >
+            Forgot your password?
+          </a>{' '}
+          Or ask your office manager to send you new credentials.
         </p>
       </main>
     </div>
