@@ -31,13 +31,24 @@ export interface CallFlowSource {
 
 const isInternal = (d: string) => /^[0-9]{3,4}$/.test(d);
 
-export function buildUserCallFlow(u: CallFlowSource): CallFlowDocument {
-  let f: Features;
-  try {
-    f = mergeDeep(DEFAULT_FEATURES, JSON.parse(u.features));
-  } catch {
-    f = DEFAULT_FEATURES;
+/** Parsed features by their JSON text: bulk paths build thousands of flows from a handful of distinct settings. */
+const parsedFeatures = new Map<string, Features>();
+function featuresOf(text: string): Features {
+  let f = parsedFeatures.get(text);
+  if (!f) {
+    try {
+      f = mergeDeep(DEFAULT_FEATURES, JSON.parse(text)) as Features;
+    } catch {
+      f = DEFAULT_FEATURES;
+    }
+    if (parsedFeatures.size > 1000) parsedFeatures.clear();
+    parsedFeatures.set(text, f);
   }
+  return f;
+}
+
+export function buildUserCallFlow(u: CallFlowSource): CallFlowDocument {
+  const f = featuresOf(u.features);
   const steps: CallFlowStep[] = [];
   const last: CallFlowStep = u.vm_enabled ? { action: 'voicemail', box: u.extension } : { action: 'hangup', reason: 'no_answer' };
   const doc = (s: CallFlowStep[]): CallFlowDocument => ({ version: 1, owner: { kind: 'user', id: u.id, extension: u.extension }, steps: s });

@@ -208,6 +208,14 @@ for (const { kind, skip } of await storeKinds()) {
       assert.deepEqual(await findOrphans(s.store.database), []);
     });
 
+    it('reports a job cut off by a restart as failed', async () => {
+      const id = '00000000-0000-4000-8000-000000000001';
+      await s.store.database.db.insertInto('imports').values({ id, account_id: t.accountId, status: 'loading', update_existing: 0, total: 10, processed: 3, created_count: 0, updated_count: 0, errors: '[]', result_csv: null, created_by: 'x', created_at: new Date(Date.now() - 3_600_000).toISOString(), finished_at: null }).execute();
+      const r = await s.api('GET', `/api/v1/accounts/imp1/imports/${id}`);
+      assert.equal(r.body.status, 'failed');
+      assert.match(r.body.errors[0].reason, /interrupted/);
+    });
+
     it('is for Office Managers and the provider only, within their own tenant', async () => {
       const body = csv([{ first_name: 'Nope', office: 'Head Office' }]);
       const site = actorHeaders({ id: t.users[0]!.id, accountId: t.accountId, scope: 'site_manager', officeIds: [t.officeA] });
@@ -227,6 +235,12 @@ for (const { kind, skip } of await storeKinds()) {
       const sup = actorHeaders({ id: t.users[0]!.id, accountId: t.accountId, scope: 'office_manager', officeIds: [] });
       assert.equal((await post('/api/v1/accounts/imp1/imports?dryRun=true', csv([{ first_name: 'X', office: 'Head Office', scope: 'office_manager' }]), sup)).status, 200);
       assert.equal((await post('/api/v1/accounts/imp1/imports', 'x', { authorization: `Bearer ${s.providerKey}`, 'content-type': 'application/json' })).status, 400);
+      // A browser form upload (multipart/form-data, file field) works too.
+      const form = new FormData();
+      form.append('file', new Blob([csv([{ first_name: 'Form', office: 'Head Office', email: 'form@imp1.test' }])], { type: 'text/csv' }), 'users.csv');
+      const up = await fetch(`${s.baseUrl}/api/v1/accounts/imp1/imports?wait=true`, { method: 'POST', headers: { authorization: `Bearer ${s.providerKey}` }, body: form });
+      assert.equal(up.status, 201, await up.clone().text());
+      assert.equal(((await up.json()) as { created: number }).created, 1);
     });
   });
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
 import type { Deps } from '../../shared/deps.ts';
 import { exportUsersCsv } from './export.ts';
 import * as service from './service.ts';
@@ -65,37 +66,49 @@ export function importRoutes(app: FastifyInstance, deps: Deps): void {
   );
   app.get(`${base}/imports/columns`, { schema: { tags, summary: 'What each import column means' } }, async () => ({ items: service.TEMPLATE_HELP }));
 
-  app.post<{ Params: { account: string }; Querystring: { update: boolean; dryRun: boolean; wait: boolean }; Body: string }>(
-    `${base}/imports`,
-    {
-      bodyLimit: MAX_CSV_BYTES,
-      schema: {
-        tags,
-        summary: 'Upload a users CSV: validates every row first (422 with every {row, column, reason}, nothing written), then loads all-or-nothing as an import job',
-        description:
-          'Send the file as the request body with content-type text/csv. update=true: rows whose extension exists update that user (an empty cell clears, a missing column leaves alone). dryRun=true: validate only. wait=true: answer when the job is done.',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { update: { type: 'boolean', default: false }, dryRun: { type: 'boolean', default: false }, wait: { type: 'boolean', default: false } },
+  // multipart/form-data (a browser form's file field) only for this route: an encapsulated scope, so no
+  // other module's multipart registration can clash with it.
+  void app.register(async (scope) => {
+    await scope.register(multipart, { limits: { fileSize: MAX_CSV_BYTES, files: 1, fields: 10 } });
+    scope.post<{ Params: { account: string }; Querystring: { update: boolean; dryRun: boolean; wait: boolean }; Body: string }>(
+      `${base}/imports`,
+      {
+        bodyLimit: MAX_CSV_BYTES,
+        schema: {
+          tags,
+          summary: 'Upload a users CSV: validates every row first (422 with every {row, column, reason}, nothing written), then loads all-or-nothing as an import job',
+          description:
+            'Send the file as the request body with content-type text/csv, or as the file field of a multipart/form-data upload. update=true: rows whose extension exists update that user (an empty cell clears, a missing column leaves alone). dryRun=true: validate only. wait=true: answer when the job is done.',
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { update: { type: 'boolean', default: false }, dryRun: { type: 'boolean', default: false }, wait: { type: 'boolean', default: false } },
+          },
+          response: { 202: jobSchema, 201: jobSchema },
         },
-        response: { 202: jobSchema, 201: jobSchema },
       },
-    },
-    async (req, reply) => {
-      if (typeof req.body !== 'string') return reply.code(415).send({ error: 'unsupported_media_type', message: 'send the CSV file as the body with content-type text/csv', fields: [{ field: 'body', reason: 'must be a CSV file (text/csv)' }] });
-      try {
-        const r = await service.startImport(deps, req.actor, req.params.account, req.body, { update: req.query.update, dryRun: req.query.dryRun, wait: req.query.wait });
-        if ('valid' in r) return reply.code(200).send(r);
-        return reply.code(req.query.wait ? 201 : 202).header('location', `/api/v1/accounts/${req.params.account}/imports/${r.id}`).send(r);
-      } catch (err) {
-        if (err instanceof service.ImportValidationError) {
-          return reply.code(422).send({ error: err.code, message: err.message, fields: err.fields, total: err.total, errors: err.rowErrors });
+      async (req, reply) => {
+        let body: unknown = req.body;
+        if (req.isMultipart()) {
+          const file = await req.file();
+          body = file ? (await file.toBuffer()).toString('utf8') : '';
         }
-        throw err;
-      }
-    },
-  );
+        if (typeof body !== 'string') {
+          return reply.code(415).send({ error: 'unsupported_media_type', message: 'send the CSV file as the body (text/csv) or as a multipart file field', fields: [{ field: 'body', reason: 'must be a CSV file' }] });
+        }
+        try {
+          const r = await service.startImport(deps, req.actor, req.params.account, body, { update: req.query.update, dryRun: req.query.dryRun, wait: req.query.wait });
+          if ('valid' in r) return reply.code(200).send(r);
+          return reply.code(req.query.wait ? 201 : 202).header('location', `/api/v1/accounts/${req.params.account}/imports/${r.id}`).send(r);
+        } catch (err) {
+          if (err instanceof service.ImportValidationError) {
+            return reply.code(422).send({ error: err.code, message: err.message, fields: err.fields, total: err.total, errors: err.rowErrors });
+          }
+          throw err;
+        }
+      },
+    );
+  });
   app.get<{ Params: { account: string } }>(`${base}/imports`, { schema: { tags, summary: 'Recent import jobs' } }, (req) => service.listImports(deps, req.actor, req.params.account));
   app.get<{ Params: { account: string; id: string } }>(`${base}/imports/:id`, { schema: { tags, summary: 'Import job progress and outcome', response: { 200: jobSchema } } }, (req) =>
     service.getImport(deps, req.actor, req.params.account, req.params.id),

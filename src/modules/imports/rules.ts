@@ -18,7 +18,6 @@ import {
   DEFAULT_SECURITY,
   checkExtension,
   deriveDisplayName,
-  nextAvailableExtension,
   normaliseEmail,
   validateUserFields,
   type ExtensionContext,
@@ -162,6 +161,8 @@ export function validateRows(parsed: ParsedCsv, ctx: ImportContext, opts: { upda
   if (!length) {
     const first = parsed.rows.find((r) => /^[0-9]{3,4}$/.test(r.extension ?? ''));
     if (first) length = first.extension!.length as 3 | 4;
+    // A new PBX numbered entirely by the import: 3 digits unless the file needs more than 3 digits hold.
+    else if (parsed.rows.length > 800) length = 4;
   }
   const extCtx: ExtensionContext = { ...ctx.extension, length };
   const seenExt = new Map<string, number>();
@@ -411,8 +412,9 @@ export function validateRows(parsed: ParsedCsv, ctx: ImportContext, opts: { upda
   // Rows without an extension get the next free ones, after every explicit extension is known.
   if (blankExtension.length && !errors.length) {
     const used = new Set<string>([...ctx.usersByExtension.keys(), ...ctx.ringGroupExtensions, ...seenExt.keys()]);
+    const free = freeExtensions(used, extCtx);
     for (const { plan, rowNo } of blankExtension) {
-      const next = nextAvailableExtension(used, extCtx);
+      const next = free.next().value;
       if (!next) {
         errors.push({ row: rowNo, column: 'extension', reason: 'no free extension is left in this PBX' });
         continue;
@@ -424,6 +426,17 @@ export function validateRows(parsed: ParsedCsv, ctx: ImportContext, opts: { upda
   }
   errors.sort((a, b) => a.row - b.row);
   return { plans, errors };
+}
+
+/** Free extensions in ascending order, by the same rules as 'next available' (one pass, not one scan per row). */
+function* freeExtensions(used: ReadonlySet<string>, ctx: ExtensionContext): Generator<string, null> {
+  const length = ctx.length ?? 3;
+  const reserved = { ...ctx, length };
+  for (let n = length === 3 ? 100 : 1000; n <= (length === 3 ? 999 : 9999); n++) {
+    const ext = String(n);
+    if (!used.has(ext) && checkExtension(ext, reserved) === null) yield ext;
+  }
+  return null;
 }
 
 const FEATURES_JSON = JSON.stringify(DEFAULT_FEATURES);

@@ -1,5 +1,4 @@
-import { stringify } from 'csv-stringify/sync';
-import type { Conn, Tx } from '../../db/database.ts';
+import { uniqueViolation, type Conn, type Tx } from '../../db/database.ts';
 import type { DevicesTable, UsersTable } from '../../db/types.ts';
 import { AppError, ConflictError, NotFoundError } from '../../shared/errors.ts';
 import { SCOPES, authorize, type Actor, type Scope } from '../../shared/permissions.ts';
@@ -9,7 +8,8 @@ import { newId, nowIso } from '../../shared/ids.ts';
 import type { Account } from '../accounts/schema.ts';
 import { resolveAccount } from '../accounts/service.ts';
 import { catalog } from '../provisioning/catalog.ts';
-import { extensionContext, fixExtensionLength, newSipPassword, newSipUsername } from '../users/service.ts';
+import { SIP_PASSWORD_LENGTH, extensionContext, fixExtensionLength } from '../users/service.ts';
+import { randomBytes } from 'node:crypto';
 import * as callFlows from '../call-flows/repository.ts';
 import { formatMac } from '../devices/rules.ts';
 import { normaliseGroupName } from '../pickup-groups/rules.ts';
@@ -58,18 +58,22 @@ export type ProgressFn = (p: { status: ImportStatus; processed: number; total: n
 /** Live progress of jobs loading in this process (a loading transaction is not visible to other readers). */
 const live = new Map<string, { status: ImportStatus; processed: number }>();
 
+/** A job neither finished nor loading in this process after this long was cut off (restart): its transaction rolled back. */
+const STALE_MS = 15 * 60_000;
+
 function toJob(row: NonNullable<Awaited<ReturnType<typeof repo.findJob>>>): ImportJob {
   const l = live.get(row.id);
+  const stale = !l && (row.status === 'queued' || row.status === 'validating' || row.status === 'loading') && Date.now() - Date.parse(row.created_at) > STALE_MS;
   return {
     id: row.id,
     accountId: row.account_id,
-    status: (l?.status ?? row.status) as ImportStatus,
+    status: stale ? 'failed' : ((l?.status ?? row.status) as ImportStatus),
     update: row.update_existing === 1,
     total: row.total,
     processed: l?.processed ?? row.processed,
     created: row.created_count,
     updated: row.updated_count,
-    errors: JSON.parse(row.errors) as RowError[],
+    errors: stale ? [{ row: 0, column: '', reason: 'the import was interrupted (server restart); nothing was written — upload the file again' }] : (JSON.parse(row.errors) as RowError[]),
     createdBy: row.created_by,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
@@ -130,7 +134,7 @@ export async function startImport(
   authorizeImport(actor, account);
   const db = deps.database.db;
   opts.onProgress?.({ status: 'validating', processed: 0, total: 0 });
-  const { parsed, plans } = await validate(db, account, actor, csv, opts);
+  const { parsed, plans, ctx } = await validate(db, account, actor, csv, opts);
   const creates = plans.filter((p) => p.action === 'create').length;
   if (opts.dryRun) return { valid: true, total: parsed.rows.length, creates, updates: plans.length - creates };
   const id = newId();
@@ -150,13 +154,19 @@ export async function startImport(
     finished_at: null,
   });
   live.set(id, { status: 'queued', processed: 0 });
-  const run = runJob(deps, actor, account, id, csv, opts);
+  const run = runJob(deps, actor, account, id, plans, ctx, opts);
   if (opts.wait) await run;
   else run.catch(() => {});
   return toJob((await repo.findJob(db, account.id, id))!);
 }
 
-async function runJob(deps: Deps, actor: Actor, account: Account, id: string, csv: string, opts: ImportOptions & { onProgress?: ProgressFn }): Promise<void> {
+/**
+ * Loads the validated plans in ONE transaction. Rows are not validated a second time: what changed since
+ * validation is caught by the store's unique keys (extension, email, MAC, SIP user, group name) and the
+ * guarded number assignment, plus the one cross-table rule no index holds (ring group extensions); any
+ * of them rolls everything back and fails the job.
+ */
+async function runJob(deps: Deps, actor: Actor, account: Account, id: string, plans: RowPlan[], ctx: ImportContext, opts: ImportOptions & { onProgress?: ProgressFn }): Promise<void> {
   const db = deps.database.db;
   const progress = (status: ImportStatus, processed: number, total: number) => {
     live.set(id, { status, processed });
@@ -164,13 +174,20 @@ async function runJob(deps: Deps, actor: Actor, account: Account, id: string, cs
   };
   try {
     let outcome: { results: ResultRow[]; created: number; updated: number } | undefined;
-    await db.transaction().execute(async (tx) => {
-      // Re-validated inside the transaction: what was checked is what gets written.
-      progress('validating', 0, 0);
-      const { plans, ctx } = await validate(tx, account, actor, csv, opts);
-      progress('loading', 0, plans.length);
-      outcome = await load(tx, account, ctx, plans, (n) => progress('loading', n, plans.length));
-    });
+    await db
+      .transaction()
+      .execute(async (tx) => {
+        progress('loading', 0, plans.length);
+        const planned = new Set(plans.filter((p) => p.action === 'create').map((p) => p.extension));
+        const rings = await tx.selectFrom('ring_groups').select('extension').where('account_id', '=', account.id).execute();
+        const clash = rings.find((r) => planned.has(r.extension));
+        if (clash) throw new ConflictError('extension', `${clash.extension} became a ring group's extension meanwhile`);
+        outcome = await load(tx, account, ctx, plans, (n) => progress('loading', n, plans.length));
+      })
+      .catch((err: unknown) => {
+        if (uniqueViolation(err)) throw new ConflictError('import', 'the PBX changed while loading (an extension, email, MAC or group name was taken meanwhile); upload the file again');
+        throw err;
+      });
     const o = outcome!;
     await repo.updateJob(db, account.id, id, {
       status: 'done',
@@ -212,8 +229,42 @@ interface ResultRow {
   result: string;
 }
 
+const RESULT_COLUMNS = ['row', 'extension', 'first_name', 'last_name', 'email', 'action', 'user_id', 'sip_username', 'device_mac', 'direct_numbers', 'result'] as const;
+
+/** RFC 4180 cell: quoted only when it holds a comma, quote or line break (a plain encoder: 10k rows add no visible time). */
+const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
 function resultCsv(rows: ResultRow[]): string {
-  return stringify(rows, { header: true, columns: ['row', 'extension', 'first_name', 'last_name', 'email', 'action', 'user_id', 'sip_username', 'device_mac', 'direct_numbers', 'result'], record_delimiter: '\n' });
+  const out = [RESULT_COLUMNS.join(',')];
+  for (const r of rows) out.push(RESULT_COLUMNS.map((c) => cell(r[c])).join(','));
+  return `${out.join('\n')}\n`;
+}
+
+const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+const USERNAME_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
+
+/**
+ * SIP usernames and passwords for many users at once, with the same alphabets and lengths as the user
+ * service: drawn from one CSPRNG buffer with rejection sampling (no modulo bias), instead of one
+ * crypto.randomInt call per character.
+ */
+function secretBatch(users: number) {
+  let buf = randomBytes(Math.max(64, users * (SIP_PASSWORD_LENGTH + 11) * 2));
+  let pos = 0;
+  const draw = (alphabet: string, length: number) => {
+    const limit = 256 - (256 % alphabet.length);
+    let out = '';
+    while (out.length < length) {
+      if (pos >= buf.length) {
+        buf = randomBytes(4096);
+        pos = 0;
+      }
+      const b = buf[pos++]!;
+      if (b < limit) out += alphabet[b % alphabet.length];
+    }
+    return out;
+  };
+  return { password: () => draw(PASSWORD_ALPHABET, SIP_PASSWORD_LENGTH), username: () => `u${draw(USERNAME_ALPHABET, 11)}` };
 }
 
 const DEVICE_DEFAULTS = {
@@ -254,6 +305,7 @@ async function load(tx: Tx, account: Account, ctx: ImportContext, plans: RowPlan
   const results: ResultRow[] = [];
   const creates = plans.filter((p) => p.action === 'create');
   const updates = plans.filter((p) => p.action === 'update');
+  const secrets = secretBatch(creates.length);
   const userRows: UsersTable[] = creates.map((p) => {
     const row = {
       ...(p.user as UsersTable),
@@ -261,8 +313,8 @@ async function load(tx: Tx, account: Account, ctx: ImportContext, plans: RowPlan
       account_id: account.id,
       extension: p.extension,
       pickup_group_id: groupOf(p.pickupGroup),
-      sip_username: newSipUsername(),
-      sip_password: newSipPassword(),
+      sip_username: secrets.username(),
+      sip_password: secrets.password(),
       created_at: now,
       updated_at: now,
     };

@@ -9,10 +9,16 @@ export const DEFAULT_RING_TIME = 40;
 export const DEFAULT_SMART_CALL_TIMEOUT = 20;
 
 /** Codes an extension may neither equal nor start with: the countries' emergency numbers and 777. */
+const reservedCache = new Map<string, string[]>();
 export function reservedCodes(countries: readonly string[]): string[] {
+  const key = countries.join(',');
+  const hit = reservedCache.get(key);
+  if (hit) return hit;
   const set = new Set<string>([VOICEMAIL_ACCESS_CODE]);
   for (const c of countries) for (const n of emergencyNumbersFor(c)) set.add(n);
-  return [...set].sort();
+  const codes = [...set].sort();
+  if (reservedCache.size < 100) reservedCache.set(key, codes);
+  return codes;
 }
 
 export interface ExtensionContext {

@@ -32,8 +32,8 @@ import {
 import type { User, UserCreate, UserUpdate, UserWithSecret } from './schema.ts';
 
 export const SIP_PASSWORD_LENGTH = 20;
-export const newSipPassword = () => randomSecret(SIP_PASSWORD_LENGTH);
-export const newSipUsername = () => `u${randomSecret(11, 'abcdefghijkmnpqrstuvwxyz23456789')}`;
+const newSipPassword = () => randomSecret(SIP_PASSWORD_LENGTH);
+const newSipUsername = () => `u${randomSecret(11, 'abcdefghijkmnpqrstuvwxyz23456789')}`;
 
 /** Fields a person may change on their own record when their scope reaches only 'self' (seed 004 Basic User). */
 const SELF_EDITABLE = new Set(['voicemail', 'features']);
