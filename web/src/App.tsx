@@ -60,7 +60,8 @@ export function App() {
         <Login
           onLoggedIn={async () => {
             await loadMe();
-            navigate('/', { replace: true });
+            // A deep link opened while signed out is where the person wanted to go.
+            if (location.pathname === '/login') navigate('/', { replace: true });
           }}
         />
       </ToastProvider>
