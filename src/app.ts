@@ -17,6 +17,9 @@ import { officeSchema } from './modules/offices/schema.ts';
 import { officeRoutes } from './modules/offices/routes.ts';
 import { userSchema, userWithSecretSchema } from './modules/users/schema.ts';
 import { userRoutes } from './modules/users/routes.ts';
+import { portal } from './portal.ts';
+import { authRoutes, type AuthOptions } from './modules/auth/routes.ts';
+import { auditRoutes } from './modules/audit/routes.ts';
 import { importRoutes } from './modules/imports/routes.ts';
 import { pickupGroupSchema } from './modules/pickup-groups/schema.ts';
 import { pickupGroupRoutes } from './modules/pickup-groups/routes.ts';
@@ -28,11 +31,8 @@ import { configRoutes } from './modules/config/routes.ts';
 import { deviceRoutes } from './modules/devices/routes.ts';
 import type { DeviceNotifier } from './modules/devices/notifier.ts';
 import { provisioningRoutes, type ProvisioningModuleOptions } from './modules/provisioning/routes.ts';
-import { portalPlaceholder } from './portal.ts';
 import { routingRoutes } from './modules/routing/routes.ts';
 import { sipSettingsFromEnv, type SipSettings } from './modules/sip/settings.ts';
-import { authRoutes, type AuthOptions } from './modules/auth/routes.ts';
-import { auditRoutes } from './modules/audit/routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,6 +45,8 @@ export interface AppOptions {
   events?: EventBus;
   providerApiKey?: string;
   logLevel?: string;
+  /** Where the built portal lives (default web/dist). */
+  portalDist?: string;
   /** Extra authenticators tried after the provider key (portal sessions, user API keys ...). */
   authenticators?: Authenticator[];
   /** Portal logins, API keys, mail (default: SMTP from the environment). */
@@ -113,6 +115,6 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   deviceRoutes(app, deps, { notifier: opts.deviceNotifier });
   provisioningRoutes(app, deps, opts.provisioning);
   routingRoutes(app, deps, { ...sipSettingsFromEnv(), ...opts.sip });
-  portalPlaceholder(app);
+  await portal(app, { dist: opts.portalDist });
   return { app, deps };
 }

@@ -206,15 +206,15 @@ export interface DB {
   numbers: NumbersTable;
   offices: OfficesTable;
   users: UsersTable;
+  devices: DevicesTable;
+  provisioning_settings: ProvisioningSettingsTable;
+  provisioning_refusals: ProvisioningRefusalsTable;
   pickup_groups: PickupGroupsTable;
   ring_groups: RingGroupsTable;
   ring_group_members: RingGroupMembersTable;
   call_flows: CallFlowsTable;
   imports: ImportsTable;
   config_versions: ConfigVersionsTable;
-  devices: DevicesTable;
-  provisioning_settings: ProvisioningSettingsTable;
-  provisioning_refusals: ProvisioningRefusalsTable;
   sip_subscribers: SipSubscribersTable;
   // auth/audit (0101)
   provider_admins: ProviderAdminsTable;

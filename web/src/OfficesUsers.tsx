@@ -1,0 +1,493 @@
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { get, qs, TAG_HELP, TAG_LABELS, SCOPE_LABELS, USER_TYPE_LABELS, type Office, type Page, type User } from './api.ts';
+import { OfficeForm } from './OfficeForm.tsx';
+import { can } from './perms.ts';
+import { navigate, useLocation } from './router.ts';
+import { useSession } from './session.tsx';
+import { Empty, Spinner, useDebounced, errorText } from './ui.tsx';
+import { countryName, formatNumber, holdMusicLabel, initials } from './format.ts';
+
+/** The Offices & Users screen: offices on the left, their users in the centre, the selected user on the right. */
+export function OfficesUsers() {
+  const { search } = useLocation();
+  const s = useSession();
+  const officeId = search.get('office') ?? '';
+  const userId = search.get('user') ?? '';
+  const [officeDialog, setOfficeDialog] = useState<null | 'new' | Office>(null);
+  const [selectedUser, setSelectedUser] = useState<User | null>(null);
+
+  const setParams = (p: { office?: string; user?: string }) => {
+    const next = new URLSearchParams();
+    const o = p.office ?? officeId;
+    const u = p.user ?? userId;
+    if (o) next.set('office', o);
+    if (u) next.set('user', u);
+    const q = next.toString();
+    navigate(q ? `/?${q}` : '/', { replace: true });
+  };
+  const office = s.offices.find((o) => o.id === officeId) ?? null;
+
+  // The selected user's record (a list row is enough, but a deep link needs the fetch).
+  useEffect(() => {
+    if (!userId) {
+      setSelectedUser(null);
+      return;
+    }
+    if (selectedUser?.id === userId) return;
+    let live = true;
+    get<User>(`${s.base}/users/${encodeURIComponent(userId)}`)
+      .then((u) => live && setSelectedUser(u))
+      .catch(() => live && setSelectedUser(null));
+    return () => {
+      live = false;
+    };
+  }, [userId, s.base, s.usersVersion]);
+
+  return (
+    <div className={`three-panel${userId ? ' has-detail' : ''}`}>
+      <h1 className="sr-only">Offices &amp; Users</h1>
+      <OfficesPanel
+        selectedId={officeId}
+        onSelect={(id) => setParams({ office: id, user: '' })}
+        onAdd={() => setOfficeDialog('new')}
+        onManage={(o) => setOfficeDialog(o)}
+      />
+      <UsersPanel
+        office={office}
+        selectedId={userId}
+        onSelect={(u) => {
+          setSelectedUser(u);
+          setParams({ user: u.id });
+        }}
+      />
+      <UserOverview user={selectedUser && selectedUser.id === userId ? selectedUser : null} loading={Boolean(userId) && selectedUser?.id !== userId} onBack={() => setParams({ user: '' })} />
+      {officeDialog && (
+        <OfficeForm
+          office={officeDialog === 'new' ? null : officeDialog}
+          onClose={() => setOfficeDialog(null)}
+          onSaved={(o) => {
+            setOfficeDialog(null);
+            void s.reloadOffices();
+            s.refreshPending();
+            setParams({ office: o.id, user: '' });
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function OfficesPanel({ selectedId, onSelect, onAdd, onManage }: { selectedId: string; onSelect: (id: string) => void; onAdd: () => void; onManage: (o: Office) => void }) {
+  const s = useSession();
+  const [filter, setFilter] = useState('');
+  const shown = useMemo(() => {
+    const f = filter.trim().toLowerCase();
+    return f ? s.offices.filter((o) => o.name.toLowerCase().includes(f)) : s.offices;
+  }, [s.offices, filter]);
+  const selected = s.offices.find((o) => o.id === selectedId) ?? null;
+  const totalUsers = s.offices.reduce((n, o) => n + (o.userCount ?? 0), 0);
+  const exportHref = `${s.base}/users/export.csv${qs({ officeId: selectedId || undefined })}`;
+  const listRef = useRef<HTMLUListElement>(null);
+
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    const buttons = [...(listRef.current?.querySelectorAll<HTMLButtonElement>('button.office-item') ?? [])];
+    const i = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    const next = buttons[Math.min(buttons.length - 1, Math.max(0, i + (e.key === 'ArrowDown' ? 1 : -1)))];
+    if (next) {
+      e.preventDefault();
+      next.focus();
+    }
+  };
+
+  return (
+    <section className="panel panel-offices" aria-labelledby="offices-h">
+      <div className="panel-head">
+        <h2 id="offices-h">Offices</h2>
+        <div className="panel-actions">
+          {can(s.actor, 'addOffice') && (
+            <button type="button" className="btn btn-primary btn-sm" onClick={onAdd}>
+              Add Office
+            </button>
+          )}
+          {s.caps.exportCsv && (
+            <a className="btn btn-sm" href={exportHref} download title={selected ? `CSV of the users of ${selected.name}` : 'CSV of all users of the PBX'}>
+              Export
+            </a>
+          )}
+        </div>
+      </div>
+      <div className="panel-filter">
+        <label className="sr-only" htmlFor="office-filter">
+          Filter Office
+        </label>
+        <input id="office-filter" type="search" className="search" placeholder="Filter Office" value={filter} onChange={(e) => setFilter(e.target.value)} />
+      </div>
+      <ul className="office-list" ref={listRef} onKeyDown={onKeyDown} aria-label="Offices">
+        {!filter && (
+          <li>
+            <button type="button" className={`office-item${!selectedId ? ' selected' : ''}`} aria-current={!selectedId ? 'true' : undefined} onClick={() => onSelect('')}>
+              <span className="office-name">All offices</span>
+              <span className="count" aria-label={`${totalUsers} users`}>
+                {totalUsers.toLocaleString()}
+              </span>
+            </button>
+          </li>
+        )}
+        {shown.map((o) => (
+          <li key={o.id}>
+            <button type="button" className={`office-item${o.id === selectedId ? ' selected' : ''}`} aria-current={o.id === selectedId ? 'true' : undefined} onClick={() => onSelect(o.id)}>
+              <span className="office-name">{o.name}</span>
+              <span className="office-sub">
+                {countryName(o.country)}
+                {o.areaCode ? ` · (${o.areaCode})` : ''}
+              </span>
+              <span className="count" aria-label={`${o.userCount ?? 0} users`}>
+                {(o.userCount ?? 0).toLocaleString()}
+              </span>
+            </button>
+          </li>
+        ))}
+        {shown.length === 0 && (
+          <li>
+            <Empty title={filter ? 'No office matches' : 'No offices yet'}>{filter ? 'Try another name.' : can(s.actor, 'addOffice') ? "Click 'Add Office' to create one." : null}</Empty>
+          </li>
+        )}
+      </ul>
+      {selected && (
+        <div className="office-card" aria-label={`Office ${selected.name}`}>
+          <dl>
+            <dt>Default Phone</dt>
+            <dd>{selected.defaultOutboundNumber ? formatNumber(selected.defaultOutboundNumber) : <span className="muted">None</span>}</dd>
+            <dt>Hold Music</dt>
+            <dd>{holdMusicLabel(selected.onHoldMusic)}</dd>
+            <dt>Area Code</dt>
+            <dd>{selected.areaCode ?? <span className="muted">None</span>}</dd>
+            <dt>Timezone</dt>
+            <dd>{selected.timezone}</dd>
+          </dl>
+          {can(s.actor, 'manageOffice') && (
+            <button type="button" className="btn btn-sm" onClick={() => onManage(selected)}>
+              Manage Office
+            </button>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+const PAGE = 200;
+const ROW = 60;
+
+interface ListState {
+  items: User[];
+  total?: number;
+  next?: string;
+  loading: boolean;
+  error?: string;
+}
+
+/** Keyset pages of users for an office and filter; `more` fetches the next page. */
+function useUsers(base: string, officeId: string, q: string, version: number) {
+  const [state, setState] = useState<ListState>({ items: [], loading: true });
+  const gen = useRef(0);
+  const load = useCallback(
+    async (after?: string) => {
+      const my = ++gen.current;
+      setState((st) => ({ ...st, loading: true, error: undefined, ...(after ? {} : { items: [], total: undefined, next: undefined }) }));
+      try {
+        const page = await get<Page<User>>(`${base}/users${qs({ officeId: officeId || undefined, q: q || undefined, after, limit: PAGE, includeTotal: after ? undefined : true })}`);
+        if (my !== gen.current) return;
+        setState((st) => ({ items: after ? [...st.items, ...page.items] : page.items, total: after ? st.total : page.total, next: page.next, loading: false }));
+      } catch (e) {
+        if (my !== gen.current) return;
+        setState((st) => ({ ...st, loading: false, error: errorText(e) }));
+      }
+    },
+    [base, officeId, q],
+  );
+  useEffect(() => {
+    void load();
+  }, [load, version]);
+  const more = useCallback(() => {
+    if (state.next && !state.loading) void load(state.next);
+  }, [state.next, state.loading, load]);
+  return { ...state, more };
+}
+
+function UsersPanel({ office, selectedId, onSelect }: { office: Office | null; selectedId: string; onSelect: (u: User) => void }) {
+  const s = useSession();
+  const [filter, setFilter] = useState('');
+  const q = useDebounced(filter.trim(), 250);
+  const list = useUsers(s.base, office?.id ?? '', q, s.usersVersion);
+  const title = office ? office.name : 'All users';
+  return (
+    <section className="panel panel-users" aria-labelledby="users-h">
+      <div className="panel-head">
+        <h2 id="users-h">
+          {title}
+          {list.total !== undefined && <span className="count count-h">{list.total.toLocaleString()}</span>}
+        </h2>
+        <div className="panel-actions">
+          {can(s.actor, 'addUser') && (
+            <button type="button" className="btn btn-primary btn-sm" onClick={() => navigate(`/users/new${qs({ office: office?.id })}`)}>
+              Add New User
+            </button>
+          )}
+        </div>
+      </div>
+      <div className="panel-filter">
+        <label className="sr-only" htmlFor="user-filter">
+          Filter User
+        </label>
+        <input
+          id="user-filter"
+          type="search"
+          className="search"
+          placeholder="Filter User"
+          aria-describedby="user-filter-hint"
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown') {
+              e.preventDefault();
+              document.getElementById('user-list')?.focus();
+            }
+          }}
+        />
+        <span id="user-filter-hint" className="sr-only">
+          Name, extension or email
+        </span>
+      </div>
+      {list.error ? (
+        <Empty title="Could not load users">{list.error}</Empty>
+      ) : list.items.length === 0 && list.loading ? (
+        <Spinner label="Loading users" />
+      ) : list.items.length === 0 ? (
+        <Empty title={q ? 'No user matches' : 'No users yet'}>
+          {q ? `Nothing starts with “${q}” in name, extension or email.` : can(s.actor, 'addUser') ? "Click 'Add New User' to create the first one." : null}
+        </Empty>
+      ) : (
+        <UserList items={list.items} total={list.total} hasMore={Boolean(list.next)} loading={list.loading} onMore={list.more} selectedId={selectedId} onSelect={onSelect} />
+      )}
+      <div className="sr-only" aria-live="polite">
+        {!list.loading && list.total !== undefined ? `${list.total} users` : ''}
+      </div>
+    </section>
+  );
+}
+
+/**
+ * A virtualised listbox: only the rows in view are in the DOM, so 10,000 users scroll as fast as 10.
+ * Arrow keys, Page Up/Down, Home and End move the selection; the next page loads as the end comes near.
+ */
+function UserList({
+  items,
+  total,
+  hasMore,
+  loading,
+  onMore,
+  selectedId,
+  onSelect,
+}: {
+  items: User[];
+  total?: number;
+  hasMore: boolean;
+  loading: boolean;
+  onMore: () => void;
+  selectedId: string;
+  onSelect: (u: User) => void;
+}) {
+  const s = useSession();
+  const ref = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(600);
+  const [active, setActive] = useState(() => Math.max(0, items.findIndex((u) => u.id === selectedId)));
+  const officeName = useMemo(() => new Map(s.offices.map((o) => [o.id, o.name])), [s.offices]);
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    setHeight(el.clientHeight);
+    return () => ro.disconnect();
+  }, []);
+
+  const start = Math.max(0, Math.floor(scrollTop / ROW) - 8);
+  const end = Math.min(items.length, Math.ceil((scrollTop + height) / ROW) + 8);
+  useEffect(() => {
+    if (hasMore && !loading && end >= items.length - 20) onMore();
+  }, [end, items.length, hasMore, loading, onMore]);
+
+  const moveTo = (i: number) => {
+    const idx = Math.max(0, Math.min(items.length - 1, i));
+    setActive(idx);
+    const u = items[idx];
+    if (u) onSelect(u);
+    const el = ref.current;
+    if (el) {
+      const top = idx * ROW;
+      if (top < el.scrollTop) el.scrollTop = top;
+      else if (top + ROW > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW - el.clientHeight;
+    }
+  };
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    const page = Math.max(1, Math.floor(height / ROW) - 1);
+    const map: Record<string, number> = { ArrowDown: active + 1, ArrowUp: active - 1, PageDown: active + page, PageUp: active - page, Home: 0, End: items.length - 1 };
+    if (e.key in map) {
+      e.preventDefault();
+      moveTo(map[e.key]!);
+    } else if (e.key === 'Enter' && items[active]) {
+      e.preventDefault();
+      navigate(`/users/${items[active]!.id}`);
+    }
+  };
+  const activeUser = items[active];
+  return (
+    <div
+      id="user-list"
+      className="user-list"
+      ref={ref}
+      role="listbox"
+      tabIndex={0}
+      aria-label="Users"
+      aria-activedescendant={activeUser ? `user-opt-${activeUser.id}` : undefined}
+      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      onKeyDown={onKeyDown}
+    >
+      <div style={{ height: items.length * ROW + (hasMore ? ROW : 0), position: 'relative' }}>
+        {items.slice(start, end).map((u, k) => {
+          const i = start + k;
+          const sel = u.id === selectedId;
+          return (
+            <div
+              key={u.id}
+              id={`user-opt-${u.id}`}
+              role="option"
+              aria-selected={sel}
+              aria-setsize={total ?? -1}
+              aria-posinset={i + 1}
+              className={`user-row${sel ? ' selected' : ''}${i === active ? ' active' : ''}`}
+              style={{ top: i * ROW, height: ROW }}
+              onClick={() => {
+                setActive(i);
+                onSelect(u);
+              }}
+              onDoubleClick={() => navigate(`/users/${u.id}`)}
+            >
+              <span className="avatar avatar-sm" aria-hidden="true">
+                {initials(u.displayName)}
+              </span>
+              <span className="user-main">
+                <span className="user-name">{u.displayName}</span>
+                <span className="user-sub">{u.email ?? <span className="muted">No email</span>}</span>
+              </span>
+              <span className="user-side">
+                <span className="ext" aria-label={`extension ${u.extension}`}>
+                  {u.extension}
+                </span>
+                <span className="user-office">{officeName.get(u.officeId) ?? ''}</span>
+              </span>
+            </div>
+          );
+        })}
+        {hasMore && (
+          <div className="user-row loading-row" style={{ top: items.length * ROW, height: ROW }} aria-hidden="true">
+            Loading more…
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function voicemailStatus(u: User): string {
+  if (!u.voicemail.enabled) return 'Disabled';
+  const parts = ['Enabled', u.voicemail.pinSet ? 'PIN set' : 'no PIN'];
+  if (u.voicemail.emailDelivery) parts.push(`emailed to ${u.voicemail.email ?? u.email ?? '—'}`);
+  return parts.join(' · ');
+}
+
+function UserOverview({ user, loading, onBack }: { user: User | null; loading: boolean; onBack: () => void }) {
+  const s = useSession();
+  if (loading) {
+    return (
+      <section className="panel panel-overview" aria-label="User overview">
+        <Spinner label="Loading user" />
+      </section>
+    );
+  }
+  if (!user) {
+    return (
+      <section className="panel panel-overview" aria-label="User overview">
+        <Empty title="No user selected">Select a user to see their overview.</Empty>
+      </section>
+    );
+  }
+  const office = s.offices.find((o) => o.id === user.officeId);
+  const outbound = user.outboundNumber ?? office?.defaultOutboundNumber ?? null;
+  return (
+    <section className="panel panel-overview" aria-labelledby="overview-h">
+      <div className="panel-head">
+        <button type="button" className="btn btn-sm btn-ghost back-btn" onClick={onBack}>
+          ← Users
+        </button>
+        <h2 id="overview-h" className="sr-only">
+          Overview
+        </h2>
+      </div>
+      <div className="overview">
+        <div className="overview-top">
+          <span className="avatar avatar-lg" aria-hidden="true">
+            {initials(user.displayName)}
+          </span>
+          <div>
+            <div className="overview-name">{user.displayName}</div>
+            <div className="muted">
+              {SCOPE_LABELS[user.scope]} · {USER_TYPE_LABELS[user.userType].replace(/ \(.*\)$/, '')}
+            </div>
+          </div>
+        </div>
+        {user.tags.length > 0 && (
+          <ul className="tags" aria-label="System tags">
+            {user.tags.map((t) => (
+              <li key={t} className={`tag tag-${t}`} title={TAG_HELP[t]}>
+                {TAG_LABELS[t]}
+              </li>
+            ))}
+          </ul>
+        )}
+        <dl className="overview-list">
+          <dt>Name</dt>
+          <dd>{user.displayName}</dd>
+          <dt>Extension Number</dt>
+          <dd className="mono">{user.extension}</dd>
+          <dt>Email</dt>
+          <dd>{user.email ?? <span className="muted">None</span>}</dd>
+          <dt>Office/Location</dt>
+          <dd>{office?.name ?? '—'}</dd>
+          <dt>Outbound Phone Number</dt>
+          <dd>
+            {outbound ? formatNumber(outbound) : <span className="muted">None</span>}
+            {!user.outboundNumber && outbound && <span className="muted small"> (office default)</span>}
+          </dd>
+          {user.directNumbers && user.directNumbers.length > 0 && (
+            <>
+              <dt>Direct Number</dt>
+              <dd>{user.directNumbers.map(formatNumber).join(', ')}</dd>
+            </>
+          )}
+          <dt>Voicemail</dt>
+          <dd>{voicemailStatus(user)}</dd>
+        </dl>
+        {can(s.actor, 'manageUser') && (
+          <button type="button" className="btn btn-primary" onClick={() => navigate(`/users/${user.id}`)}>
+            Manage User
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,256 @@
+/** The portal's only way to the server: JSON over /api/v1 with the session cookie. */
+
+export interface FieldError {
+  field: string;
+  reason: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: FieldError[] = [],
+    readonly body: unknown = undefined,
+  ) {
+    super(message);
+  }
+}
+
+export type Scope =
+  | 'no_portal'
+  | 'simple_user'
+  | 'basic_user'
+  | 'call_center_agent'
+  | 'call_center_supervisor'
+  | 'site_manager'
+  | 'office_manager';
+
+export const SCOPES: Scope[] = ['no_portal', 'simple_user', 'basic_user', 'call_center_agent', 'call_center_supervisor', 'site_manager', 'office_manager'];
+export const SCOPE_LABELS: Record<Scope, string> = {
+  no_portal: 'No Portal',
+  simple_user: 'Simple User',
+  basic_user: 'Basic User',
+  call_center_agent: 'Call Center Agent',
+  call_center_supervisor: 'Call Center Supervisor',
+  site_manager: 'Site Manager',
+  office_manager: 'Office Manager',
+};
+
+export type UserType = 'native' | 'teams' | 'ip_pbx' | 'call_routing';
+export const USER_TYPE_LABELS: Record<UserType, string> = {
+  native: 'Native (desk phone / softphone)',
+  teams: 'Microsoft Teams',
+  ip_pbx: 'IP PBX',
+  call_routing: 'Call routing user (no hardware)',
+};
+export type SmartCallType = 'sequential' | 'parallel' | 'parallel_delayed';
+export const SMART_CALL_LABELS: Record<SmartCallType, string> = { sequential: 'Sequential', parallel: 'Parallel', parallel_delayed: 'Parallel Delayed' };
+export type SystemTag = 'new' | 'setup_required' | 'password_required';
+export const TAG_LABELS: Record<SystemTag, string> = { new: 'New', setup_required: 'Setup Required', password_required: 'Password Required' };
+export const TAG_HELP: Record<SystemTag, string> = {
+  new: 'Has an email, but no PIN or portal password',
+  setup_required: 'Has no email address',
+  password_required: 'Has no portal password',
+};
+
+export interface Diversion {
+  enabled: boolean;
+  destination: string | null;
+}
+export interface Features {
+  callbackOnBusy: boolean;
+  smartCalling: { enabled: boolean; number: string | null; timeout: number; type: SmartCallType };
+  divertAll: Diversion;
+  divertNoAnswer: Diversion;
+  divertBusy: Diversion;
+}
+export interface Security {
+  enabledCalls: { local: boolean; national: boolean; mobile: boolean; international: boolean };
+  handsetManagement: { updateSettings: boolean; toggleDayNight: boolean; updateRecordings: boolean; inCallShortcuts: boolean };
+  overrideAccountCodeDialling: boolean;
+  recordCalls: boolean;
+  trainingMode: boolean;
+  extensionPrivacy: boolean;
+}
+export interface User {
+  id: string;
+  accountId: string;
+  officeId: string;
+  extension: string;
+  firstName: string;
+  lastName: string;
+  displayName: string;
+  email: string | null;
+  altEmail: string | null;
+  department: string | null;
+  userType: UserType;
+  scope: Scope;
+  includeInDirectory: boolean;
+  ringTime: number;
+  pickupGroup: string | null;
+  outboundNumber: string | null;
+  hideCallerId: boolean;
+  sipUsername: string;
+  behindFirewall: boolean;
+  enabled: boolean;
+  voicemail: { enabled: boolean; pinSet: boolean; emailDelivery: boolean; email: string | null; deleteAfterEmail: boolean; keepOnServer: boolean };
+  features: Features;
+  security: Security;
+  apps: { softphone: boolean; crmConnect: boolean };
+  portalPasswordSet: boolean;
+  tags: SystemTag[];
+  directNumbers?: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+export type UserWithSecret = User & { sipPassword: string };
+
+export interface Office {
+  id: string;
+  accountId: string;
+  name: string;
+  country: string;
+  timezone: string;
+  areaCode: string | null;
+  defaultOutboundNumber: string | null;
+  onHoldMusic: string;
+  userCount?: number;
+}
+export interface Account {
+  id: string;
+  code: string;
+  name: string;
+  sipRealm: string;
+  country: string;
+  extensionLength: 3 | 4 | null;
+}
+export interface PhoneNumber {
+  id: string;
+  e164: string;
+  label: string | null;
+  userId: string | null;
+  status: 'spare' | 'assigned';
+}
+export interface Device {
+  id: string;
+  mac: string;
+  vendor?: string | null;
+  model?: string | null;
+  label?: string | null;
+  userId?: string | null;
+  [k: string]: unknown;
+}
+export interface UsageItem {
+  kind: string;
+  id: string;
+  name: string;
+  description?: string;
+  /** with_resource: goes with the user; cascade: removed when the delete is confirmed; manual: change it first. */
+  removal?: 'with_resource' | 'cascade' | 'manual';
+}
+export interface Page<T> {
+  items: T[];
+  total?: number;
+  next?: string;
+}
+export interface Actor {
+  kind: 'provider' | 'user' | 'system';
+  scope?: Scope;
+  userId?: string;
+  accountCode?: string;
+  officeIds?: string[];
+  label: string;
+}
+export interface Me {
+  actor: Actor;
+  user?: User | null;
+  account?: Account | null;
+}
+
+/** Sent with every request: the server refuses cookie-authenticated writes without it (CSRF guard). */
+const CSRF_HEADER = { 'x-requested-with': 'switchboard' };
+
+/** Listeners told when the session is gone (401 on a call other than login). */
+const unauthorizedListeners = new Set<() => void>();
+export function onUnauthorized(fn: () => void): () => void {
+  unauthorizedListeners.add(fn);
+  return () => unauthorizedListeners.delete(fn);
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { ...CSRF_HEADER, accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown = undefined;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = text;
+    }
+  }
+  if (!res.ok) {
+    const d = (data && typeof data === 'object' ? data : {}) as { error?: string; message?: string; fields?: FieldError[] };
+    if (res.status === 401 && !path.endsWith('/auth/login')) unauthorizedListeners.forEach((fn) => fn());
+    const message = d.message || (res.status === 429 ? 'Too many attempts. Wait a minute and try again.' : `Request failed (${res.status})`);
+    throw new ApiError(res.status, d.error ?? 'error', message, d.fields ?? [], data);
+  }
+  return data as T;
+}
+
+export const get = <T>(path: string) => api<T>('GET', path);
+export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body);
+export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
+export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);
+export const del = <T>(path: string) => api<T>('DELETE', path);
+
+export function qs(params: Record<string, string | number | boolean | undefined | null>): string {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') s.set(k, String(v));
+  const out = s.toString();
+  return out ? `?${out}` : '';
+}
+
+export const acct = (code: string) => `/api/v1/accounts/${encodeURIComponent(code)}`;
+
+/**
+ * What the server offers, read from its OpenAPI document. Parts of the portal that depend on endpoints
+ * other branches add (export, usage, devices, config apply ...) show only when the endpoint exists.
+ */
+export interface Capabilities {
+  exportCsv: boolean;
+  usage: boolean;
+  devices: boolean;
+  assignNumbers: boolean;
+  pendingConfig: boolean;
+  setPassword: boolean;
+  sendCredentials: boolean;
+}
+export async function loadCapabilities(): Promise<Capabilities> {
+  let paths: Record<string, Record<string, unknown>> = {};
+  try {
+    const res = await fetch('/api/openapi.json', { credentials: 'same-origin' });
+    if (res.ok) paths = ((await res.json()) as { paths?: typeof paths }).paths ?? {};
+  } catch {
+    /* no document: offer only the core */
+  }
+  const has = (p: string, m: string) => Boolean(paths[p]?.[m]);
+  const a = '/api/v1/accounts/{account}';
+  return {
+    exportCsv: has(`${a}/users/export.csv`, 'get'),
+    usage: has(`${a}/users/{userId}/usage`, 'get'),
+    devices: has(`${a}/devices`, 'get'),
+    assignNumbers: has(`${a}/numbers/{e164}/assign`, 'post'),
+    pendingConfig: has(`${a}/config/pending`, 'get') && has(`${a}/config/apply`, 'post'),
+    setPassword: has(`${a}/users/{userId}/password`, 'put'),
+    sendCredentials: has(`${a}/users/{userId}/send-credentials`, 'post'),
+  };
+}

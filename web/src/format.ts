@@ -1,0 +1,49 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
+
+/** +61291234500 → +61 2 9123 4500 (falls back to the input). */
+export function formatNumber(e164: string | null | undefined): string {
+  if (!e164) return '';
+  const p = parsePhoneNumberFromString(e164);
+  return p ? p.formatInternational() : e164;
+}
+
+export function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  return ((parts[0]?.[0] ?? '') + (parts.length > 1 ? (parts[parts.length - 1]?.[0] ?? '') : '')).toUpperCase() || '#';
+}
+
+export const COUNTRIES: Array<[string, string]> = [
+  ['AU', 'Australia'],
+  ['NZ', 'New Zealand'],
+  ['GB', 'United Kingdom'],
+  ['IE', 'Ireland'],
+  ['US', 'United States'],
+  ['CA', 'Canada'],
+  ['DE', 'Germany'],
+  ['FR', 'France'],
+  ['NL', 'Netherlands'],
+  ['ES', 'Spain'],
+  ['IT', 'Italy'],
+  ['SG', 'Singapore'],
+  ['ZA', 'South Africa'],
+  ['IN', 'India'],
+];
+export const countryName = (code: string) => COUNTRIES.find(([c]) => c === code)?.[1] ?? code;
+
+export function timezones(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
+  try {
+    return intl.supportedValuesOf?.('timeZone') ?? [];
+  } catch {
+    return [];
+  }
+}
+
+export const HOLD_MUSIC = ['default', 'jazz', 'classical', 'acoustic', 'corporate', 'silence'];
+export const holdMusicLabel = (m: string) => (m === 'default' ? 'Default' : m.charAt(0).toUpperCase() + m.slice(1));
+
+/** 805ec0415fb1 → 80:5E:C0:41:5F:B1 */
+export function formatMac(mac: string): string {
+  const hex = mac.replace(/[^0-9a-f]/gi, '');
+  return hex.length === 12 ? hex.toUpperCase().match(/../g)!.join(':') : mac;
+}

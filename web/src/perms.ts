@@ -1,0 +1,37 @@
+import type { Actor, Scope } from './api.ts';
+
+/**
+ * What the interface offers to whom. The server is the authority (src/shared/permissions.ts); this only
+ * hides buttons a person could not use anyway. Keep the two in step.
+ */
+type Can = 'addOffice' | 'manageOffice' | 'addUser' | 'manageUser' | 'deleteUser' | 'credentials' | 'numbers' | 'applyConfig';
+const MANAGERS: Scope[] = ['site_manager', 'office_manager'];
+
+export function can(actor: Actor, what: Can): boolean {
+  if (actor.kind === 'provider' || actor.kind === 'system') return true;
+  const s = actor.scope;
+  if (!s) return false;
+  switch (what) {
+    case 'addOffice':
+    case 'numbers':
+    case 'applyConfig':
+      return s === 'office_manager';
+    case 'manageOffice':
+    case 'addUser':
+    case 'manageUser':
+    case 'deleteUser':
+    case 'credentials':
+      return MANAGERS.includes(s);
+  }
+}
+
+/** Scopes that manage only themselves: they get the self-service view instead of Offices & Users. */
+export function isSelfService(actor: Actor): boolean {
+  return actor.kind === 'user' && !MANAGERS.includes(actor.scope ?? 'no_portal');
+}
+
+/** Scopes a person may hand out: not above their own. */
+export function grantableScopes(actor: Actor, all: Scope[]): Scope[] {
+  if (actor.kind !== 'user' || !actor.scope) return all;
+  return all.slice(0, all.indexOf(actor.scope) + 1);
+}

@@ -1,0 +1,192 @@
+import type { ReactNode } from 'react';
+import { SCOPE_LABELS, SCOPES, SMART_CALL_LABELS, USER_TYPE_LABELS, type UserType } from './api.ts';
+import { grantableScopes } from './perms.ts';
+import { useSession } from './session.tsx';
+import { CheckField, SelectField, TextField, ringOptions, type Form } from './ui.tsx';
+import { formatNumber } from './format.ts';
+
+/** A titled block of a user form; `id` is the anchor the section nav jumps to. */
+export function Section({ id, title, intro, children, actions }: { id: string; title: string; intro?: string; children: ReactNode; actions?: ReactNode }) {
+  return (
+    <section className="card form-section" id={id} aria-labelledby={`${id}-h`}>
+      <div className="card-head">
+        <h2 id={`${id}-h`}>{title}</h2>
+        {actions}
+      </div>
+      {intro && <p className="muted section-intro">{intro}</p>}
+      <div className="form-grid">{children}</div>
+    </section>
+  );
+}
+
+export function SubHead({ children, id }: { children: ReactNode; id?: string }) {
+  return (
+    <h3 className="subhead" id={id}>
+      {children}
+    </h3>
+  );
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyForm = Form<any>;
+
+export function AccountInformation({ form, mode, extensionHint }: { form: AnyForm; mode: 'create' | 'manage'; extensionHint?: ReactNode }) {
+  const s = useSession();
+  const digits = s.account.extensionLength;
+  const scopes = grantableScopes(s.actor, SCOPES);
+  const current = form.get('scope') as string;
+  const scopeOptions = (scopes.includes(current as never) ? scopes : [...scopes, current]).map((sc) => [sc, SCOPE_LABELS[sc as keyof typeof SCOPE_LABELS] ?? sc] as [string, string]);
+  return (
+    <>
+      <TextField
+        form={form}
+        name="extension"
+        label="Extension Number"
+        inputMode="numeric"
+        maxLength={4}
+        hint={extensionHint ?? (digits ? `${digits} digits` : 'Choose 3 or 4 digits for the first user; lengths cannot be mixed')}
+      />
+      <TextField form={form} name="firstName" label="First Name" autoFocus={mode === 'create'} maxLength={50} />
+      <TextField form={form} name="lastName" label="Last Name" hint="Optional" maxLength={50} />
+      <TextField form={form} name="displayName" label="Name" hint="Shown on other handsets when this user calls them. Defaults to first and last name." maxLength={80} />
+      <TextField form={form} name="email" label="Email" type="email" nullable hint="Used for voicemail and other PBX mail, and to sign in" inputMode="email" />
+      <SelectField form={form} name="officeId" label="Office/Location" options={s.offices.map((o) => [o.id, o.name])} />
+      <SelectField form={form} name="userType" label="User Type" options={(Object.keys(USER_TYPE_LABELS) as UserType[]).map((t) => [t, USER_TYPE_LABELS[t]])} />
+      <SelectField form={form} name="scope" label="User's Scope" hint="What this person may do in the portal" options={scopeOptions} />
+      <TextField form={form} name="department" label="Department" nullable hint="Optional" maxLength={80} />
+      <CheckField form={form} name="includeInDirectory" label="Include user in the company directory" />
+    </>
+  );
+}
+
+export function CallSipSettings({ form, sipPassword }: { form: AnyForm; sipPassword: ReactNode }) {
+  const s = useSession();
+  const office = s.offices.find((o) => o.id === form.get('officeId'));
+  const def = office?.defaultOutboundNumber ? `Office default (${formatNumber(office.defaultOutboundNumber)})` : 'Office default (none)';
+  return (
+    <>
+      <SelectField form={form} name="ringTime" label="Ring Time" numeric hint="How long direct calls ring before going to voicemail" options={ringOptions()} />
+      <TextField form={form} name="pickupGroup" label="Pickup Group" nullable hint="Users in the same group can pick up each other's ringing calls" maxLength={40} />
+      <SelectField
+        form={form}
+        name="outboundNumber"
+        label="Outbound Phone Number"
+        nullable
+        hint="The caller ID used for outbound calls"
+        options={[['', def], ...s.numbers.map((n) => [n.e164, formatNumber(n.e164)] as [string, string])]}
+      />
+      <CheckField form={form} name="hideCallerId" label="Hide Caller ID" hint="Withhold the number on outbound calls" />
+      <CheckField form={form} name="behindFirewall" label="This extension is behind a firewall" hint="Leave this on unless told otherwise" />
+      <div className="field span-2">{sipPassword}</div>
+    </>
+  );
+}
+
+export function VoicemailSettings({ form, pinSet }: { form: AnyForm; pinSet?: boolean }) {
+  const enabled = Boolean(form.get('voicemail.enabled'));
+  return (
+    <>
+      <CheckField form={form} name="voicemail.enabled" label="Enable Voicemail for this user" />
+      <TextField
+        form={form}
+        name="voicemail.pin"
+        label="Voicemail PIN"
+        type="password"
+        inputMode="numeric"
+        maxLength={12}
+        disabled={!enabled}
+        hint={pinSet ? 'A PIN is set. Type a new one to change it.' : 'At least 4 digits, numbers only'}
+        placeholder={pinSet ? '••••' : ''}
+        autoComplete="new-password"
+      />
+      <CheckField form={form} name="voicemail.emailDelivery" label="Send voicemails by email" disabled={!enabled} />
+      <TextField form={form} name="voicemail.email" label="Voicemail email" type="email" nullable disabled={!enabled} hint="Where messages are sent; empty = the user's email" />
+      <CheckField form={form} name="voicemail.deleteAfterEmail" label="Delete messages after emailing them" disabled={!enabled} />
+      <CheckField form={form} name="voicemail.keepOnServer" label="Enable phone & App Voicemail Access" hint="Keeps messages on the server for 90 days" disabled={!enabled} />
+    </>
+  );
+}
+
+function DiversionRow({ form, name, label }: { form: AnyForm; name: string; label: string }) {
+  const on = Boolean(form.get(`features.${name}.enabled`));
+  return (
+    <div className="diversion span-2">
+      <CheckField form={form} name={`features.${name}.enabled`} label={label} />
+      <TextField form={form} name={`features.${name}.destination`} label="Divert to" nullable disabled={!on} placeholder="Extension or phone number" inputMode="tel" />
+    </div>
+  );
+}
+
+export function Diversions({ form }: { form: AnyForm }) {
+  return (
+    <>
+      <DiversionRow form={form} name="divertAll" label="Divert all calls" />
+      <DiversionRow form={form} name="divertNoAnswer" label="Divert calls on no answer" />
+      <DiversionRow form={form} name="divertBusy" label="Divert calls when busy" />
+    </>
+  );
+}
+
+export function SmartCalling({ form }: { form: AnyForm }) {
+  const on = Boolean(form.get('features.smartCalling.enabled'));
+  return (
+    <>
+      <CheckField form={form} name="features.smartCalling.enabled" label="Enable Smart Calling" hint="Ring your mobile and your extension" />
+      <TextField form={form} name="features.smartCalling.number" label="Smart Call Number" nullable disabled={!on} inputMode="tel" placeholder="04xxxxxxxx" />
+      <SelectField form={form} name="features.smartCalling.timeout" label="Smart Call Timeout" numeric disabled={!on} options={ringOptions()} />
+      <SelectField
+        form={form}
+        name="features.smartCalling.type"
+        label="Smart Call Type"
+        disabled={!on}
+        options={Object.entries(SMART_CALL_LABELS)}
+        hint={
+          { sequential: 'Handset first, then mobile', parallel: 'Both at once', parallel_delayed: 'Handset first, then both' }[
+            form.get('features.smartCalling.type') as 'sequential'
+          ]
+        }
+      />
+      <CheckField form={form} name="features.callbackOnBusy" label="Enable Callback" hint="Offer internal callers a callback when you are busy" />
+    </>
+  );
+}
+
+export function SecuritySettings({ form }: { form: AnyForm }) {
+  return (
+    <>
+      <fieldset className="span-2 checks">
+        <legend>Enabled Calls</legend>
+        <CheckField form={form} name="security.enabledCalls.local" label="Local" />
+        <CheckField form={form} name="security.enabledCalls.national" label="National" />
+        <CheckField form={form} name="security.enabledCalls.mobile" label="Mobile" />
+        <CheckField form={form} name="security.enabledCalls.international" label="International" />
+      </fieldset>
+      <fieldset className="span-2 checks">
+        <legend>Allow Management of</legend>
+        <CheckField form={form} name="security.handsetManagement.updateSettings" label="Update settings" />
+        <CheckField form={form} name="security.handsetManagement.toggleDayNight" label="Toggle Day/Night mode" />
+        <CheckField form={form} name="security.handsetManagement.updateRecordings" label="Update recordings" />
+        <CheckField form={form} name="security.handsetManagement.inCallShortcuts" label="Enable In Call Shortcuts" />
+      </fieldset>
+      <fieldset className="span-2 checks">
+        <legend>Other Features</legend>
+        <CheckField form={form} name="security.overrideAccountCodeDialling" label="Override Account Code Dialling" />
+        <CheckField form={form} name="security.recordCalls" label="Record calls from this extension" />
+      </fieldset>
+      <fieldset className="span-2 checks">
+        <legend>Training Mode</legend>
+        <CheckField form={form} name="security.trainingMode" label="Training Mode" />
+        <CheckField form={form} name="security.extensionPrivacy" label="Extension Privacy" />
+      </fieldset>
+    </>
+  );
+}
+
+export function AppsSettings({ form }: { form: AnyForm }) {
+  return (
+    <>
+      <CheckField form={form} name="apps.softphone" label="Softphone" hint="Desktop and mobile softphone access" />
+      <CheckField form={form} name="apps.crmConnect" label="Connect (CRM integration)" hint="Click-to-call and caller lookup in your CRM" />
+    </>
+  );
+}
