@@ -8,6 +8,7 @@
  * Run: npm run bench:provisioning [-- --phones=10000 --concurrency=64 --store=sqlite|postgres]
  * Client and server share this process (and the machine's 2 cores with anything else running): figures are noisy.
  */
+import { NEW_DEVICE_STATE } from '../src/modules/devices/repository.ts';
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -165,14 +166,7 @@ async function seed(database: Database): Promise<PhoneJob[]> {
         user_id: userId,
         line_keys: JSON.stringify([{ type: 'line' }, { type: 'blf', value: String(1000 + ((i + 1) % perAccount)) }]),
         settings: '{}',
-        locked_ip: null,
-        locked_at: null,
-        unlocked_until: null,
-        last_provisioned_at: null,
-        last_provisioned_ip: null,
-        last_user_agent: null,
-        resync_requested_at: null,
-        resync_status: null,
+        ...NEW_DEVICE_STATE,
         created_at: now,
         updated_at: now,
       });

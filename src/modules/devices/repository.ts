@@ -110,3 +110,15 @@ export async function idsOfUser(conn: Conn, accountId: string, userId: string): 
 export async function findUser(conn: Conn, accountId: string, userId: string): Promise<{ id: string; office_id: string } | undefined> {
   return conn.selectFrom('users').select(['id', 'office_id']).where('account_id', '=', accountId).where('id', '=', userId).executeTakeFirst();
 }
+
+/** Lock, provisioning and resync state of a handset never provisioned yet: shared by every path that adds one. */
+export const NEW_DEVICE_STATE = {
+  locked_ip: null,
+  locked_at: null,
+  unlocked_until: null,
+  last_provisioned_at: null,
+  last_provisioned_ip: null,
+  last_user_agent: null,
+  resync_requested_at: null,
+  resync_status: null,
+} as const;

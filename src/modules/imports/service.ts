@@ -1,3 +1,4 @@
+import { NEW_DEVICE_STATE } from '../devices/repository.ts';
 import { uniqueViolation, type Conn, type Tx } from '../../db/database.ts';
 import type { DevicesTable, UsersTable } from '../../db/types.ts';
 import { AppError, ConflictError, NotFoundError } from '../../shared/errors.ts';
@@ -267,19 +268,7 @@ function secretBatch(users: number) {
   return { password: () => draw(PASSWORD_ALPHABET, SIP_PASSWORD_LENGTH), username: () => `u${draw(USERNAME_ALPHABET, 11)}` };
 }
 
-const DEVICE_DEFAULTS = {
-  label: null,
-  line_keys: '[]',
-  settings: '{}',
-  locked_ip: null,
-  locked_at: null,
-  unlocked_until: null,
-  last_provisioned_at: null,
-  last_provisioned_ip: null,
-  last_user_agent: null,
-  resync_requested_at: null,
-  resync_status: null,
-} as const;
+const DEVICE_DEFAULTS = { label: null, line_keys: '[]', settings: '{}', ...NEW_DEVICE_STATE } as const;
 
 /** Writes every plan in the caller's transaction: users, voicemail (user columns), call flows, handsets, numbers, pickup groups. */
 async function load(tx: Tx, account: Account, ctx: ImportContext, plans: RowPlan[], progress: (n: number) => void): Promise<{ results: ResultRow[]; created: number; updated: number }> {
