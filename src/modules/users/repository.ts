@@ -156,33 +156,35 @@ export interface UserFilter {
  * Case-insensitive prefix match served by an index on both stores: SQLite compares a byte range on
  * lower(col), PostgreSQL uses LIKE 'x%' on a text_pattern_ops index.
  */
-function prefix(dialect: Dialect, column: string, value: string, lower: boolean) {
+function prefix(dialect: Dialect, column: string, value: string, lower: boolean, indexed = true) {
   const v = lower ? value.toLowerCase() : value;
-  const target = lower ? sql`lower(${sql.ref(column)})` : sql.ref(column);
+  const ref = lower ? sql`lower(${sql.ref(column)})` : sql.ref(column);
+  // SQLite's unary + keeps a term off the indexes, so the planner walks the extension index in order.
+  const target = indexed || dialect !== 'sqlite' ? ref : sql`+${ref}`;
   if (dialect === 'postgres') return sql<SqlBool>`${target} like ${v.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'}`;
   return sql<SqlBool>`(${target} >= ${v} and ${target} < ${v + '\uffff'})`;
 }
 
 /** Above this many text matches the extension-ordered scan finds a page quickly; below it, fetching the matches is cheaper. */
-export const TEXT_CANDIDATE_CAP = 2000;
+export const TEXT_CANDIDATE_CAP = 1000;
 
-function textFilter(dialect: Dialect, f: UserFilter) {
+function textFilter(dialect: Dialect, f: UserFilter, indexed: boolean) {
   const parts: Array<(eb: ExpressionBuilder<DB, 'users'>) => Expression<SqlBool>> = [];
-  if (f.extension) parts.push(() => prefix(dialect, 'extension', f.extension!, false));
-  if (f.email) parts.push(() => prefix(dialect, 'email', f.email!.toLowerCase(), false));
+  if (f.extension) parts.push(() => prefix(dialect, 'extension', f.extension!, false, indexed));
+  if (f.email) parts.push(() => prefix(dialect, 'email', f.email!.toLowerCase(), false, indexed));
   if (f.name) {
     const n = f.name;
-    parts.push((eb) => eb.or([prefix(dialect, 'first_name', n, true), prefix(dialect, 'last_name', n, true), prefix(dialect, 'display_name', n, true)]));
+    parts.push((eb) => eb.or([prefix(dialect, 'first_name', n, true, indexed), prefix(dialect, 'last_name', n, true, indexed), prefix(dialect, 'display_name', n, true, indexed)]));
   }
   if (f.q) {
     const v = f.q.trim();
     parts.push((eb) =>
       eb.or([
-        prefix(dialect, 'extension', v, false),
-        prefix(dialect, 'email', v.toLowerCase(), false),
-        prefix(dialect, 'first_name', v, true),
-        prefix(dialect, 'last_name', v, true),
-        prefix(dialect, 'display_name', v, true),
+        prefix(dialect, 'extension', v, false, indexed),
+        prefix(dialect, 'email', v.toLowerCase(), false, indexed),
+        prefix(dialect, 'first_name', v, true, indexed),
+        prefix(dialect, 'last_name', v, true, indexed),
+        prefix(dialect, 'display_name', v, true, indexed),
       ]),
     );
   }
@@ -197,7 +199,7 @@ function textFilter(dialect: Dialect, f: UserFilter) {
  * extension index, where matches are dense enough to fill a page quickly.
  */
 export async function list(conn: Conn, dialect: Dialect, accountId: string, f: UserFilter): Promise<{ items: User[]; total?: number; next?: string }> {
-  const text = textFilter(dialect, f);
+  const text = textFilter(dialect, f, true);
   const offset = f.offset ?? 0;
   if (text.length) {
     let cq = conn.selectFrom('users').select(['extension', 'office_id', 'scope', 'user_type']).where('account_id', '=', accountId);
@@ -219,7 +221,7 @@ export async function list(conn: Conn, dialect: Dialect, accountId: string, f: U
   }
   let q = conn.selectFrom('users').where('account_id', '=', accountId);
   if (f.officeIds) q = f.officeIds.length ? q.where('office_id', 'in', f.officeIds) : q.where('office_id', '=', '');
-  for (const t of text) q = q.where(t);
+  for (const t of textFilter(dialect, f, false)) q = q.where(t);
   if (f.scope) q = q.where('scope', '=', f.scope);
   if (f.userType) q = q.where('user_type', '=', f.userType);
   const totalQuery = f.includeTotal ? q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow() : undefined;
