@@ -202,15 +202,17 @@ export async function list(conn: Conn, dialect: Dialect, accountId: string, f: U
   const text = textFilter(dialect, f, true);
   const offset = f.offset ?? 0;
   if (text.length) {
-    let cq = conn.selectFrom('users').select(['extension', 'office_id', 'scope', 'user_type']).where('account_id', '=', accountId);
+    // Candidates: the text matches inside the requested offices, found through the prefix indexes. The office,
+    // scope and type conditions only filter those (on SQLite, unary + keeps them off their own indexes).
+    const plain = (col: 'office_id' | 'scope' | 'user_type') => (dialect === 'sqlite' ? sql<string>`+${sql.ref(col)}` : sql<string>`${sql.ref(col)}`);
+    let cq = conn.selectFrom('users').select(['extension']).where('account_id', '=', accountId);
     for (const t of text) cq = cq.where(t);
+    if (f.officeIds) cq = f.officeIds.length ? cq.where(plain('office_id'), 'in', f.officeIds) : cq.where(plain('office_id'), '=', '');
+    if (f.scope) cq = cq.where(plain('scope'), '=', f.scope);
+    if (f.userType) cq = cq.where(plain('user_type'), '=', f.userType);
     const candidates = await cq.limit(TEXT_CANDIDATE_CAP + 1).execute();
     if (candidates.length <= TEXT_CANDIDATE_CAP) {
-      const offices = f.officeIds && new Set(f.officeIds);
-      const matching = candidates
-        .filter((c) => (!offices || offices.has(c.office_id)) && (!f.scope || c.scope === f.scope) && (!f.userType || c.user_type === f.userType))
-        .map((c) => c.extension)
-        .sort();
+      const matching = candidates.map((c) => c.extension).sort();
       const after = f.after;
       const page = (after ? matching.filter((e) => e > after) : matching).slice(offset, offset + f.limit + 1);
       const rows = page.length ? await conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('extension', 'in', page).orderBy('extension').execute() : [];
