@@ -32,15 +32,24 @@ if (files.length === 0) {
 console.log(`run-tests: ${files.length} test files`);
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...flags, ...files], { stdio: ['ignore', 'pipe', 'inherit'] });
 let tail = '';
+// A file can fail with every test passing (an error after its test ended sets the exit code and only prints
+// a diagnostic somewhere in the middle): keep those lines and repeat them under the summary, where CI logs look.
+const diagnostics = [];
+let partial = '';
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4000);
+  const text = chunk.toString();
+  tail = (tail + text).slice(-4000);
+  const lines = (partial + text).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) if (/asynchronous activity|uncaught|unhandled|exitCode|signal:/i.test(line) && diagnostics.length < 50) diagnostics.push(line.trim());
 });
 child.on('close', (code) => {
   const tests = Number(/ℹ tests (\d+)/.exec(tail)?.[1] ?? 0);
   const pass = Number(/ℹ pass (\d+)/.exec(tail)?.[1] ?? 0);
   const fail = Number(/ℹ fail (\d+)/.exec(tail)?.[1] ?? 0);
   const skipped = Number(/ℹ skipped (\d+)/.exec(tail)?.[1] ?? 0);
+  if (diagnostics.length) console.log(`diagnostics:\n  ${diagnostics.join('\n  ')}`);
   console.log(`${pass} passed, ${fail} failed, ${skipped} skipped`);
   if (tests === 0) {
     console.error('run-tests: ZERO tests ran; failing');

@@ -24,6 +24,11 @@ export type Conn = Kysely<DB> | Tx;
 export function openDatabase(url: string): Database {
   if (/^postgres(ql)?:\/\//.test(url)) {
     const pool = new pg.Pool({ connectionString: url, max: Number(process.env.PG_POOL_SIZE ?? 10) });
+    // An idle client that loses its connection (server restart, admin termination) emits 'error' on the pool;
+    // unhandled, that would crash the process. The pool drops that client and the next query reconnects.
+    pool.on('error', (err) => {
+      console.error(`postgres: idle connection lost (${err.message}); it will be replaced`);
+    });
     // COUNT(*) and BIGINT come back as strings by default; our counts fit in a JS number.
     pg.types.setTypeParser(20, (v) => Number(v));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });

@@ -31,6 +31,8 @@ export function importRoutes(app: FastifyInstance, deps: Deps): void {
     if (!app.hasContentTypeParser(type)) app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: MAX_CSV_BYTES }, (_req, body, done) => done(null, body));
   }
   const base = '/api/v1/accounts/:account';
+  // Graceful shutdown: a background import finishes (or fails and says so) before the store closes.
+  app.addHook('onClose', () => service.drainImports(deps));
 
   app.get<{ Params: { account: string }; Querystring: { officeId?: string; includeSecrets?: boolean } }>(
     `${base}/users/export.csv`,

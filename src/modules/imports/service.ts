@@ -59,6 +59,15 @@ export type ProgressFn = (p: { status: ImportStatus; processed: number; total: n
 /** Live progress of jobs loading in this process (a loading transaction is not visible to other readers). */
 const live = new Map<string, { status: ImportStatus; processed: number }>();
 
+/** Jobs still running in the background, per store: closing the app waits for them (nothing is cut off mid-write). */
+const running = new WeakMap<object, Set<Promise<void>>>();
+
+/** Resolves when every background import on this store has finished (its job row and events written). */
+export async function drainImports(deps: Deps): Promise<void> {
+  const set = running.get(deps.database);
+  while (set?.size) await Promise.allSettled([...set]);
+}
+
 /** A job neither finished nor loading in this process after this long was cut off (restart): its transaction rolled back. */
 const STALE_MS = 15 * 60_000;
 
@@ -157,7 +166,12 @@ export async function startImport(
   live.set(id, { status: 'queued', processed: 0 });
   const run = runJob(deps, actor, account, id, plans, ctx, opts);
   if (opts.wait) await run;
-  else run.catch(() => {});
+  else {
+    let set = running.get(deps.database);
+    if (!set) running.set(deps.database, (set = new Set()));
+    const tracked: Promise<void> = run.catch(() => {}).finally(() => set.delete(tracked));
+    set.add(tracked);
+  }
   return toJob((await repo.findJob(db, account.id, id))!);
 }
 
