@@ -42,6 +42,8 @@ export function openDatabase(url: string): Database {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('temp_store = memory');
   // SQLite's own lower() folds ASCII only; the name indexes and filters need 'Åsa' = 'åsa' as PostgreSQL does.
   // Only Switchboard writes users, so every index entry is computed by this same function.
   sqlite.function('lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
