@@ -29,11 +29,21 @@ export function openDatabase(url: string): Database {
     pool.on('error', (err) => {
       console.error(`postgres: idle connection lost (${err.message}); it will be replaced`);
     });
+    // pool.end() resolves once it has *asked* its clients to end, not when they have: close() waits for every
+    // connection to be gone, so whoever drops or restarts the database next never kills a live one.
+    const open = new Set<pg.PoolClient>();
+    pool.on('connect', (c) => open.add(c));
+    pool.on('remove', (c) => open.delete(c));
     // COUNT(*) and BIGINT come back as strings by default; our counts fit in a JS number.
     pg.types.setTypeParser(20, (v) => Number(v));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const safe = url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-    return { db, dialect: 'postgres', description: safe, close: () => db.destroy() };
+    const close = async () => {
+      await db.destroy();
+      const deadline = Date.now() + 5000;
+      while (open.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    };
+    return { db, dialect: 'postgres', description: safe, close };
   }
   const file = url.replace(/^sqlite:(\/\/)?/, '');
   if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
