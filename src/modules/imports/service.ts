@@ -309,7 +309,6 @@ async function load(tx: Tx, account: Account, ctx: ImportContext, plans: RowPlan
   const creates = plans.filter((p) => p.action === 'create');
   const updates = plans.filter((p) => p.action === 'update');
   const secrets = secretBatch(creates.length);
-  const tu = performance.now();
   const userRows: UsersTable[] = creates.map((p) => {
     const row = Object.assign(p.user as UsersTable, {
       id: newId(),
@@ -324,7 +323,6 @@ async function load(tx: Tx, account: Account, ctx: ImportContext, plans: RowPlan
     p.userId = row.id;
     return row;
   });
-  console.error('USERROWS', (performance.now() - tu).toFixed(0));
   let done = 0;
   for (let i = 0; i < userRows.length; i += 900) {
     await repo.insertUsers(tx, userRows.slice(i, i + 900));
