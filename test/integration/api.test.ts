@@ -288,6 +288,13 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await s.api('PATCH', `/api/v1/accounts/globex/users/${id}`, { ringTime: 10 })).status, 404);
       assert.equal((await s.api('DELETE', `/api/v1/accounts/globex/users/${id}`)).status, 404);
       assert.equal((await s.api('GET', `/api/v1/accounts/globex/offices/${sydney}`)).status, 404);
+      // An office's user list: another tenant's office, or no office at all, is 404 — not an empty list.
+      assert.equal((await s.api('GET', `/api/v1/accounts/globex/offices/${sydney}/users`)).status, 404);
+      assert.equal((await s.api('GET', `/api/v1/accounts/acme/offices/00000000-0000-4000-8000-00000000abcd/users`)).status, 404);
+      assert.equal((await s.api('GET', `/api/v1/accounts/globex/users?officeId=${sydney}`)).status, 404);
+      const own = await s.api('GET', `/api/v1/accounts/acme/offices/${sydney}/users`);
+      assert.equal(own.status, 200);
+      assert.ok(own.body.items.length > 0);
       assert.equal((await s.api('GET', `/api/v1/accounts/acme/users/${id}`)).body.ringTime, 40);
     });
 

@@ -108,6 +108,19 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(await snapshot(), before);
       const changed = await users.updateUser(deps, me, 'acme', ids['acme.basic']!, { ringTime: 30 });
       assert.equal(changed.ringTime, 30);
+      // Pickup groups span offices: naming a new one on a user (which would create it) is an Office Manager's call.
+      const groups = async () => (await store.database.db.selectFrom('pickup_groups').select('name').where('account_id', '=', ids['acme']!).execute()).map((g) => g.name);
+      const groupsBefore = await groups();
+      const refused = await users.updateUser(deps, me, 'acme', ids['acme.basic']!, { pickupGroup: 'Rogue Group' }).catch((e: AppError) => e);
+      assert.ok(refused instanceof AppError && refused.status === 422, 'a field error, not a silent create');
+      assert.equal((refused as AppError & { fields?: Array<{ field: string }> }).fields?.[0]?.field, 'pickupGroup');
+      assert.deepEqual(await groups(), groupsBefore, 'no group was created');
+      const manager = actorFor('acme', 'acme.manager', 'office_manager', []);
+      const made = await users.updateUser(deps, manager, 'acme', ids['acme.basic']!, { pickupGroup: 'Front Desk' });
+      assert.equal(made.pickupGroup, 'Front Desk');
+      assert.ok((await groups()).includes('Front Desk'));
+      const joined = await users.updateUser(deps, me, 'acme', ids['acme.site']!, { pickupGroup: 'front desk' });
+      assert.equal(joined.pickupGroup, 'Front Desk', 'an existing group may be joined');
     });
 
     test('a Basic User reads and changes only their own voicemail and features', async () => {

@@ -15,6 +15,7 @@ import * as repo from './repository.ts';
 import * as pickupGroups from '../pickup-groups/repository.ts';
 import * as callFlows from '../call-flows/repository.ts';
 import { blockingItems, purgeUsers, usersUsage } from '../usage/repository.ts';
+import { authorizeGroupWrite } from '../../shared/group-access.ts';
 import {
   DEFAULT_APPS,
   DEFAULT_FEATURES,
@@ -64,6 +65,28 @@ async function checkOutbound(conn: Conn, accountId: string, raw: string | null |
   }
   if (!(await numbers.findByE164(conn, accountId, p.e164))) errors.push({ field: 'outboundNumber', reason: "is not one of this account's numbers" });
   return p.e164;
+}
+
+/**
+ * Naming a pickup group that does not exist yet creates it (seed 000: 'Pickup Group' is typed on the user).
+ * Groups span offices, so only who may change groups (an Office Manager, the provider) may create one this
+ * way; others get a field error. Returns the name to announce as created once the write has committed.
+ */
+async function groupToCreate(conn: Conn, actor: Actor, accountId: string, name: string | null | undefined): Promise<string | null> {
+  if (!name?.trim() || (await pickupGroups.findByName(conn, accountId, name))) return null;
+  try {
+    authorizeGroupWrite(actor, accountId, 'pickup group');
+  } catch {
+    assertValid([{ field: 'pickupGroup', reason: 'no such pickup group in this PBX (only an Office Manager can create one)' }]);
+  }
+  return name;
+}
+
+/** The audit and event trail of a pickup group created through a user's 'Pickup Group' field. */
+async function announceGroup(deps: Deps, actor: Actor, accountId: string, name: string | null): Promise<void> {
+  if (!name) return;
+  const g = await pickupGroups.findByName(deps.database.db, accountId, name);
+  if (g) await emit(deps, actor, 'pickup_group.created', accountId, g.id, undefined, { id: g.id, name: g.name });
 }
 
 /** Writes the account's extension length on its first user; refuses a clash with a concurrent first user. */
@@ -167,6 +190,7 @@ export async function createUser(deps: Deps, actor: Actor, accountKey: string, i
   const account = await resolveAccount(deps, actor, accountKey);
   authorize(actor, 'user.create', { accountId: account.id, officeId: input.officeId }, 'user');
   checkScopeGrant(actor, input.scope);
+  const newGroup = await groupToCreate(deps.database.db, actor, account.id, input.pickupGroup);
   const row = await deps.database.db
     .transaction()
     .execute(async (tx) => {
@@ -181,6 +205,7 @@ export async function createUser(deps: Deps, actor: Actor, accountKey: string, i
     })
     .catch(conflictFromUnique);
   const user = await repo.toUserFull(deps.database.db, row);
+  await announceGroup(deps, actor, account.id, newGroup);
   await emit(deps, actor, 'user.created', account.id, user.id, undefined, user);
   return { ...user, sipPassword: row.sip_password };
 }
@@ -206,6 +231,8 @@ export async function listUsers(deps: Deps, actor: Actor, accountKey: string, fi
     return { items: row ? [await repo.toUserFull(deps.database.db, row)] : [], total: row ? 1 : 0 };
   }
   authorize(actor, 'user.read', { accountId: account.id, officeId: filter.officeId ?? (actor.kind === 'user' ? actor.officeIds[0] ?? null : null) }, 'user');
+  // An office of another account (or none at all) is not found, not an empty office.
+  if (filter.officeId && !(await offices.findById(deps.database.db, account.id, filter.officeId))) throw new NotFoundError('office');
   const limit = officeLimit(actor, 'user.read');
   let officeIds = filter.officeId ? [filter.officeId] : undefined;
   if (limit) officeIds = officeIds ? officeIds.filter((o) => limit.includes(o)) : limit;
@@ -226,6 +253,7 @@ export async function updateUser(deps: Deps, actor: Actor, accountKey: string, u
   checkScopeGrant(actor, input.scope);
   if (actor.kind === 'user' && actor.id === beforeRow.id && input.scope && input.scope !== beforeRow.scope) throw new ForbiddenError('you may not change your own scope');
   const before = await repo.toUserFull(deps.database.db, beforeRow);
+  const newGroup = input.pickupGroup !== undefined ? await groupToCreate(deps.database.db, actor, account.id, input.pickupGroup) : null;
   await deps.database.db
     .transaction()
     .execute(async (tx) => {
@@ -288,6 +316,7 @@ export async function updateUser(deps: Deps, actor: Actor, accountKey: string, u
     })
     .catch(conflictFromUnique);
   const after = await repo.toUserFull(deps.database.db, (await repo.findRow(deps.database.db, account.id, beforeRow.id))!);
+  await announceGroup(deps, actor, account.id, newGroup);
   await emit(deps, actor, 'user.updated', account.id, after.id, before, after);
   return after;
 }
