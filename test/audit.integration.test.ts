@@ -62,7 +62,11 @@ for (const { kind, skip } of await storeKinds()) {
     test('every change is recorded: who, role, account, resource, before/after, source address, time', async () => {
       const { items } = await entries(`?since=${encodeURIComponent(t0)}&limit=1000`);
       const types = items.map((e) => `${e.resource}.${e.action}`);
-      for (const t of ['user.created', 'user.updated', 'user.sip_password_regenerated', 'user.password_set', 'apikey.created', 'apikey.revoked', 'office.created']) assert.ok(types.includes(t), `${t} in ${types.join(', ')}`);
+      for (const t of ['user.created', 'user.updated', 'user.voicemail_pin_set', 'user.sip_password_regenerated', 'user.password_set', 'apikey.created', 'apikey.revoked', 'office.created']) assert.ok(types.includes(t), `${t} in ${types.join(', ')}`);
+      // A PIN replaced by another PIN: recorded as its own action, with who and when, and no value.
+      const pin = items.find((e) => e.resource === 'user' && e.action === 'voicemail_pin_set')!;
+      assert.equal(pin.actor.id, acme.people.om!.id);
+      assert.equal(JSON.stringify([pin.before, pin.after]).includes('86420'), false);
       const upd = items.find((e) => e.resource === 'user' && e.action === 'updated')!;
       assert.deepEqual(upd.actor, { kind: 'user', id: acme.people.om!.id, label: upd.actor.label, role: 'office_manager' });
       assert.match(upd.actor.label, /om Person <om@acme\.test> \(Office Manager\)/);

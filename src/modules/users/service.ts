@@ -318,6 +318,9 @@ export async function updateUser(deps: Deps, actor: Actor, accountKey: string, u
   const after = await repo.toUserFull(deps.database.db, (await repo.findRow(deps.database.db, account.id, beforeRow.id))!);
   await announceGroup(deps, actor, account.id, newGroup);
   await emit(deps, actor, 'user.updated', account.id, after.id, before, after);
+  // A PIN is never in the event: changing one PIN for another leaves before/after equal ('pinSet'), so the
+  // change is recorded as its own action (who, when), the way a SIP password regeneration is.
+  if (input.voicemail?.pin !== undefined) await emit(deps, actor, input.voicemail.pin ? 'user.voicemail_pin_set' : 'user.voicemail_pin_cleared', account.id, after.id, undefined, undefined);
   return after;
 }
 
