@@ -281,6 +281,27 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await s.api('GET', `/api/v1/accounts/acme/offices/${empty.body.id}`)).status, 404);
     });
 
+    test('a new country for the PBX may not turn existing extensions into its emergency numbers', async () => {
+      assert.equal((await s.api('POST', '/api/v1/accounts', { code: 'emerg', name: 'Emerg', sipRealm: 'emerg.pbx.example', country: 'AU' })).status, 201);
+      const syd = await s.api('POST', '/api/v1/accounts/emerg/offices', { name: 'Sydney', timezone: 'Australia/Sydney' });
+      assert.equal((await s.api('POST', '/api/v1/accounts/emerg/users', { firstName: 'Nine', officeId: syd.body.id, extension: '911' })).status, 201, '911 is not an AU emergency number');
+      const count = async () => (await s.api('GET', '/api/v1/accounts/emerg/offices')).body.items.length;
+      const before = await count();
+      const us = await s.api('POST', '/api/v1/accounts/emerg/offices', { name: 'New York', country: 'US', timezone: 'America/New_York' });
+      assert.equal(us.status, 409, us.text);
+      assert.equal(us.body.fields[0].field, 'country');
+      assert.match(us.body.fields[0].reason, /extension 911 .*emergency number of US/);
+      assert.equal(await count(), before, 'nothing written');
+      const moved = await s.api('PATCH', `/api/v1/accounts/emerg/offices/${syd.body.id}`, { country: 'US', timezone: 'America/New_York' });
+      assert.equal(moved.status, 409);
+      assert.equal((await s.api('GET', `/api/v1/accounts/emerg/offices/${syd.body.id}`)).body.country, 'AU');
+      const acct = await s.api('PATCH', '/api/v1/accounts/emerg', { country: 'US' });
+      assert.equal(acct.status, 409);
+      assert.equal(acct.body.fields[0].field, 'country');
+      // A country without such a clash is fine.
+      assert.equal((await s.api('POST', '/api/v1/accounts/emerg/offices', { name: 'Dublin', country: 'IE', timezone: 'Europe/Dublin' })).status, 201);
+    });
+
     test('another tenant id in the path never reaches the resource', async () => {
       const users = await s.api('GET', '/api/v1/accounts/acme/users?limit=1');
       const id = users.body.items[0].id;

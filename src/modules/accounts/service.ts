@@ -6,6 +6,9 @@ import type { Page } from '../../shared/pagination.ts';
 import * as repo from './repository.ts';
 import { validateAccountCreate, validateAccountUpdate } from './rules.ts';
 import type { Account, AccountCreate, AccountUpdate } from './schema.ts';
+import { countries as officeCountries } from '../offices/repository.ts';
+import { usedExtensions } from '../users/repository.ts';
+import { emergencyClash } from '../users/rules.ts';
 
 /** Resolves an account by code or id and checks the actor may act in it (other tenants: 404). */
 export async function resolveAccount(deps: Deps, actor: Actor, key: string): Promise<Account> {
@@ -50,6 +53,11 @@ export async function updateAccount(deps: Deps, actor: Actor, key: string, input
   authorize(actor, 'account.write', { accountId: before.id }, 'account');
   const patch = { ...input, country: input.country?.toUpperCase(), name: input.name?.trim() };
   assertValid(validateAccountUpdate(patch));
+  if (patch.country !== undefined && patch.country !== before.country) {
+    const db = deps.database.db;
+    const clash = emergencyClash(await usedExtensions(db, before.id), patch.country, await officeCountries(db, before.id));
+    if (clash) throw new ConflictError('country', clash);
+  }
   await repo.update(deps.database.db, before.id, {
     ...(patch.name !== undefined && { name: patch.name }),
     ...(patch.country !== undefined && { country: patch.country }),

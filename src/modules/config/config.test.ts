@@ -110,6 +110,15 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await s.api('GET', '/api/v1/accounts/cfg1/offices?limit=50')).body.items.some((o: { name: string }) => o.name === 'Pop-up'), false);
       assert.deepEqual(await findOrphans(s.store.database), []);
       assert.ok(bus.events.some((e) => e.type === 'config.discarded' && e.accountId === t.accountId));
+      // SIP credentials are live: a regenerated password is not pending, and a discard keeps it.
+      const regen = await s.api('POST', `/api/v1/accounts/cfg1/users/${a!.id}/sip-password`);
+      assert.equal(regen.status, 200, regen.text);
+      assert.equal((await s.api('GET', '/api/v1/accounts/cfg1/config/pending')).body.pending, false, 'a new SIP password is not a pending change');
+      await s.api('PATCH', `/api/v1/accounts/cfg1/users/${a!.id}`, { ringTime: 55 });
+      assert.equal((await s.api('POST', '/api/v1/accounts/cfg1/config/discard', undefined, manager)).status, 200);
+      const pw = await db.selectFrom('users').select(['sip_password', 'ring_time']).where('id', '=', a!.id).executeTakeFirstOrThrow();
+      assert.equal(pw.sip_password, regen.body.sipPassword, 'discard keeps the live SIP password');
+      assert.notEqual(pw.ring_time, 55, 'while the saved ring time went back');
       // Other tenants are untouched.
       assert.equal((await s.api('GET', '/api/v1/accounts/cfg2/users')).body.items.length, 1);
     });

@@ -47,6 +47,10 @@ export const NOT_CONFIG = new Set([
   'created_at',
   'updated_at',
   'portal_password_hash',
+  // SIP credentials are live by design (Kamailio's sip_subscribers and the phone files read the current
+  // password): 'Regenerate' works at once, is never a pending change, and a discard never brings back an
+  // old password the admin has already replaced.
+  'sip_password',
   'locked_ip',
   'locked_at',
   'unlocked_until',

@@ -9,6 +9,8 @@ import * as repo from './repository.ts';
 import { officeUsage } from '../usage/repository.ts';
 import { validateOffice, type NormalisedOffice } from './rules.ts';
 import type { Office, OfficeCreate, OfficeUpdate } from './schema.ts';
+import { usedExtensions } from '../users/repository.ts';
+import { emergencyClash } from '../users/rules.ts';
 
 export async function listOffices(deps: Deps, actor: Actor, accountKey: string, opts: { name?: string; limit: number; offset: number }): Promise<Page<Office>> {
   const account = await resolveAccount(deps, actor, accountKey);
@@ -34,6 +36,13 @@ async function checkAgainstStore(deps: Deps, accountId: string, office: Normalis
   if (await repo.nameTaken(db, accountId, office.nameKey, exceptId)) throw new ConflictError('name', 'another office already has this name');
 }
 
+/** 409 on 'country' when the account's extensions would clash with the new country's emergency numbers. */
+async function refuseEmergencyClash(deps: Deps, accountId: string, accountCountry: string, country: string): Promise<void> {
+  const db = deps.database.db;
+  const clash = emergencyClash(await usedExtensions(db, accountId), country, [accountCountry, ...(await repo.countries(db, accountId))]);
+  if (clash) throw new ConflictError('country', clash);
+}
+
 export async function createOffice(deps: Deps, actor: Actor, accountKey: string, input: OfficeCreate): Promise<Office> {
   const account = await resolveAccount(deps, actor, accountKey);
   authorize(actor, 'office.write', { accountId: account.id, officeId: null }, 'office');
@@ -41,6 +50,7 @@ export async function createOffice(deps: Deps, actor: Actor, accountKey: string,
   const { office, errors } = validateOffice({ ...input, country: input.country ?? account.country });
   assertValid(errors);
   await checkAgainstStore(deps, account.id, office);
+  await refuseEmergencyClash(deps, account.id, account.country, office.country);
   const now = nowIso();
   const created = await repo.insert(deps.database.db, {
     id: newId(),
@@ -66,6 +76,10 @@ export async function updateOffice(deps: Deps, actor: Actor, accountKey: string,
   const { office, errors } = validateOffice({ ...merged, country: merged.country, name: merged.name, timezone: merged.timezone });
   assertValid(errors);
   await checkAgainstStore(deps, before.accountId, office, before.id);
+  if (office.country !== before.country) {
+    const account = await resolveAccount(deps, actor, accountKey);
+    await refuseEmergencyClash(deps, account.id, account.country, office.country);
+  }
   await repo.update(deps.database.db, before.accountId, before.id, {
     name: office.name,
     name_key: office.nameKey,

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   checkExtension,
+  emergencyClash,
   checkPin,
   checkRingTime,
   mergeDeep,
@@ -54,6 +55,25 @@ test('checkExtension: length, digits, mixing, emergency and reserved numbers', (
 
 test('reservedCodes unions every country with 777', () => {
   assert.deepEqual(reservedCodes(['AU', 'US']), ['000', '106', '112', '777', '911', '933']);
+});
+
+test('emergencyClash: a new country may not make existing extensions emergency numbers', () => {
+  const cases: Array<[string[], string, string[], RegExp | null]> = [
+    [['100', '911', '250'], 'US', ['AU'], /^extension 911 is or starts with an emergency number of US \(911, 933\)/],
+    [['9110', '9330', '1000'], 'US', ['AU'], /^extensions 9110, 9330 are or start with an emergency number of US/],
+    [['911'], 'US', ['AU', 'US'], null], // US is already in the PBX: nothing new is reserved
+    [['999', '112'], 'GB', ['AU'], /extensions 112, 999 are/],
+    [['100', '200'], 'US', ['AU'], null],
+    [['777'], 'US', ['AU'], null], // 777 is refused everywhere already, and is not an emergency number
+    [['000', '106'], 'IE', ['AU'], null],
+  ];
+  for (const [exts, country, known, want] of cases) {
+    const got = emergencyClash(exts, country, known);
+    if (want === null) assert.equal(got, null, `${exts.join(',')} → ${country}`);
+    else assert.match(got ?? '', want, `${exts.join(',')} → ${country}`);
+  }
+  const many = emergencyClash([...Array.from({ length: 10 }, (_, i) => String(9110 + i)), '9330', '9331', '1000'], 'US', ['AU']);
+  assert.match(many ?? '', /and 2 more/);
 });
 
 test('nextAvailableExtension skips used, reserved and emergency numbers', () => {

@@ -43,6 +43,21 @@ export function checkExtension(ext: string, ctx: ExtensionContext): string | nul
   return null;
 }
 
+/**
+ * Adding a country to a PBX (a new office abroad, an office or the account moving country) adds that
+ * country's emergency numbers to the codes no extension may equal or start with. Existing extensions that
+ * would break the rule are named, so the change can be refused until they are renumbered: an extension
+ * '911' in a PBX with a US office would sit where US callers dial emergency services.
+ */
+export function emergencyClash(extensions: Iterable<string>, country: string, knownCountries: readonly string[]): string | null {
+  if (knownCountries.includes(country)) return null;
+  const codes = reservedCodes([country]).filter((c) => c !== VOICEMAIL_ACCESS_CODE);
+  const hits = [...extensions].filter((e) => codes.some((c) => e === c || e.startsWith(c))).sort();
+  if (!hits.length) return null;
+  const shown = hits.length > 10 ? `${hits.slice(0, 10).join(', ')} and ${hits.length - 10} more` : hits.join(', ');
+  return `extension${hits.length > 1 ? 's' : ''} ${shown} ${hits.length > 1 ? 'are or start with' : 'is or starts with'} an emergency number of ${country} (${codes.join(', ')}): renumber ${hits.length > 1 ? 'them' : 'it'} first`;
+}
+
 /** Lowest free extension of the length that passes every rule, or null when the plan is full. */
 export function nextAvailableExtension(used: ReadonlySet<string>, ctx: ExtensionContext, preferredLength: 3 | 4 = 3): string | null {
   const length = ctx.length ?? preferredLength;
