@@ -69,6 +69,10 @@ for (const { kind, skip } of await storeKinds()) {
       assert.ok(r.body.errors.every((e: { reason: string }) => e.reason.length > 3));
       assert.equal(await count('users'), users);
       assert.equal(await count('imports'), 0, 'not even a job is written');
+      // Seed 004: a call-routing user has no hardware.
+      const routing = await post('/api/v1/accounts/imp1/imports', csv([{ first_name: 'Router', office: 'Head Office', user_type: 'call_routing', device_mac: '80:5e:c0:00:00:77', device_model: 't54w' }]));
+      assert.equal(routing.status, 422, routing.text);
+      assert.deepEqual(routing.body.errors, [{ row: 2, column: 'device_mac', reason: 'a call-routing user has no handsets' }]);
       const header = await post('/api/v1/accounts/imp1/imports', 'first_name,colour\nA,red\n');
       assert.equal(header.status, 422);
       assert.deepEqual(header.body.errors.map((e: { row: number; column: string }) => `${e.row}:${e.column}`).sort(), ['1:colour', '1:office']);

@@ -57,7 +57,7 @@ export async function loadImportContext(
   const [users, groups, offices, numbers, pickups] = await Promise.all([
     conn
       .selectFrom('users')
-      .select(['id', 'extension', 'first_name', 'last_name', 'display_name', 'email', 'office_id', 'vm_pin', 'pickup_group_id'])
+      .select(['id', 'extension', 'first_name', 'last_name', 'display_name', 'email', 'office_id', 'vm_pin', 'pickup_group_id', 'user_type'])
       .where('account_id', '=', account.id)
       .execute(),
     conn.selectFrom('ring_groups').select('extension').where('account_id', '=', account.id).execute(),

@@ -95,7 +95,7 @@ export interface ImportContext {
   grantableScopes?: ReadonlySet<Scope>;
 }
 
-export type ExistingUser = Pick<UsersTable, 'id' | 'extension' | 'first_name' | 'last_name' | 'display_name' | 'email' | 'office_id' | 'vm_pin' | 'pickup_group_id'>;
+export type ExistingUser = Pick<UsersTable, 'id' | 'extension' | 'first_name' | 'last_name' | 'display_name' | 'email' | 'office_id' | 'vm_pin' | 'pickup_group_id' | 'user_type'>;
 
 export interface DevicePlan {
   mac: string;
@@ -309,7 +309,9 @@ export function validateRows(parsed: ParsedCsv, ctx: ImportContext, opts: { upda
     let device: DevicePlan | undefined;
     const macRaw = rec.device_mac ?? '';
     const modelRaw = (rec.device_model ?? '').trim().toLowerCase();
-    if (macRaw) {
+    // Seed 004: a call-routing user 'will not have hardware attached'.
+    if (macRaw && (userType ?? existing?.user_type) === 'call_routing') err('device_mac', 'a call-routing user has no handsets');
+    else if (macRaw) {
       const m = checkMac(macRaw);
       if (m.reason) err('device_mac', m.reason);
       else {
