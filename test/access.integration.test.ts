@@ -20,6 +20,9 @@ interface Case {
 interface Ids {
   number: string;
   omKey: string;
+  group: string;
+  ring: string;
+  device: string;
 }
 
 const U = (who: keyof Tenant['people']) => (t: Tenant) => t.people[who]!.id;
@@ -102,6 +105,28 @@ const REFUSED: Case[] = [
   { resource: 'audit', who: 'basic', method: 'GET', path: () => '/api/v1/accounts/acme/audit?format=csv', expect: 403 },
   { resource: 'audit', who: 'x.om', method: 'GET', path: () => '/api/v1/accounts/acme/audit', expect: 404 },
   { resource: 'audit', who: 'om', method: 'GET', path: () => '/api/v1/audit', expect: 403 },
+  // pickup groups, ring groups (account-wide: Office Manager only)
+  { resource: 'pickup-group', who: 'sm', method: 'POST', path: () => '/api/v1/accounts/acme/pickup-groups', body: () => ({ name: 'Rogue' }), expect: 403 },
+  { resource: 'pickup-group', who: 'basic', method: 'GET', path: () => '/api/v1/accounts/acme/pickup-groups', expect: 403 },
+  { resource: 'pickup-group', who: 'sm', method: 'PATCH', path: (_t, ids) => `/api/v1/accounts/acme/pickup-groups/${ids.group}`, body: () => ({ name: 'Renamed' }), expect: 403 },
+  { resource: 'pickup-group', who: 'x.om', method: 'POST', path: () => '/api/v1/accounts/acme/pickup-groups', body: () => ({ name: 'Rogue' }), expect: 404 },
+  { resource: 'pickup-group', who: 'x.om', method: 'DELETE', path: (_t, ids) => `/api/v1/accounts/globex/pickup-groups/${ids.group}`, expect: 404 },
+  { resource: 'ring-group', who: 'sm', method: 'POST', path: () => '/api/v1/accounts/acme/ring-groups', body: () => ({ name: 'Rogue Hunt', extension: '198' }), expect: 403 },
+  { resource: 'ring-group', who: 'sm', method: 'DELETE', path: (_t, ids) => `/api/v1/accounts/acme/ring-groups/${ids.ring}`, expect: 403 },
+  { resource: 'ring-group', who: 'x.om', method: 'PATCH', path: (_t, ids) => `/api/v1/accounts/acme/ring-groups/${ids.ring}`, body: () => ({ name: 'Stolen' }), expect: 404 },
+  { resource: 'ring-group', who: 'x.om', method: 'DELETE', path: (_t, ids) => `/api/v1/accounts/globex/ring-groups/${ids.ring}`, expect: 404 },
+  // handsets
+  { resource: 'device', who: 'basic', method: 'POST', path: () => '/api/v1/accounts/acme/devices', body: (t) => ({ mac: '80:5e:c0:aa:00:02', model: 't54w', userId: t.people.basicB!.id }), expect: 403 },
+  { resource: 'device', who: 'x.om', method: 'GET', path: (_t, ids) => `/api/v1/accounts/acme/devices/${ids.device}`, expect: 404 },
+  { resource: 'device', who: 'x.om', method: 'DELETE', path: (_t, ids) => `/api/v1/accounts/globex/devices/${ids.device}`, expect: 404 },
+  { resource: 'device', who: 'x.om', method: 'POST', path: (_t, ids) => `/api/v1/accounts/globex/devices/${ids.device}/unlock`, expect: 404 },
+  // number assignment ('Add from Spare Numbers')
+  { resource: 'number-assign', who: 'sm', method: 'POST', path: (_t, ids) => `/api/v1/accounts/acme/numbers/${encodeURIComponent(ids.number)}/assign`, body: (t) => ({ userId: t.people.basicB!.id }), expect: 403 },
+  { resource: 'number-assign', who: 'x.om', method: 'POST', path: (_t, ids) => `/api/v1/accounts/acme/numbers/${encodeURIComponent(ids.number)}/assign`, body: (t) => ({ userId: t.people.basicB!.id }), expect: 404 },
+  // Apply Changes
+  { resource: 'config', who: 'sm', method: 'POST', path: () => '/api/v1/accounts/acme/config/apply', body: () => ({}), expect: 403 },
+  { resource: 'config', who: 'basic', method: 'POST', path: () => '/api/v1/accounts/acme/config/discard', expect: 403 },
+  { resource: 'config', who: 'x.om', method: 'POST', path: () => '/api/v1/accounts/acme/config/apply', body: () => ({}), expect: 404 },
   // provider administrators
   { resource: 'provider-admin', who: 'om', method: 'POST', path: () => '/api/v1/provider-admins', body: () => ({ email: 'evil@x.test', password: 'Evil-Admin-Pass-1' }), expect: 403 },
 ];
@@ -123,6 +148,10 @@ const CONTROLS: Case[] = [
   { resource: 'api-key', who: 'sm', method: 'POST', path: () => '/api/v1/accounts/acme/api-keys', body: () => ({ name: 'sm-own' }), expect: 201 },
   { resource: 'audit', who: 'om', method: 'GET', path: () => '/api/v1/accounts/acme/audit', expect: 200 },
   { resource: 'user', who: 'om', method: 'DELETE', path: user('basicC'), expect: 204 },
+  { resource: 'pickup-group', who: 'om', method: 'POST', path: () => '/api/v1/accounts/acme/pickup-groups', body: () => ({ name: 'Warehouse' }), expect: 201 },
+  { resource: 'ring-group', who: 'om', method: 'PATCH', path: (_t, ids) => `/api/v1/accounts/acme/ring-groups/${ids.ring}`, body: () => ({ name: 'Sales Team' }), expect: 200 },
+  { resource: 'number-assign', who: 'om', method: 'POST', path: (_t, ids) => `/api/v1/accounts/acme/numbers/${encodeURIComponent(ids.number)}/assign`, body: (t) => ({ userId: t.people.basicB!.id }), expect: 200 },
+  { resource: 'config', who: 'om', method: 'POST', path: () => '/api/v1/accounts/acme/config/apply', body: () => ({}), expect: 201 },
 ];
 
 for (const { kind, skip } of await storeKinds()) {
@@ -140,6 +169,14 @@ for (const { kind, skip } of await storeKinds()) {
       ids.number = n.body.e164;
       const k = await s.api('POST', '/api/v1/accounts/acme/api-keys', { name: 'om-key' }, as(acme.people.om!));
       ids.omKey = k.body.id;
+      const g = await s.api('POST', '/api/v1/accounts/acme/pickup-groups', { name: 'Front Desk' });
+      ids.group = g.body.id;
+      const ring = await s.api('POST', '/api/v1/accounts/acme/ring-groups', { name: 'Sales Hunt', extension: '199' });
+      assert.equal(ring.status, 201, ring.text);
+      ids.ring = ring.body.id;
+      const d = await s.api('POST', '/api/v1/accounts/acme/devices', { mac: '80:5e:c0:aa:00:01', model: 't54w', userId: acme.people.basic!.id });
+      assert.equal(d.status, 201, d.text);
+      ids.device = d.body.id;
     });
     after(() => s?.close());
 
