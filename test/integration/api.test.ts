@@ -281,6 +281,24 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await s.api('GET', `/api/v1/accounts/acme/offices/${empty.body.id}`)).status, 404);
     });
 
+    test("users: an optional portal password at creation ('New Password'): policy checked with the other fields, never returned", async () => {
+      const weak = await s.api('POST', '/api/v1/accounts/acme/users', { firstName: 'Pat', officeId: sydney, email: 'pat@acme.example', password: 'short', voicemail: { pin: '12' } });
+      assert.equal(weak.status, 422);
+      assert.deepEqual(weak.body.fields.map((f: { field: string }) => f.field).sort(), ['password', 'voicemail.pin'], 'every bad field at once');
+      assert.equal((await s.api('GET', '/api/v1/accounts/acme/users?q=pat')).body.items.length, 0, 'nothing written');
+      const ok = await s.api('POST', '/api/v1/accounts/acme/users', { firstName: 'Pat', officeId: sydney, email: 'pat@acme.example', password: 'Correct-Horse-Battery-9' });
+      assert.equal(ok.status, 201, ok.text);
+      assert.equal(ok.body.portalPasswordSet, true);
+      assert.ok(!ok.body.tags.includes('password_required') && !ok.body.tags.includes('Password Required'), `tags: ${ok.body.tags}`);
+      assert.ok(!ok.text.includes('Correct-Horse-Battery-9'), 'the password is never echoed');
+      const login = await s.api('POST', '/api/v1/auth/login', { account: 'acme', email: 'pat@acme.example', password: 'Correct-Horse-Battery-9' }, {});
+      assert.equal(login.status, 200, login.text);
+      const row = await s.store.database.db.selectFrom('users').select('portal_password_hash').where('id', '=', ok.body.id).executeTakeFirstOrThrow();
+      assert.match(row.portal_password_hash ?? '', /^\$argon2id\$/);
+      assert.equal((await s.api('PATCH', `/api/v1/accounts/acme/users/${ok.body.id}`, { password: 'Another-Horse-Battery-9' })).status, 400, 'set later through PUT .../password only');
+      assert.equal((await s.api('DELETE', `/api/v1/accounts/acme/users/${ok.body.id}`)).status, 204);
+    });
+
     test('a new country for the PBX may not turn existing extensions into its emergency numbers', async () => {
       assert.equal((await s.api('POST', '/api/v1/accounts', { code: 'emerg', name: 'Emerg', sipRealm: 'emerg.pbx.example', country: 'AU' })).status, 201);
       const syd = await s.api('POST', '/api/v1/accounts/emerg/offices', { name: 'Sydney', timezone: 'Australia/Sydney' });

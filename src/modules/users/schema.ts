@@ -118,8 +118,10 @@ export interface UserCreate {
   features?: DeepPartial<Features>;
   security?: DeepPartial<Security>;
   apps?: Partial<Apps>;
+  /** Optional portal password set at creation (seed 003/004 'New Password'); write-only, never returned. */
+  password?: string;
 }
-export type UserUpdate = Partial<Omit<UserCreate, 'extension'>> & { extension?: string };
+export type UserUpdate = Partial<Omit<UserCreate, 'extension' | 'password'>> & { extension?: string };
 
 // ---------- JSON schemas ----------
 const bool = { type: 'boolean' } as const;
@@ -209,7 +211,12 @@ const inputProps = {
   apps: appsProps,
 } as const;
 
-export const userCreateSchema = { type: 'object', additionalProperties: false, required: ['firstName', 'officeId'], properties: inputProps } as const;
+export const userCreateSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['firstName', 'officeId'],
+  properties: { ...inputProps, password: { type: 'string', minLength: 1, maxLength: 256, writeOnly: true, description: "Optional portal password ('New Password'); the strength policy applies. Never returned." } },
+} as const;
 export const userUpdateSchema = { type: 'object', additionalProperties: false, minProperties: 1, properties: inputProps } as const;
 
 const { extension: _e, voicemail: _v, ...outputScalars } = inputProps;

@@ -16,6 +16,8 @@ import * as pickupGroups from '../pickup-groups/repository.ts';
 import * as callFlows from '../call-flows/repository.ts';
 import { blockingItems, purgeUsers, usersUsage } from '../usage/repository.ts';
 import { authorizeGroupWrite } from '../../shared/group-access.ts';
+import { passwordErrors } from '../auth/rules.ts';
+import { hashPassword } from '../auth/passwords.ts';
 import {
   DEFAULT_APPS,
   DEFAULT_FEATURES,
@@ -122,10 +124,10 @@ export async function nextExtension(deps: Deps, actor: Actor, accountKey: string
  * Builds a complete user row from input (create) after every rule has passed. Used by the service and
  * by bulk paths (import, demo seed, benchmarks) that validate the same way.
  */
-export async function prepareNewUser(conn: Conn, account: Account, input: UserCreate, ctxCache?: { ext?: ExtensionContext; used?: Set<string> }): Promise<UsersTable> {
+export async function prepareNewUser(conn: Conn, account: Account, input: UserCreate, ctxCache?: { ext?: ExtensionContext; used?: Set<string> }, extraErrors: FieldError[] = []): Promise<UsersTable> {
   const office = await loadOffice(conn, account.id, input.officeId);
   const extCtx = ctxCache?.ext ?? (await extensionContext(conn, account));
-  const errors: FieldError[] = [];
+  const errors: FieldError[] = [...extraErrors];
   let extension = input.extension?.trim();
   if (!extension) {
     const used = ctxCache?.used ?? (await repo.usedExtensions(conn, account.id));
@@ -191,10 +193,19 @@ export async function createUser(deps: Deps, actor: Actor, accountKey: string, i
   authorize(actor, 'user.create', { accountId: account.id, officeId: input.officeId }, 'user');
   checkScopeGrant(actor, input.scope);
   const newGroup = await groupToCreate(deps.database.db, actor, account.id, input.pickupGroup);
+  // 'New Password' (seeds 003/004): optional; whoever may set this user's password may give one at creation.
+  let passwordHash: string | null = null;
+  const passwordProblems: FieldError[] = [];
+  if (input.password !== undefined) {
+    authorize(actor, 'user.password', { accountId: account.id, officeId: input.officeId }, 'user');
+    passwordProblems.push(...passwordErrors(input.password, { email: normaliseEmail(input.email), accountCode: account.code, extension: input.extension, firstName: input.firstName, lastName: input.lastName }));
+    if (!passwordProblems.length) passwordHash = await hashPassword(input.password);
+  }
   const row = await deps.database.db
     .transaction()
     .execute(async (tx) => {
-      const row = await prepareNewUser(tx, account, input);
+      const row = await prepareNewUser(tx, account, input, undefined, passwordProblems);
+      row.portal_password_hash = passwordHash;
       // Ring groups share the extension space, so this is checked here; a taken email is caught by the
       // unique index (conflictFromUnique names the field).
       if (await repo.extensionTaken(tx, account.id, row.extension)) throw new ConflictError('extension', 'is already taken in this account');
