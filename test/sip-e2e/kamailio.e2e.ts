@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { storeKinds } from '../support/stores.ts';
 import { SYSTEM_ACTOR } from '../../src/shared/permissions.ts';
 import { nowIso } from '../../src/shared/ids.ts';
-import { deleteUser, regenerateSipPassword, updateUser } from '../../src/modules/users/service.ts';
+import { createUser, deleteUser, regenerateSipPassword, updateUser } from '../../src/modules/users/service.ts';
+import { createAccount } from '../../src/modules/accounts/service.ts';
+import { createOffice } from '../../src/modules/offices/service.ts';
 import { kamailioMissing, REALM, startStack, type Stack } from './stack.ts';
 import { gateway, inboundCall, UA } from './ua.ts';
 import { createKamailioNotifier, sipTargetResolver } from '../../src/modules/sip/notifier.ts';
@@ -157,6 +159,7 @@ for (const { kind, skip } of await storeKinds()) {
       const got = trunk.invites().slice(trunkBefore);
       assert.equal(got.length, 1);
       assert.match(got[0]!.ruri, /^sip:\+61412345678@127\.0\.0\.1:5090/);
+      assert.equal(got[0]!.headers['p-asserted-identity'], '<sip:+61291234500@e2e.pbx.test>', "the mobile leg presents 102's outbound caller ID, not the internal caller");
       await update('102', { features: { smartCalling: { enabled: false } } });
     });
 
@@ -171,6 +174,9 @@ for (const { kind, skip } of await storeKinds()) {
       assert.ok(Date.now() - t0 < 3000, 'answered by the mobile without waiting for a timeout');
       assert.equal(trunk.invites().length, trunkBefore + 1);
       assert.equal(b.invites().length, bBefore + 1, 'the handset rang in parallel');
+      // one step, two branches with their own caller ID: the handset sees the caller, the mobile 102's number
+      assert.equal(trunk.invites().at(-1)!.headers['p-asserted-identity'], '<sip:+61291234500@e2e.pbx.test>');
+      assert.match(String(b.invites().at(-1)!.headers['p-asserted-identity']), /^"User 101" <sip:101@e2e\.pbx\.test>$/);
       await update('102', { features: { smartCalling: { enabled: false } } });
     });
 
@@ -186,6 +192,28 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(trunk.invites().length, trunkBefore + 1);
       assert.equal(b.invites().length, bBefore + 2, 'the handset rang in both steps');
       await update('102', { features: { smartCalling: { enabled: false } } });
+    });
+
+    test('toll fraud: a diversion to a number the user may not call is skipped; nothing reaches the trunk', async () => {
+      await update('102', { features: { divertAll: { enabled: true, destination: '+14155552671' } } });
+      b.mode = 'busy';
+      const trunkBefore = trunk.invites().length;
+      const vmBefore = vm.invites().length;
+      const r = await a.call('102');
+      assert.equal(r.status, 200, JSON.stringify(r));
+      assert.equal(trunk.invites().length, trunkBefore, 'international is not enabled for 102: no call to the trunk');
+      assert.match(JSON.stringify(vm.invites().slice(vmBefore)[0]?.headers ?? {}), /deposit;mailbox=102/, 'the handset (busy), then voicemail');
+      // allowed once the user may call internationally; the leg presents 102's outbound caller ID
+      await update('102', { security: { enabledCalls: { international: true } } });
+      const ok = await a.call('102');
+      assert.equal(ok.status, 200);
+      const got = trunk.invites().slice(trunkBefore);
+      assert.equal(got.length, 1);
+      assert.match(got[0]!.ruri, /^sip:\+14155552671@/);
+      assert.equal(got[0]!.headers['p-asserted-identity'], '<sip:+61291234500@e2e.pbx.test>');
+      assert.match(String(got[0]!.headers.diversion), /<sip:102@e2e\.pbx\.test>;reason=unconditional/);
+      await update('102', { features: { divertAll: { enabled: false, destination: null } }, security: { enabledCalls: { international: false } } });
+      b.mode = 'answer';
     });
 
     test('a user with no registered device goes straight to voicemail', async () => {
@@ -219,6 +247,54 @@ for (const { kind, skip } of await storeKinds()) {
 
       const emergency = await a.call('000');
       assert.equal(emergency.status, 200, 'emergency always allowed');
+    });
+
+    test('a phone cannot choose its caller identity or Switchboard headers: forged ones are removed', async () => {
+      const forged = {
+        'p-asserted-identity': '<sip:+61255550000@e2e.pbx.test>',
+        'p-preferred-identity': '<sip:+61255550000@e2e.pbx.test>',
+        'remote-party-id': '<sip:+61255550000@e2e.pbx.test>;party=calling;screen=yes',
+        privacy: 'none',
+        diversion: '<sip:+61255550000@e2e.pbx.test>;reason=unconditional',
+        'x-switchboard-voicemail': 'access;mailbox=102;account=e2e',
+        'x-switchboard-pickup-group': 'sales;account=e2e',
+      };
+      const trunkBefore = trunk.invites().length;
+      const r = await a.call('0398765432', 50, forged);
+      assert.equal(r.status, 200);
+      const got = trunk.invites().slice(trunkBefore);
+      assert.equal(got.length, 1);
+      const h = got[0]!.headers;
+      assert.equal(h['p-asserted-identity'], '<sip:+61291234500@e2e.pbx.test>', "Switchboard's caller ID only");
+      for (const name of Object.keys(forged).filter((n) => n !== 'p-asserted-identity')) assert.equal(h[name], undefined, `${name} removed`);
+      assert.doesNotMatch(JSON.stringify(h), /61255550000/);
+      // voicemail access: a forged mailbox never reaches the voicemail server, only the caller's own
+      const vmBefore = vm.invites().length;
+      assert.equal((await a.call('777', 50, { 'x-switchboard-voicemail': 'access;mailbox=102;account=e2e' })).status, 200);
+      assert.equal(vm.invites().slice(vmBefore)[0]!.headers['x-switchboard-voicemail'], 'access;mailbox=101;account=e2e');
+    });
+
+    test('out-of-dialog MESSAGE/NOTIFY reach users of the own realm only: another realm or domain is refused 403', async () => {
+      const d = s.server.deps;
+      await createAccount(d, SYSTEM_ACTOR, { code: 'e2e2', name: 'E2E 2', sipRealm: 'other.pbx.test', country: 'AU' });
+      const office = await createOffice(d, SYSTEM_ACTOR, 'e2e2', { name: 'Melbourne', timezone: 'Australia/Melbourne', areaCode: '03' });
+      const u = await createUser(d, SYSTEM_ACTOR, 'e2e2', { firstName: 'Other', extension: '101', officeId: office.id });
+      const other = new UA({ user: u.sipUsername, password: u.sipPassword, domain: 'other.pbx.test', port: 5110, proxy: PROXY }).start();
+      phones.push(other);
+      assert.equal((await other.register()).status, 200);
+      const count = (ua: UA) => ua.received.filter((m) => m.method === 'MESSAGE' || m.method === 'NOTIFY').length;
+      const bBefore = count(b);
+      assert.equal((await a.send('MESSAGE', `sip:${users['102']!.user}@${REALM}`, 'hello')).status, 200, 'own realm');
+      assert.equal(count(b), bBefore + 1);
+      const cross = await a.send('MESSAGE', `sip:${u.sipUsername}@other.pbx.test`, 'hello');
+      assert.equal(cross.status, 403, "another account's phone");
+      assert.match(cross.reason ?? '', /not your domain/);
+      assert.equal((await a.send('NOTIFY', `sip:${u.sipUsername}@other.pbx.test`)).status, 403);
+      assert.equal((await a.send('MESSAGE', `sip:${u.sipUsername}@127.0.0.1:5110`, 'hello')).status, 403, 'a raw address');
+      assert.equal(count(other), 0, 'nothing reached the other tenant');
+      assert.equal((await other.send('MESSAGE', `sip:${u.sipUsername}@OTHER.pbx.test`, 'note to self')).status, 200, 'domains compare case-insensitively');
+      await other.unregister();
+      other.stop();
     });
 
     test('777 reaches voicemail access for the caller', async () => {

@@ -19,6 +19,7 @@ export interface SipMessage {
   status?: number;
   reason?: string;
   headers: Record<string, any>;
+  content?: string;
 }
 export interface Received {
   method: string;
@@ -112,13 +113,17 @@ export class UA {
     return this.register(0);
   }
 
-  /** Calls `target` (user part); on 2xx sends ACK, holds, then BYE. */
-  async call(target: string, holdMs = 50): Promise<{ status: number; reason: string; answeredBy?: string; bye?: number }> {
+  /**
+   * Calls `target` (user part); on 2xx sends ACK, holds, then BYE. `headers` are added to the INVITE as they
+   * are (lower-case names; e.g. a forged P-Asserted-Identity).
+   */
+  async call(target: string, holdMs = 50, headers: Record<string, string> = {}): Promise<{ status: number; reason: string; answeredBy?: string; bye?: number }> {
     const callId = `${rnd()}@localhost`;
     const invite: SipMessage = {
       method: 'INVITE',
       uri: `sip:${target}@${this.o.domain}`,
       headers: {
+        ...headers,
         to: { uri: `sip:${target}@${this.o.domain}` },
         from: { uri: this.aor, params: { tag: rnd() } },
         'call-id': callId,
@@ -145,6 +150,25 @@ export class UA {
       }),
     );
     return { status: rs.status!, reason: rs.reason!, answeredBy: rs.headers.to.uri, bye: bye.status };
+  }
+
+  /** An out-of-dialog non-INVITE request (MESSAGE, NOTIFY, OPTIONS ...) to a full SIP URI; resolves with the final response. */
+  send(method: string, uri: string, body = ''): Promise<SipMessage> {
+    return this.request({
+      method,
+      uri,
+      headers: {
+        to: { uri },
+        from: { uri: this.aor, params: { tag: rnd() } },
+        'call-id': `${rnd()}@localhost`,
+        cseq: { method, seq: ++this.cseq },
+        ...(method === 'MESSAGE' && { 'content-type': 'text/plain' }),
+        route: this.route,
+        'max-forwards': 70,
+        'content-length': Buffer.byteLength(body),
+      },
+      content: body,
+    });
   }
 
   private onRequest(rq: SipMessage): void {

@@ -174,6 +174,102 @@ test('diversions carry a Diversion header naming the diverting extension', () =>
   assert.equal(d.steps[0]!.headers?.Diversion, `<sip:102@${REALM}>;reason=unconditional`);
 });
 
+const NO_CALLS = { enabledCalls: { local: false, national: false, mobile: false, international: false } };
+
+test('external legs of a ring plan (diversions to numbers, smart-call mobile) obey the diverting user\'s enabled calls', () => {
+  const intl = '+14155552671';
+  const nzNumber = '+6493001234';
+  const cases: Array<{ name: string; callee: UserOpts; inbound?: boolean; steps: Array<[string[], number]>; busy: string[] | null }> = [
+    // divert all: a forbidden number is ignored like a disabled extension (devices, then voicemail)
+    { name: 'divert all: international forbidden by default', callee: { features: { divertAll: { enabled: true, destination: intl } } }, steps: [[[aor('102')], 20], [[vm('102')], 0]], busy: [vm('102')] },
+    { name: 'divert all: international forbidden, inbound DDI call', inbound: true, callee: { features: { divertAll: { enabled: true, destination: intl } } }, steps: [[[aor('102')], 20], [[vm('102')], 0]], busy: [vm('102')] },
+    { name: 'divert all: international when enabled', callee: { security: { enabledCalls: { international: true } }, features: { divertAll: { enabled: true, destination: intl } } }, steps: [[[gw(intl)], 60]], busy: null },
+    { name: 'divert all: NZ is international from an AU office', callee: { features: { divertAll: { enabled: true, destination: nzNumber } } }, steps: [[[aor('102')], 20], [[vm('102')], 0]], busy: [vm('102')] },
+    { name: 'divert all: an AU mobile is international from an NZ office', callee: { officeId: 'nz', features: { divertAll: { enabled: true, destination: '+61412345678' } } }, steps: [[[aor('102')], 20], [[vm('102')], 0]], busy: [vm('102')] },
+    { name: 'divert all: NZ number is national from an NZ office', callee: { officeId: 'nz', features: { divertAll: { enabled: true, destination: nzNumber } } }, steps: [[[gw(nzNumber)], 60]], busy: null },
+    { name: 'divert all: mobile forbidden', callee: { security: { enabledCalls: { mobile: false } }, features: { divertAll: { enabled: true, destination: '+61412345678' } } }, steps: [[[aor('102')], 20], [[vm('102')], 0]], busy: [vm('102')] },
+    { name: 'divert all: local forbidden', callee: { security: { enabledCalls: { local: false } }, features: { divertAll: { enabled: true, destination: '+61291234567' } } }, steps: [[[aor('102')], 20], [[vm('102')], 0]], busy: [vm('102')] },
+    { name: 'divert all: to an extension is not an external call', callee: { security: NO_CALLS, features: { divertAll: { enabled: true, destination: '103' } } }, steps: [[[aor('103')], 20]], busy: null },
+    // divert on no answer: skipped → voicemail
+    { name: 'no answer: international forbidden → voicemail', callee: { features: { divertNoAnswer: { enabled: true, destination: intl } } }, steps: [[[aor('102')], 20], [[vm('102')], 0]], busy: [vm('102')] },
+    { name: 'no answer: national forbidden, no voicemail → devices only', callee: { vmEnabled: false, security: { enabledCalls: { national: false } }, features: { divertNoAnswer: { enabled: true, destination: '+61398765432' } } }, steps: [[[aor('102')], 20]], busy: null },
+    { name: 'no answer: national allowed', callee: { features: { divertNoAnswer: { enabled: true, destination: '+61398765432' } } }, steps: [[[aor('102')], 20], [[gw('+61398765432')], 60]], busy: [vm('102')] },
+    // divert on busy: skipped → the busy branch is voicemail (or nothing)
+    { name: 'busy: international forbidden → voicemail', callee: { features: { divertBusy: { enabled: true, destination: intl } } }, steps: [[[aor('102')], 20], [[vm('102')], 0]], busy: [vm('102')] },
+    { name: 'busy: national forbidden, no voicemail → no busy branch', callee: { vmEnabled: false, security: { enabledCalls: { national: false } }, features: { divertBusy: { enabled: true, destination: '+61398765432' } } }, steps: [[[aor('102')], 20]], busy: null },
+    { name: 'busy: international when enabled', callee: { security: { enabledCalls: { international: true } }, features: { divertBusy: { enabled: true, destination: intl } } }, steps: [[[aor('102')], 20], [[vm('102')], 0]], busy: [gw(intl)] },
+    // smart calling: a forbidden mobile leg means no smart calling (devices for the ring time)
+    ...(['sequential', 'parallel', 'parallel_delayed'] as const).map((type) => ({
+      name: `smart calling ${type}: international mobile forbidden`,
+      callee: { features: { smartCalling: { enabled: true, number: intl, timeout: 5, type } } },
+      steps: [[[aor('102')], 20], [[vm('102')], 0]] as Array<[string[], number]>,
+      busy: [vm('102')],
+    })),
+    { name: 'smart calling sequential: mobile calls forbidden', callee: { security: { enabledCalls: { mobile: false } }, features: { smartCalling: { enabled: true, number: '+61412345678', timeout: 5, type: 'sequential' } } }, steps: [[[aor('102')], 20], [[vm('102')], 0]], busy: [vm('102')] },
+    { name: 'smart calling parallel: international when enabled', callee: { security: { enabledCalls: { international: true } }, features: { smartCalling: { enabled: true, number: intl, timeout: 5, type: 'parallel' } } }, steps: [[[aor('102'), gw(intl)], 20], [[vm('102')], 0]], busy: [vm('102')] },
+    // everything at once: nothing external allowed, voicemail catches the call
+    {
+      name: 'all external legs forbidden',
+      callee: { security: NO_CALLS, features: { divertAll: { enabled: true, destination: '+61398765432' }, smartCalling: { enabled: true, number: '+61412345678', timeout: 5, type: 'parallel' }, divertNoAnswer: { enabled: true, destination: '+61291234567' }, divertBusy: { enabled: true, destination: '+61412345678' } } },
+      steps: [[[aor('102')], 20], [[vm('102')], 0]],
+      busy: [vm('102')],
+    },
+  ];
+  for (const c of cases) {
+    const cfg = config([user('101'), user('102', c.callee), user('103')], [['+61291234502', 'id-102']]);
+    const d = c.inbound ? decideRoute(cfg, platform, { source: 'trunk', from: '+61412000000', to: '+61291234502' }) : decideRoute(cfg, platform, internal('101', '102'));
+    assert.deepEqual(plan(d), c.steps, c.name);
+    assert.deepEqual(busy(d), c.busy, c.name);
+  }
+  // the caller's own enabled calls do not matter: it is the diverting user's call
+  const cfg = config([user('101', { security: NO_CALLS }), user('102', { security: { enabledCalls: { international: true } }, features: { divertAll: { enabled: true, destination: intl } } })]);
+  assert.deepEqual(plan(decideRoute(cfg, platform, internal('101', '102'))), [[[gw(intl)], 60]]);
+});
+
+/** Header lines of an rtjson `extra`, order-insensitive. */
+const lines = (extra: string | undefined) => (extra ?? '').split('\r\n').filter(Boolean).sort();
+
+test('external legs present the diverting user\'s outbound caller ID, never the internal identity', () => {
+  const divert = (destination: string) => ({ divertAll: { enabled: true, destination } });
+  const cases: Array<{ name: string; callee: UserOpts; inbound?: boolean; extra: string; also?: boolean }> = [
+    { name: 'office default', callee: { features: divert('+61412345678') }, extra: `P-Asserted-Identity: <sip:+61291234500@${REALM}>\r\nDiversion: <sip:102@${REALM}>;reason=unconditional\r\n` },
+    { name: 'own outbound number', callee: { outboundNumber: '+61291234502', features: divert('+61412345678') }, extra: `P-Asserted-Identity: <sip:+61291234502@${REALM}>\r\nDiversion: <sip:102@${REALM}>;reason=unconditional\r\n` },
+    { name: 'hide caller ID: withheld', callee: { hideCallerId: true, features: divert('+61412345678') }, extra: `P-Asserted-Identity: <sip:+61291234500@${REALM}>\r\nPrivacy: id\r\nDiversion: <sip:102@${REALM}>;reason=unconditional\r\n` },
+    { name: 'no outbound number anywhere: the internal identity is removed', callee: { officeId: 'nz', features: divert('+6493001234') }, extra: `Diversion: <sip:102@${REALM}>;reason=unconditional\r\n` },
+    { name: 'pickup group stays internal', callee: { pickupGroup: 'sales', features: divert('+61412345678') }, extra: `P-Asserted-Identity: <sip:+61291234500@${REALM}>\r\nDiversion: <sip:102@${REALM}>;reason=unconditional\r\n` },
+    { name: 'inbound call diverted out', inbound: true, callee: { outboundNumber: '+61291234502', features: divert('+61412345678') }, extra: `P-Asserted-Identity: <sip:+61291234502@${REALM}>\r\nDiversion: <sip:102@${REALM}>;reason=unconditional\r\n` },
+    { name: 'smart calling sequential mobile', callee: { hideCallerId: true, features: { smartCalling: { enabled: true, number: '+61412345678', timeout: 5, type: 'sequential' } } }, extra: `P-Asserted-Identity: <sip:+61291234500@${REALM}>\r\nPrivacy: id\r\n` },
+    { name: 'smart calling parallel mobile (also branch)', also: true, callee: { outboundNumber: '+61291234502', features: { smartCalling: { enabled: true, number: '+61412345678', timeout: 5, type: 'parallel' } } }, extra: `P-Asserted-Identity: <sip:+61291234502@${REALM}>\r\n` },
+  ];
+  for (const c of cases) {
+    const cfg = config([user('101', { outboundNumber: '+61299999999' }), user('102', c.callee)], [['+61291234502', 'id-102']]);
+    const doc = toRtjson(c.inbound ? decideRoute(cfg, platform, { source: 'trunk', from: '+61412000000', to: '+61291234502' }) : decideRoute(cfg, platform, internal('101', '102')));
+    const route = doc.routes!.find((r) => (c.also ? (r.also ?? '') : r.uri).startsWith('sip:+'))!;
+    assert.ok(route, c.name);
+    assert.deepEqual(lines(c.also ? route.also_headers?.extra : route.headers?.extra), lines(c.extra), c.name);
+    if (c.also) assert.match(route.headers!.extra, /^P-Asserted-Identity: "User 101" <sip:101@/, `${c.name}: the devices still see the caller`);
+  }
+  // the busy branch to a number too
+  const cfg = config([user('101'), user('102', { hideCallerId: true, features: { divertBusy: { enabled: true, destination: '+61298765432' } } })]);
+  assert.deepEqual(lines(toRtjson(decideRoute(cfg, platform, internal('101', '102'))).busy!.headers!.extra), lines(`P-Asserted-Identity: <sip:+61291234500@${REALM}>\r\nPrivacy: id\r\nDiversion: <sip:102@${REALM}>;reason=user-busy\r\n`));
+});
+
+test('emergency numbers are checked before extensions: an extension equal to one still reaches emergency services', () => {
+  // 111 and 112 could be extensions before an office of a country where they are emergency numbers was added
+  const cfg = config([user('101'), user('102', { officeId: 'nz' }), user('111'), user('112')]);
+  const cases: Array<{ name: string; from: string; dial: string; kind: string; uri: string }> = [
+    { name: 'AU caller, 112 (an extension)', from: '101', dial: '112', kind: 'emergency', uri: gw('112') },
+    { name: 'NZ caller, 111 (an extension)', from: '102', dial: '111', kind: 'emergency', uri: gw('111') },
+    { name: 'NZ caller, 112 (an extension)', from: '102', dial: '112', kind: 'emergency', uri: gw('112') },
+    { name: 'AU caller, 111 is not an AU emergency number: the extension', from: '101', dial: '111', kind: 'internal', uri: aor('111') },
+  ];
+  for (const c of cases) {
+    const d = decideRoute(cfg, platform, internal(c.from, c.dial));
+    assert.equal(d.action === 'route' && d.kind, c.kind, c.name);
+    assert.equal(plan(d)[0]![0][0], c.uri, c.name);
+  }
+});
+
 test('refusals: unknown caller, disabled caller, disabled callee, unknown extension, unknown service', () => {
   const cfg = config([user('101'), user('102', { enabled: false }), user('103')]);
   const cases: Array<[RouteRequest, number, RegExp]> = [
@@ -323,6 +419,7 @@ test('rtjson document: serial steps with timers, headers, also and busy; reject 
     fr_inv_timer: 20000,
     headers: { extra: `P-Asserted-Identity: "User 101" <sip:101@${REALM}>\r\n` },
     also: gw('+61412345678'),
+    also_headers: { extra: `P-Asserted-Identity: <sip:+61291234500@${REALM}>\r\n` },
     why: 'devices and mobile (smart calling: parallel)',
   });
   assert.equal(doc.routes![1]!.fr_inv_timer, undefined);

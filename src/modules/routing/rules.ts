@@ -29,6 +29,40 @@ function externalTarget(platform: Platform, number: string): Target {
   return { kind: 'external', uri: `sip:${number}@${platform.trunk}`, label: number };
 }
 
+/** The office a user calls from (its country and area code classify what the user dials). */
+function officeOf(cfg: AccountRoutingConfig, user: RoutingUser): RoutingOffice {
+  const office = cfg.offices.get(user.officeId) ?? { id: '', country: cfg.country, areaCode: null, defaultOutboundNumber: null };
+  return office.country ? office : { ...office, country: cfg.country };
+}
+
+/** The caller ID a user presents on the public network: their outbound number, else the office default. */
+function outboundCallerId(cfg: AccountRoutingConfig, user: RoutingUser, office: RoutingOffice): { number: string | null; pai: string | null } {
+  const number = user.outboundNumber ?? office.defaultOutboundNumber;
+  return { number, pai: number ? `<sip:${number}@${cfg.realm}>` : null };
+}
+
+/**
+ * An external leg placed on behalf of `user` (a diversion to a number, the smart-call mobile). It is the user's
+ * call to the public network, so it gets the same treatment as a number the user dials: classified against the
+ * user's office country (classifyOutbound) and allowed only when the user's enabled call types allow that class
+ * (toll fraud: otherwise divert-all to an international number would bypass the restriction). Emergency and
+ * invalid numbers are never a leg. The leg presents the user's outbound caller ID (withheld with Hide Caller ID),
+ * never the internal identity of the original caller, and none of Switchboard's internal headers.
+ * null = the leg is not allowed; the ring plan skips it.
+ */
+export function externalLeg(cfg: AccountRoutingConfig, platform: Platform, user: RoutingUser, number: string): Target | null {
+  const office = officeOf(cfg, user);
+  const digits = cleanDialled(number);
+  if (emergencyNumbersFor(office.country).includes(digits)) return null;
+  const parsed = classifyOutbound(digits, office.country, office.areaCode);
+  if (parsed.kind === 'invalid' || !user.security.enabledCalls[parsed.kind]) return null;
+  const id = outboundCallerId(cfg, user, office);
+  return {
+    ...externalTarget(platform, parsed.e164),
+    headers: { 'P-Asserted-Identity': id.pai, Privacy: user.hideCallerId ? 'id' : null, 'X-Switchboard-Pickup-Group': null },
+  };
+}
+
 function voicemailStep(cfg: AccountRoutingConfig, platform: Platform, user: RoutingUser): RingStep {
   return {
     targets: [{ kind: 'voicemail', uri: `sip:${user.extension}@${platform.voicemail}`, label: `voicemail ${user.extension}` }],
@@ -38,7 +72,11 @@ function voicemailStep(cfg: AccountRoutingConfig, platform: Platform, user: Rout
   };
 }
 
-/** A diversion destination as a step: an enabled internal user's devices, or an external number. */
+/**
+ * A diversion destination as a step: an enabled internal user's devices, or an external number the diverting
+ * user may call (externalLeg). null = no such step (disabled/unknown extension, forbidden or invalid number):
+ * the ring plan goes on without it.
+ */
 function divertStep(cfg: AccountRoutingConfig, platform: Platform, from: RoutingUser, destination: string, why: string, reason: string): RingStep | null {
   const diversion = { Diversion: `<sip:${from.extension}@${cfg.realm}>;reason=${reason}` };
   if (/^[0-9]{3,4}$/.test(destination)) {
@@ -46,7 +84,10 @@ function divertStep(cfg: AccountRoutingConfig, platform: Platform, from: Routing
     if (!to || !to.enabled || to.id === from.id) return null;
     return { targets: [userTarget(cfg, to)], timeout: to.ringTime, why: `${why} to ${to.extension}`, headers: diversion };
   }
-  if (/^\+[0-9]{6,15}$/.test(destination)) return { targets: [externalTarget(platform, destination)], timeout: EXTERNAL_RING_TIME, why: `${why} to ${destination}`, headers: diversion };
+  if (/^\+[0-9]{6,15}$/.test(destination)) {
+    const leg = externalLeg(cfg, platform, from, destination);
+    return leg ? { targets: [leg], timeout: EXTERNAL_RING_TIME, why: `${why} to ${leg.label}`, headers: diversion } : null;
+  }
   return null;
 }
 
@@ -58,6 +99,8 @@ function divertStep(cfg: AccountRoutingConfig, platform: Platform, from: Routing
  *  - sequential: devices for the smart-call timeout, then the mobile alone for the ring time;
  *  - parallel: devices and mobile together for the ring time;
  *  - parallel delayed: devices for the smart-call timeout, then devices and mobile together for the ring time.
+ * External legs (diversion to a number, the mobile) are calls of this user: a number their enabled call types
+ * forbid is skipped (no smart calling: devices for the ring time; a diversion: the next step, e.g. voicemail).
  */
 export function ringPlan(cfg: AccountRoutingConfig, platform: Platform, user: RoutingUser): { steps: RingStep[]; onBusy: RingStep | null } {
   const f = user.features;
@@ -68,8 +111,9 @@ export function ringPlan(cfg: AccountRoutingConfig, platform: Platform, user: Ro
   const devices = userTarget(cfg, user);
   const sc = f.smartCalling;
   const steps: RingStep[] = [];
-  if (sc.enabled && sc.number) {
-    const mobile = externalTarget(platform, sc.number);
+  // The mobile leg is an external call of the user: not allowed by their enabled calls → no smart calling.
+  const mobile = sc.enabled && sc.number ? externalLeg(cfg, platform, user, sc.number) : null;
+  if (mobile) {
     if (sc.type === 'sequential') {
       steps.push({ targets: [devices], timeout: sc.timeout, why: 'devices (smart calling: sequential)' });
       steps.push({ targets: [mobile], timeout: user.ringTime, why: 'smart calling: mobile' });
@@ -173,8 +217,23 @@ export function decideRoute(cfg: AccountRoutingConfig, platform: Platform, req: 
 
   const caller = cfg.usersBySip.get(req.from);
   if (!caller || !caller.enabled) return reject(403, 'Forbidden - caller is not an enabled user of this account');
-  const office = cfg.offices.get(caller.officeId) ?? { id: '', country: cfg.country, areaCode: null, defaultOutboundNumber: null };
-  const country = office.country || cfg.country;
+  const office = officeOf(cfg, caller);
+  const country = office.country;
+  const outbound = outboundCallerId(cfg, caller, office);
+
+  // Emergency first, before any extension or service code: an extension may equal an emergency number of a
+  // country whose office was added after the extension existed, and dialling it must still reach emergency
+  // services. Always allowed, whatever the user's enabled calls; the caller ID is never withheld.
+  if (emergencyNumbersFor(country).includes(to)) {
+    return {
+      action: 'route',
+      kind: 'emergency',
+      steps: [{ targets: [externalTarget(platform, to)], timeout: 0, why: 'emergency' }],
+      onBusy: null,
+      callerId: { number: outbound.number, display: null, withheld: false },
+      headers: outbound.pai ? { 'P-Asserted-Identity': outbound.pai } : {},
+    };
+  }
 
   if (to === VOICEMAIL_ACCESS_CODE) {
     if (!caller.vmEnabled) return reject(403, 'Forbidden - voicemail is not enabled for this user');
@@ -205,19 +264,6 @@ export function decideRoute(cfg: AccountRoutingConfig, platform: Platform, req: 
     return callUser(cfg, platform, callee, 'internal', id.callerId, id.headers);
   }
   if (!/^\+?[0-9]+$/.test(to)) return reject(404, 'Not Found - no such extension or service');
-
-  // Emergency: always allowed, whatever the user's enabled calls; the caller ID is never withheld.
-  const outbound = caller.outboundNumber ?? office.defaultOutboundNumber;
-  if (emergencyNumbersFor(country).includes(to)) {
-    return {
-      action: 'route',
-      kind: 'emergency',
-      steps: [{ targets: [externalTarget(platform, to)], timeout: 0, why: 'emergency' }],
-      onBusy: null,
-      callerId: { number: outbound, display: null, withheld: false },
-      headers: outbound ? { 'P-Asserted-Identity': `<sip:${outbound}@${cfg.realm}>` } : {},
-    };
-  }
   if (/^[1-9][0-9]{2,3}$/.test(to)) return reject(404, 'Not Found - no such extension');
 
   const dialled = applyAreaCode(to, office);
@@ -236,14 +282,14 @@ export function decideRoute(cfg: AccountRoutingConfig, platform: Platform, req: 
   if (!caller.security.enabledCalls[kind]) return reject(403, `Forbidden - ${kind} calls are not enabled for extension ${caller.extension}`);
   const withheld = caller.hideCallerId;
   const headers: Record<string, string> = {};
-  if (outbound) headers['P-Asserted-Identity'] = `<sip:${outbound}@${cfg.realm}>`;
+  if (outbound.pai) headers['P-Asserted-Identity'] = outbound.pai;
   if (withheld) headers.Privacy = 'id';
   return {
     action: 'route',
     kind,
     steps: [{ targets: [externalTarget(platform, parsed.e164)], timeout: 0, why: `${kind} call` }],
     onBusy: null,
-    callerId: { number: outbound, display: null, withheld },
+    callerId: { number: outbound.number, display: null, withheld },
     headers,
   };
 }
@@ -256,6 +302,8 @@ export interface RtjsonRoute {
   headers?: { extra: string };
   /** Switchboard extension: a second target rung in parallel with `uri` in this step (the smart-call mobile). */
   also?: string;
+  /** Switchboard extension: the headers of the `also` branch (instead of `headers`; it is an external leg). */
+  also_headers?: { extra: string };
   why: string;
 }
 
@@ -271,9 +319,11 @@ export interface RtjsonDoc {
   reason?: string;
 }
 
-function extraHeaders(...sets: Array<Record<string, string> | undefined>): string {
-  const all: Record<string, string> = Object.assign({}, ...sets.filter(Boolean));
+/** Header sets merged left to right; a null value removes that header. One `Name: value\r\n` line each. */
+function extraHeaders(...sets: Array<Record<string, string | null> | undefined>): string {
+  const all: Record<string, string | null> = Object.assign({}, ...sets.filter(Boolean));
   return Object.entries(all)
+    .filter((e): e is [string, string] => e[1] !== null)
     .map(([k, v]) => `${k}: ${v.replace(/[\r\n]/g, '')}\r\n`)
     .join('');
 }
@@ -282,12 +332,15 @@ function stepToRoute(step: RingStep, headers: Record<string, string>): RtjsonRou
   const [first, ...rest] = step.targets;
   if (!first) throw new Error('a ring step needs a target');
   if (rest.length > 1) throw new Error('a ring step has at most two targets');
-  const extra = extraHeaders(headers, step.headers);
+  const extra = extraHeaders(headers, step.headers, first.headers);
+  const also = rest[0];
+  const alsoExtra = also ? extraHeaders(headers, step.headers, also.headers) : '';
   return {
     uri: first.uri,
     ...(step.timeout > 0 && { fr_inv_timer: step.timeout * 1000 }),
     ...(extra && { headers: { extra } }),
-    ...(rest[0] && { also: rest[0].uri }),
+    ...(also && { also: also.uri }),
+    ...(alsoExtra && { also_headers: { extra: alsoExtra } }),
     why: step.why,
   };
 }
@@ -295,7 +348,7 @@ function stepToRoute(step: RingStep, headers: Record<string, string>): RtjsonRou
 /**
  * The decision as Kamailio's rtjson document: serial routing over the steps (fr_inv_timer = the step's
  * ring time, headers.extra = caller ID / diversion headers), plus Switchboard's `also` (a parallel target
- * within a step), `busy` (the busy branch) and `action`/`code`/`reason` for refusals.
+ * within a step) with its own `also_headers`, `busy` (the busy branch) and `action`/`code`/`reason` for refusals.
  */
 export function toRtjson(d: Decision): RtjsonDoc {
   if (d.action === 'reject') return { version: '1.0', action: 'reject', code: d.code, reason: d.reason };

@@ -70,6 +70,12 @@ export interface Target {
   uri: string;
   /** Extension, number or mailbox, for people reading logs. */
   label: string;
+  /**
+   * Headers for this target only, over the decision's and the step's; null removes one. An external leg of a
+   * ring plan (diversion to a number, smart-call mobile) presents the diverting user's outbound caller ID
+   * instead of the internal identity asserted to the user's own devices.
+   */
+  headers?: Record<string, string | null>;
 }
 
 /** One ringing step: the targets ring together for `timeout` seconds; at most one `user` target, first. */
