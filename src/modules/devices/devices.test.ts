@@ -111,6 +111,97 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(d.body.resync.pending, true);
     });
 
+    it('a call-routing user gets no handset: refused on create and on reassign (422 userId)', async () => {
+      const cr = await s.api('POST', `/api/v1/accounts/${t.code}/users`, { firstName: 'Reception', officeId: t.offices.main, userType: 'call_routing', scope: 'no_portal' });
+      assert.equal(cr.status, 201, cr.text);
+      const add = await s.api('POST', base(), { mac: '805ec0000c01', model: 't46u', userId: cr.body.id });
+      assert.equal(add.status, 422, add.text);
+      assert.deepEqual(add.body.fields, [{ field: 'userId', reason: 'a call-routing user has no handsets' }]);
+      assert.equal((await s.api('GET', `${base()}?mac=805ec0000c01`)).body.total, 0, 'nothing written');
+      const spare = await s.api('POST', base(), { mac: '805ec0000c02', model: 't46u' });
+      assert.equal(spare.status, 201, spare.text);
+      const move = await s.api('PATCH', `${base()}/${spare.body.id}`, { userId: cr.body.id, label: 'Reception desk' });
+      assert.equal(move.status, 422, move.text);
+      assert.ok(move.body.fields.some((f: { field: string; reason: string }) => f.field === 'userId' && f.reason === 'a call-routing user has no handsets'), move.text);
+      const still = (await s.api('GET', `${base()}/${spare.body.id}`)).body;
+      assert.equal(still.userId, null);
+      assert.equal(still.label, 'Spare handset');
+      // any other user type may have one
+      const teams = await s.api('POST', `/api/v1/accounts/${t.code}/users`, { firstName: 'Tess', officeId: t.offices.main, userType: 'teams' });
+      assert.equal((await s.api('PATCH', `${base()}/${spare.body.id}`, { userId: teams.body.id })).status, 200);
+      assert.equal((await s.api('DELETE', `${base()}/${spare.body.id}`)).status, 204);
+    });
+
+    it('Apply Changes resyncs the handsets it changed; on an applied account a save alone resyncs nothing (real event bus)', async () => {
+      const a = await makeTenant(s, 'applyco');
+      const dbase = `/api/v1/accounts/${a.code}/devices`;
+      const add = async (mac: string, userId: string) => {
+        const r = await s.api('POST', dbase, { mac, model: 't46u', userId });
+        assert.equal(r.status, 201, r.text);
+        return r.body.id as string;
+      };
+      const bea = await add('805ec0a00001', a.users.basic);
+      const ben = await add('805ec0a00002', a.users.basic2);
+      const bran = await add('805ec0a00003', a.users.branchUser); // branch office
+      const spare = await s.api('POST', dbase, { mac: '805ec0a00004', model: 't46u' });
+      let mark = notifier.calls.length;
+      const since = () => {
+        const ids = new Set(notifier.calls.slice(mark).map((c) => c.id));
+        mark = notifier.calls.length;
+        return ids;
+      };
+      const requestedAt = async (id: string) => (await s.api('GET', `${dbase}/${id}`)).body.resync.requestedAt as string | null;
+      const apply = async () => assert.equal((await s.api('POST', `/api/v1/accounts/${a.code}/config/apply`, {})).status, 201);
+
+      // never applied: the live tables are served, so a save resyncs at once
+      await s.api('PATCH', `/api/v1/accounts/${a.code}/users/${a.users.basic}`, { displayName: 'Bea Live' });
+      assert.deepEqual([...since()], [bea]);
+
+      // first apply: every handset is new in the snapshot
+      await apply();
+      assert.deepEqual([...since()].sort(), [bea, ben, bran, spare.body.id].sort());
+      for (const id of [bea, ben, bran]) {
+        const d = (await s.api('GET', `${dbase}/${id}`)).body;
+        assert.ok(d.resync.requestedAt, id);
+        assert.equal(d.resync.pending, true, id);
+        assert.equal(d.resync.status, 'sent', id);
+      }
+
+      // applied account: saving a user, an office, a user's call settings changes nothing the phones get
+      const beaAt = await requestedAt(bea);
+      const branAt = await requestedAt(bran);
+      assert.equal((await s.api('PATCH', `/api/v1/accounts/${a.code}/users/${a.users.basic}`, { displayName: 'Bea Saved' })).status, 200);
+      assert.equal((await s.api('PATCH', `/api/v1/accounts/${a.code}/offices/${a.offices.branch}`, { timezone: 'Europe/Dublin' })).status, 200);
+      assert.equal((await s.api('PATCH', `/api/v1/accounts/${a.code}/users/${a.users.basic2}`, { ringTime: 30 })).status, 200);
+      assert.equal((await s.api('PATCH', `${dbase}/${spare.body.id}`, { label: 'Lobby' })).status, 200);
+      assert.deepEqual([...since()], [], 'no resync for a save without apply');
+      assert.equal(await requestedAt(bea), beaAt);
+      assert.equal(await requestedAt(bran), branAt);
+
+      // apply: the renamed user's handset, the handsets of the office whose time zone changed, the relabelled
+      // spare; not Ben's (ring time is not in a phone's file)
+      await new Promise((r) => setTimeout(r, 5));
+      await apply();
+      assert.deepEqual([...since()].sort(), [bea, bran, spare.body.id].sort());
+      assert.notEqual(await requestedAt(bea), beaAt);
+      assert.notEqual(await requestedAt(bran), branAt);
+
+      // what the file reads live still resyncs on save: a new SIP password, disabling the user
+      const pw = await s.api('POST', `/api/v1/accounts/${a.code}/users/${a.users.basic}/sip-password`);
+      assert.equal(pw.status, 200, pw.text);
+      assert.deepEqual([...since()], [bea]);
+      assert.equal((await s.api('PATCH', `/api/v1/accounts/${a.code}/users/${a.users.basic2}`, { enabled: false })).status, 200);
+      assert.deepEqual([...since()], [ben]);
+
+      // discard: the served snapshot stays; only what the restore changes in the live fields resyncs (Ben is
+      // enabled again), not Bran's unapplied rename, not Bea (a SIP password is live, kept by a discard)
+      await s.api('PATCH', `/api/v1/accounts/${a.code}/users/${a.users.branchUser}`, { displayName: 'Bran Draft' });
+      assert.deepEqual([...since()], []);
+      const discard = await s.api('POST', `/api/v1/accounts/${a.code}/config/discard`, {});
+      assert.equal(discard.status, 200, discard.text);
+      assert.deepEqual([...since()], [ben]);
+    });
+
     it('resync and unlock actions', async () => {
       const dev = (await s.api('GET', `${base()}?userId=${t.users.basic2}`)).body.items[0];
       const r = await s.api('POST', `${base()}/${dev.id}/resync`);

@@ -107,8 +107,37 @@ export async function idsOfUser(conn: Conn, accountId: string, userId: string): 
   return conn.selectFrom('devices').select(['id', 'mac', 'vendor']).where('account_id', '=', accountId).where('user_id', '=', userId).execute();
 }
 
-export async function findUser(conn: Conn, accountId: string, userId: string): Promise<{ id: string; office_id: string } | undefined> {
-  return conn.selectFrom('users').select(['id', 'office_id']).where('account_id', '=', accountId).where('id', '=', userId).executeTakeFirst();
+/** Devices of an office's users (for resync when the office changes). */
+export async function idsOfOffice(conn: Conn, accountId: string, officeId: string): Promise<Array<{ id: string; mac: string; vendor: string }>> {
+  return conn
+    .selectFrom('devices')
+    .innerJoin('users', (j) => j.onRef('users.id', '=', 'devices.user_id').onRef('users.account_id', '=', 'devices.account_id'))
+    .select(['devices.id', 'devices.mac', 'devices.vendor'])
+    .where('devices.account_id', '=', accountId)
+    .where('users.office_id', '=', officeId)
+    .execute();
+}
+
+/** Every handset of the account with its owner and the owner's office (to pick those a change set touches). */
+export async function resyncCandidates(conn: Conn, accountId: string): Promise<Array<{ id: string; mac: string; vendor: string; user_id: string | null; office_id: string | null }>> {
+  return conn
+    .selectFrom('devices')
+    .leftJoin('users', (j) => j.onRef('users.id', '=', 'devices.user_id').onRef('users.account_id', '=', 'devices.account_id'))
+    .select(['devices.id', 'devices.mac', 'devices.vendor', 'devices.user_id', 'users.office_id'])
+    .where('devices.account_id', '=', accountId)
+    .orderBy('devices.id')
+    .execute();
+}
+
+/** Records a resync request on many handsets at once (chunks keep the statement under parameter limits). */
+export async function markResyncRequested(conn: Conn, accountId: string, ids: string[], at: string, status: string): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    await conn.updateTable('devices').set({ resync_requested_at: at, resync_status: status }).where('account_id', '=', accountId).where('id', 'in', ids.slice(i, i + 500)).execute();
+  }
+}
+
+export async function findUser(conn: Conn, accountId: string, userId: string): Promise<{ id: string; office_id: string; user_type: string } | undefined> {
+  return conn.selectFrom('users').select(['id', 'office_id', 'user_type']).where('account_id', '=', accountId).where('id', '=', userId).executeTakeFirst();
 }
 
 /** Lock, provisioning and resync state of a handset never provisioned yet: shared by every path that adds one. */

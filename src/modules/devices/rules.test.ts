@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { catalog } from '../provisioning/catalog.ts';
-import { checkLabel, checkLineKeys, checkMac, checkOverrides, effectiveLabel, formatMac, normaliseMac, resolveModel, resyncPending, unlockUntil, vendorFromMac } from './rules.ts';
+import { checkLabel, checkLineKeys, checkMac, checkOverrides, checkOwnerType, effectiveLabel, formatMac, liveUserFieldsChanged, normaliseMac, resolveModel, resyncPending, resyncScopeOfConfigEvent, unlockUntil, vendorFromMac, type ResyncScope } from './rules.ts';
 
 describe('MAC addresses', () => {
   it('normalises the ways people write them', () => {
@@ -55,5 +55,51 @@ describe('line keys, overrides, labels', () => {
     assert.equal(resyncPending('2026-01-01T10:00:00.000Z', '2026-01-01T09:00:00.000Z'), true);
     assert.equal(resyncPending('2026-01-01T10:00:00.000Z', '2026-01-01T11:00:00.000Z'), false);
     assert.equal(unlockUntil(new Date('2026-01-01T00:00:00.000Z')), '2026-01-02T00:00:00.000Z');
+  });
+});
+
+describe('which handsets to resync', () => {
+  const none: ResyncScope = { all: false, userIds: [], officeIds: [], deviceIds: [] };
+  const ch = (kind: string, id: string, change: string, fields: string[] = []) => ({ kind, id, name: id, change, fields });
+  it('config.applied: added / changed users (fields in the file), offices whose time zone changed, added / changed handsets', () => {
+    const cases: Array<[object[], Partial<ResyncScope>]> = [
+      [[ch('user', 'u1', 'modified', ['displayName'])], { userIds: ['u1'] }],
+      [[ch('user', 'u1', 'modified', ['callFlow', 'ringTime'])], {}],
+      [[ch('user', 'u1', 'modified', ['officeId'])], { userIds: ['u1'] }],
+      [[ch('user', 'u1', 'modified', ['security'])], { userIds: ['u1'] }],
+      [[ch('user', 'u1', 'added')], { userIds: ['u1'] }],
+      [[ch('user', 'u1', 'removed')], {}],
+      [[ch('office', 'o1', 'modified', ['timezone'])], { officeIds: ['o1'] }],
+      [[ch('office', 'o1', 'modified', ['name'])], {}],
+      [[ch('device', 'd1', 'modified', ['label']), ch('device', 'd2', 'added'), ch('device', 'd3', 'removed')], { deviceIds: ['d1', 'd2'] }],
+      [[ch('ring_group', 'g1', 'modified', ['members']), ch('number', 'n1', 'added')], {}],
+      [[{ kind: 'user', id: 'u1', name: 'x', change: 'modified' }], { userIds: ['u1'] }],
+    ];
+    for (const [changes, want] of cases) assert.deepEqual(resyncScopeOfConfigEvent('config.applied', { version: 2, changes }), { ...none, ...want }, JSON.stringify(changes));
+  });
+  it('config.discarded: only what the file reads live (credentials, enabled, MAC, vendor) and what comes back', () => {
+    const cases: Array<[object[], Partial<ResyncScope>]> = [
+      [[ch('user', 'u1', 'modified', ['displayName'])], {}],
+      [[ch('user', 'u1', 'modified', ['sipUsername'])], { userIds: ['u1'] }],
+      [[ch('user', 'u1', 'modified', ['enabled', 'ringTime'])], { userIds: ['u1'] }],
+      [[ch('user', 'u1', 'removed'), ch('user', 'u2', 'added')], { userIds: ['u1'] }],
+      [[ch('office', 'o1', 'modified', ['timezone'])], {}],
+      [[ch('device', 'd1', 'modified', ['label']), ch('device', 'd2', 'modified', ['mac']), ch('device', 'd3', 'removed'), ch('device', 'd4', 'added')], { deviceIds: ['d2', 'd3'] }],
+    ];
+    for (const [changes, want] of cases) assert.deepEqual(resyncScopeOfConfigEvent('config.discarded', { version: 2, changes }), { ...none, ...want }, JSON.stringify(changes));
+  });
+  it('a change set it cannot read means every handset; other events are not config events', () => {
+    for (const payload of [undefined, null, {}, { changes: 'x' }, { changes: [{ kind: 'user' }] }]) assert.deepEqual(resyncScopeOfConfigEvent('config.applied', payload), { ...none, all: true }, JSON.stringify(payload));
+    assert.equal(resyncScopeOfConfigEvent('user.updated', { changes: [] }), null);
+    assert.deepEqual(resyncScopeOfConfigEvent('config.applied', { changes: [] }), none);
+  });
+  it('user.updated on an applied account: only the enabled flag / SIP user name matter', () => {
+    assert.equal(liveUserFieldsChanged({ enabled: true, displayName: 'a' }, { enabled: true, displayName: 'b' }), false);
+    assert.equal(liveUserFieldsChanged({ enabled: true }, { enabled: false }), true);
+    assert.equal(liveUserFieldsChanged({ sipUsername: 'a' }, { sipUsername: 'b' }), true);
+  });
+  it('call-routing users own no handsets', () => {
+    assert.deepEqual(checkOwnerType('call_routing'), [{ field: 'userId', reason: 'a call-routing user has no handsets' }]);
+    for (const t of ['native', 'teams', 'ip_pbx']) assert.deepEqual(checkOwnerType(t), []);
   });
 });

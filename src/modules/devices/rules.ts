@@ -122,3 +122,83 @@ export const UNLOCK_HOURS = 24;
 export function unlockUntil(now: Date): string {
   return new Date(now.getTime() + UNLOCK_HOURS * 3_600_000).toISOString();
 }
+
+/** Seed 000: call-routing users "will not have hardware attached". */
+export function checkOwnerType(userType: string): FieldError[] {
+  return userType === 'call_routing' ? [{ field: 'userId', reason: 'a call-routing user has no handsets' }] : [];
+}
+
+// ---------- which handsets to resync (Save → Apply Changes) ----------
+//
+// A handset's file (provisioning/repository.ts loadDeviceContext) comes from the live tables until the
+// account's first 'Apply Changes', then from the applied snapshot — except the SIP credentials and the
+// user's enabled flag (live, as in Kamailio's credential table) and the handset's MAC and vendor (the
+// phone is looked up by MAC). Keep these sets in step with that function.
+
+/** User fields (change-set names) read live even after an apply. */
+export const LIVE_USER_FIELDS: ReadonlySet<string> = new Set(['enabled', 'sipUsername', 'sipPassword']);
+/** User fields that reach the file at all (officeId: the office's time zone). */
+export const FILE_USER_FIELDS: ReadonlySet<string> = new Set(['extension', 'displayName', 'vmEnabled', 'behindFirewall', 'security', 'officeId', ...LIVE_USER_FIELDS]);
+/** Office fields that reach the file. */
+export const FILE_OFFICE_FIELDS: ReadonlySet<string> = new Set(['timezone']);
+/** Handset fields read live even after an apply. */
+export const LIVE_DEVICE_FIELDS: ReadonlySet<string> = new Set(['mac', 'vendor']);
+
+/** The handsets whose file a change touches: every one of the account's, or those named. */
+export interface ResyncScope {
+  all: boolean;
+  userIds: string[];
+  officeIds: string[];
+  deviceIds: string[];
+}
+
+interface ChangeEntry {
+  kind: string;
+  id: string;
+  change: string;
+  fields?: unknown;
+}
+
+const isEntry = (c: unknown): c is ChangeEntry => {
+  const o = c as Partial<ChangeEntry> | null;
+  return !!o && typeof o === 'object' && typeof o.kind === 'string' && typeof o.id === 'string' && typeof o.change === 'string';
+};
+
+/** Does a 'modified' entry touch one of these fields? A change set that does not list its fields might. */
+const touches = (c: ChangeEntry, set: ReadonlySet<string>): boolean => !Array.isArray(c.fields) || c.fields.some((f) => typeof f === 'string' && set.has(f));
+
+/**
+ * 'config.applied' publishes a new snapshot: the handsets of added or changed users (fields that reach the
+ * file), of offices whose time zone changed, and added or changed handsets. 'config.discarded' puts the
+ * live tables back and leaves the served snapshot as it is, so only what the file reads live changes: users
+ * that come back or get their credentials / enabled flag back, handsets that come back or get their MAC or
+ * vendor back. A payload without a readable change set (`after.changes`) means every handset. Returns null
+ * for other events.
+ */
+export function resyncScopeOfConfigEvent(type: string, payload: unknown): ResyncScope | null {
+  if (type !== 'config.applied' && type !== 'config.discarded') return null;
+  const all: ResyncScope = { all: true, userIds: [], officeIds: [], deviceIds: [] };
+  const changes = (payload as { changes?: unknown } | null | undefined)?.changes;
+  if (!Array.isArray(changes) || !changes.every(isEntry)) return all;
+  const scope: ResyncScope = { all: false, userIds: [], officeIds: [], deviceIds: [] };
+  const applied = type === 'config.applied';
+  for (const c of changes) {
+    if (c.kind === 'user') {
+      const hit = applied ? c.change === 'added' || (c.change === 'modified' && touches(c, FILE_USER_FIELDS)) : c.change === 'removed' || (c.change === 'modified' && touches(c, LIVE_USER_FIELDS));
+      if (hit) scope.userIds.push(c.id);
+    } else if (c.kind === 'office') {
+      if (applied && c.change === 'modified' && touches(c, FILE_OFFICE_FIELDS)) scope.officeIds.push(c.id);
+    } else if (c.kind === 'device') {
+      const hit = applied ? c.change === 'added' || c.change === 'modified' : c.change === 'removed' || (c.change === 'modified' && touches(c, LIVE_DEVICE_FIELDS));
+      if (hit) scope.deviceIds.push(c.id);
+    }
+  }
+  return scope;
+}
+
+/** On an account that has applied a configuration, does a user.updated change what the file reads live? */
+export function liveUserFieldsChanged(before: unknown, after: unknown): boolean {
+  const b = (before ?? {}) as Record<string, unknown>;
+  const a = (after ?? {}) as Record<string, unknown>;
+  return ['enabled', 'sipUsername'].some((k) => b[k] !== a[k]);
+}

@@ -10,7 +10,8 @@ import { resolveAccount } from '../accounts/service.ts';
 import { catalog, type Vendor } from '../provisioning/catalog.ts';
 import type { DomainEvent } from '../../shared/events.ts';
 import * as repo from './repository.ts';
-import { checkLabel, checkLineKeys, checkMac, checkOverrides, formatMac, resolveModel, unlockUntil } from './rules.ts';
+import { latestVersion } from '../config/repository.ts';
+import { checkLabel, checkLineKeys, checkMac, checkOverrides, checkOwnerType, formatMac, liveUserFieldsChanged, resolveModel, resyncScopeOfConfigEvent, unlockUntil, type ResyncScope } from './rules.ts';
 import type { Device, DeviceCreate, DeviceUpdate } from './schema.ts';
 import { recordOnlyNotifier, type DeviceNotifier } from './notifier.ts';
 
@@ -42,6 +43,7 @@ async function ownerTarget(deps: Deps, accountId: string, userId: string | null 
     errors.push({ field: 'userId', reason: 'no such user in this account' });
     return { accountId, officeId: null };
   }
+  errors.push(...checkOwnerType(u.user_type));
   return { accountId, officeId: u.office_id, userId: u.id };
 }
 
@@ -164,6 +166,9 @@ export async function updateDevice(deps: Deps, actor: Actor, accountKey: string,
   const after = repo.toDevice((await repo.findById(deps.database.db, account.id, row.id))!);
   await emit(deps, actor, 'device.updated', account.id, after.id, before, after);
   if (mac !== row.mac) return after;
+  // After an apply the phone is served the applied snapshot: this save reaches it with the next apply, which
+  // resyncs it then (the vendor is read live: a vendor change alters the file now).
+  if (vendor === row.vendor && (await latestVersion(deps.database.db, account.id)) > 0) return after;
   // the phone's file changed: ask it to fetch it again
   await requestResync(deps, account.id, after, notifier);
   return repo.toDevice((await repo.findById(deps.database.db, account.id, row.id))!);
@@ -184,16 +189,33 @@ export async function unlockDevice(deps: Deps, actor: Actor, accountKey: string,
   return after;
 }
 
-async function requestResync(deps: Deps, accountId: string, device: { id: string; mac: string; vendor: string }, notifier: DeviceNotifier): Promise<string> {
-  let status: string;
+type DeviceKey = { id: string; mac: string; vendor: string };
+
+async function checkSync(notifier: DeviceNotifier, accountId: string, device: DeviceKey): Promise<string> {
   try {
-    status = await notifier.sendCheckSync({ id: device.id, accountId, mac: device.mac, vendor: device.vendor });
+    return await notifier.sendCheckSync({ id: device.id, accountId, mac: device.mac, vendor: device.vendor });
   } catch (err) {
-    status = `failed: ${(err as Error).message}`.slice(0, 200);
+    return `failed: ${(err as Error).message}`.slice(0, 200);
+  }
+}
+
+async function requestResync(deps: Deps, accountId: string, device: DeviceKey, notifier: DeviceNotifier): Promise<string> {
+  const status = await checkSync(notifier, accountId, device);
+  await repo.update(deps.database.db, accountId, device.id, { resync_requested_at: nowIso(), resync_status: status });
+  return status;
+}
+
+/** Many handsets at once (an Apply Changes): one check-sync each, the store written per status in chunks. */
+async function requestResyncMany(deps: Deps, accountId: string, devices: DeviceKey[], notifier: DeviceNotifier): Promise<void> {
+  const byStatus = new Map<string, string[]>();
+  for (const d of devices) {
+    const status = await checkSync(notifier, accountId, d);
+    const ids = byStatus.get(status);
+    if (ids) ids.push(d.id);
+    else byStatus.set(status, [d.id]);
   }
   const at = nowIso();
-  await repo.update(deps.database.db, accountId, device.id, { resync_requested_at: at, resync_status: status });
-  return status;
+  for (const [status, ids] of byStatus) await repo.markResyncRequested(deps.database.db, accountId, ids, at, status);
 }
 
 /** Marks the handset for re-provisioning and asks it to check-sync (recorded until SIP integration exists). */
@@ -206,24 +228,46 @@ export async function resyncDevice(deps: Deps, actor: Actor, accountKey: string,
 }
 
 /**
- * Changing a user (name, password, features, office) or an office (timezone) changes the files their
- * handsets get: ask those handsets to resync. Subscribed to the event bus at start-up.
+ * Resync the handsets whose file a change altered. Subscribed to the event bus at start-up.
+ *
+ * - Account with no applied configuration (the file comes from the live tables): `user.updated`,
+ *   `user.sip_password_regenerated` (the user's handsets) and `office.updated` (handsets of the office's
+ *   users), as before.
+ * - Account that has applied one (the file comes from the applied snapshot): a save changes nothing the
+ *   phone gets, so `user.updated` and `office.updated` resync nothing — except a user's enabled flag, which
+ *   the file reads live, like the SIP password (`user.sip_password_regenerated` always resyncs).
+ *   `config.applied` resyncs what the new snapshot changed, `config.discarded` what the restore changed in
+ *   the live fields (rules.ts `resyncScopeOfConfigEvent`).
  */
 export function resyncOnChanges(deps: Deps, notifier: DeviceNotifier = recordOnlyNotifier): () => void {
   return deps.events.subscribe(async (e: DomainEvent) => {
     const db = deps.database.db;
-    let devices: Array<{ id: string; mac: string; vendor: string }> = [];
-    if (e.type === 'user.updated' || e.type === 'user.sip_password_regenerated') devices = await repo.idsOfUser(db, e.accountId, e.resourceId);
-    else if (e.type === 'office.updated') {
-      devices = await db
-        .selectFrom('devices')
-        .innerJoin('users', 'users.id', 'devices.user_id')
-        .select(['devices.id', 'devices.mac', 'devices.vendor'])
-        .where('devices.account_id', '=', e.accountId)
-        .where('users.office_id', '=', e.resourceId)
-        .execute();
+    let devices: DeviceKey[];
+    const configScope = resyncScopeOfConfigEvent(e.type, e.after);
+    if (configScope) devices = await devicesInScope(deps, e.accountId, configScope);
+    else if (e.type === 'user.sip_password_regenerated') devices = await repo.idsOfUser(db, e.accountId, e.resourceId);
+    else if (e.type === 'user.updated') {
+      if ((await latestVersion(db, e.accountId)) > 0 && !liveUserFieldsChanged(e.before, e.after)) return;
+      devices = await repo.idsOfUser(db, e.accountId, e.resourceId);
+    } else if (e.type === 'office.updated') {
+      if ((await latestVersion(db, e.accountId)) > 0) return;
+      devices = await repo.idsOfOffice(db, e.accountId, e.resourceId);
     } else return;
-    for (const d of devices) await requestResync(deps, e.accountId, d, notifier);
-    if (devices.length) await emit(deps, SYSTEM_ACTOR, 'device.resync_requested', e.accountId, devices.map((d) => d.id).join(','), undefined, { cause: e.type, count: devices.length });
+    if (!devices.length) return;
+    await requestResyncMany(deps, e.accountId, devices, notifier);
+    // the audit row names the handsets while that stays readable; an apply may touch thousands
+    const resourceId = devices.length <= 50 ? devices.map((d) => d.id).join(',') : e.accountId;
+    await emit(deps, SYSTEM_ACTOR, 'device.resync_requested', e.accountId, resourceId, undefined, { cause: e.type, count: devices.length });
   });
+}
+
+async function devicesInScope(deps: Deps, accountId: string, scope: ResyncScope): Promise<DeviceKey[]> {
+  if (!scope.all && !scope.userIds.length && !scope.officeIds.length && !scope.deviceIds.length) return [];
+  // one read of the account's handsets, filtered here: no parameter-count limits however big the change set
+  const rows = await repo.resyncCandidates(deps.database.db, accountId);
+  if (scope.all) return rows;
+  const users = new Set(scope.userIds);
+  const offices = new Set(scope.officeIds);
+  const ids = new Set(scope.deviceIds);
+  return rows.filter((d) => ids.has(d.id) || (d.user_id !== null && users.has(d.user_id)) || (d.office_id !== null && offices.has(d.office_id)));
 }

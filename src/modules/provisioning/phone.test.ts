@@ -70,6 +70,27 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(other.refusal, 'bad_credentials');
     });
 
+    it('only guesses (bad token, bad credentials, unknown MAC) are strikes; other refusals never block and their stored rows are capped', async () => {
+      const strict = createPhoneServer(store.database.db, { sipPort: 5060, sipTransport: 'udp', strikeLimit: 3, strikeWindowMs: 60_000 }, { nonces, now: () => now });
+      const rows = async (ip: string) => (await deps.database.db.selectFrom('provisioning_refusals').select('reason').where('ip', '=', ip).execute()).map((r) => r.reason).sort();
+      const at = (ip: string, f: string, authorization = auth) => ({ method: 'GET', url: `/prov/${token}/${f}`, token, file: f, ip, authorization });
+      // the handset is bound to another address: a phone moved behind a new address keeps being refused
+      for (let i = 0; i < 6; i++) assert.equal((await strict.handle(req('10.0.9.1'))).refusal, 'mac_locked');
+      for (const f of ['sip.ld', '0004f2000001-license.cfg', 'y000000000000.boot', 'favicon.ico', '../x']) {
+        const r = await strict.handle(at('10.0.9.1', f));
+        assert.equal(r.status, 404);
+        assert.equal(r.refusal, undefined, 'a file we do not serve is not a refusal');
+      }
+      assert.equal((await strict.handle(at('10.0.9.1', 'y000000000108.cfg'))).status, 200, 'the address is not blocked');
+      assert.deepEqual(await rows('10.0.9.1'), ['mac_locked', 'mac_locked', 'mac_locked'], 'at most strikeLimit stored per window, no unknown-file rows');
+      // guesses: each a strike; the third blocks the address
+      assert.equal((await strict.handle(at('10.0.9.2', '805ec0000001.cfg'))).refusal, 'unknown_mac');
+      assert.equal((await strict.handle(at('10.0.9.2', file, basicAuthorization('x', 'y')))).refusal, 'bad_credentials');
+      assert.equal((await strict.handle({ ...at('10.0.9.2', file), token: 'Z'.repeat(32) })).refusal, 'bad_token');
+      assert.equal((await strict.handle(at('10.0.9.2', 'y000000000108.cfg'))).status, 429);
+      assert.deepEqual(await rows('10.0.9.2'), ['bad_credentials', 'bad_token', 'rate_limit_reached', 'unknown_mac']);
+    });
+
     it('a disabled user’s handset gets a file without the SIP account', async () => {
       const u = await deps.database.db.selectFrom('devices').select('user_id').where('id', '=', deviceId).executeTakeFirstOrThrow();
       await deps.database.db.updateTable('users').set({ enabled: 0 }).where('id', '=', u.user_id!).execute();

@@ -2,8 +2,11 @@
  * The phone-facing side: decides, for one HTTP request from a desk phone, whether it gets its file.
  * Order of checks: rate limit → file name → account (path token or auth user) → address allow-list →
  * HTTP auth → MAC known in that account → file fits the vendor → User-Agent MAC → MAC lock → render.
- * Every refusal is logged (pino) and stored in provisioning_refusals, except the ordinary first leg of
- * HTTP auth (a 401 challenge to a request that carried no credentials), which every phone goes through.
+ * A file name we do not serve is a plain 404: phones ask for many files we have no use for (a Polycom's
+ * master file alone makes it ask for sip.ld, <mac>-license.cfg, <mac>-directory.xml, <mac>-phone.cfg …),
+ * so it is neither a strike nor a stored refusal (pino debug only). Every other refusal is logged (pino)
+ * and stored in provisioning_refusals, except the ordinary first leg of HTTP auth (a 401 challenge to a
+ * request that carried no credentials), which every phone goes through.
  */
 import type { Conn } from '../../db/database.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
@@ -49,13 +52,22 @@ export interface PhoneResponse {
   status: number;
   headers: Record<string, string | string[]>;
   body: string;
-  /** Why it was refused (absent on success and on a plain auth challenge). */
+  /** Why it was refused (absent on success, on a plain auth challenge and on a file name not served here). */
   refusal?: string;
 }
 
 export interface RefusalLog {
   warn(obj: Record<string, unknown>, msg: string): void;
+  debug?(obj: Record<string, unknown>, msg: string): void;
 }
+
+/**
+ * Refusals that are a guess at a secret (the path token, the credentials, a MAC address): each one is a
+ * strike against the source address. Other refusals (policy: allow-list, MAC lock, scheme, User-Agent,
+ * wrong vendor's file) reveal nothing to a guesser and are what a misconfigured but honest phone runs
+ * into, so they never block an address; their stored rows are capped per address instead.
+ */
+export const STRIKE_REASONS: ReadonlySet<string> = new Set(['bad_token', 'bad_credentials', 'unknown_mac']);
 
 export interface PhoneServer {
   handle(req: PhoneRequest, log?: RefusalLog): Promise<PhoneResponse>;
@@ -68,19 +80,25 @@ export function createPhoneServer(conn: Conn, opts: PhoneServerOptions, deps: { 
   const cat = deps.catalog ?? catalog();
   const nonces = deps.nonces ?? createNonceIssuer();
   const limiter = deps.limiter ?? createRateLimiter(opts.strikeLimit, opts.strikeWindowMs);
+  // stored rows of non-strike refusals: at most strikeLimit per address per window (the rest: pino only)
+  const logBudget = createRateLimiter(opts.strikeLimit, opts.strikeWindowMs);
   const clock = deps.now ?? (() => new Date());
   const sip = { host: opts.sipHost, port: opts.sipPort, transport: opts.sipTransport };
 
   /**
-   * Every refusal is a strike against the address (so no address can fill the refusal log faster than
-   * strikeLimit rows per window), is logged, and is stored.
+   * Every refusal is logged and stored. A guess (STRIKE_REASONS) is also a strike against the address, so
+   * no address stores more than strikeLimit of those per window before it gets 429; other refusals are
+   * stored up to strikeLimit per address per window, then logged to pino only.
    */
   async function refuse(req: PhoneRequest, log: RefusalLog | undefined, status: number, reason: string, accountId: string | null, mac: string | null, opt: { headers?: Record<string, string | string[]> } = {}): Promise<PhoneResponse> {
     const ip = normaliseIp(req.ip);
-    const crossed = limiter.strike(ip);
+    const strike = STRIKE_REASONS.has(reason);
+    const crossed = strike && limiter.strike(ip);
+    const store = strike || !logBudget.blocked(ip);
+    if (!strike && store) logBudget.strike(ip);
     const file = req.file.slice(0, 100);
-    log?.warn({ reason, status, ip, file, mac, accountId, userAgent: req.userAgent?.slice(0, 200) }, 'provisioning request refused');
-    await repo.insertRefusal(conn, { id: newId(), account_id: accountId, at: nowIso(), ip, user_agent: req.userAgent?.slice(0, 200) ?? null, file, mac, reason, status });
+    log?.warn({ reason, status, ip, file, mac, accountId, userAgent: req.userAgent?.slice(0, 200), ...(!store && { stored: false }) }, 'provisioning request refused');
+    if (store) await repo.insertRefusal(conn, { id: newId(), account_id: accountId, at: nowIso(), ip, user_agent: req.userAgent?.slice(0, 200) ?? null, file, mac, reason, status });
     if (crossed) {
       log?.warn({ ip, reason: 'rate_limit_reached' }, 'provisioning: address blocked after repeated refusals');
       await repo.insertRefusal(conn, { id: newId(), account_id: accountId, at: nowIso(), ip, user_agent: req.userAgent?.slice(0, 200) ?? null, file, mac, reason: 'rate_limit_reached', status: 429 });
@@ -104,7 +122,11 @@ export function createPhoneServer(conn: Conn, opts: PhoneServerOptions, deps: { 
         return { status: 429, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(Math.ceil(opts.strikeWindowMs / 1000)) }, body: 'too many requests\n', refusal: 'rate_limited' };
       }
       const parsed = parseFileName(req.file);
-      if (!parsed) return refuse(req, log, 404, 'unknown_file', null, null);
+      if (!parsed) {
+        // not a file we serve (firmware, licences, directories, the phone's own override files …): no strike, nothing stored
+        log?.debug?.({ ip, file: req.file.slice(0, 100) }, 'provisioning: file not served here');
+        return { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: 'not found\n' };
+      }
 
       // 1. which account
       const creds = parseAuthorization(req.authorization);

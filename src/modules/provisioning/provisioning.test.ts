@@ -331,6 +331,34 @@ for (const { kind, skip } of await storeKinds()) {
       assert.ok(log.some((r) => r.ip === from && r.reason === 'rate_limit_reached'));
     });
 
+    it('a Polycom boot’s requests for files we do not serve are plain 404s: no strike, nothing stored, the site keeps working', async () => {
+      await addPhone('polyboot', 'Paula', '00:04:f2:aa:bb:01', 'vvx411');
+      const ph = phones.polyboot!;
+      const from = '127.0.0.60'; // one office behind one address; the limit in this suite is 4 strikes
+      const userAgent = 'FileTransport PolycomVVX-VVX_411-UA/6.4.3.5018';
+      const get = (file: string) => phoneGet(s.baseUrl, path(file), { ...digest(), userAgent, from });
+      // what the master file (APP_FILE_PATH="sip.ld" …) and the firmware make the phone ask for
+      const notServed = ['sip.ld', `${ph.mac}-license.cfg`, `${ph.mac}-directory.xml`, '000000000000-directory.xml', `${ph.mac}-phone.cfg`, `${ph.mac}-web.cfg`, `${ph.mac}-calls.xml`];
+      for (let boot = 1; boot <= 3; boot++) {
+        assert.equal((await get('000000000000.cfg')).status, 200, `boot ${boot}: 000000000000.cfg`);
+        assert.equal((await get(`${ph.mac}.cfg`)).status, 200, `boot ${boot}: master`);
+        for (const f of notServed) {
+          const r = await get(f);
+          assert.equal(r.status, 404, `boot ${boot}: ${f}`);
+          assert.equal(r.challenged, false, 'answered before any authentication');
+        }
+        assert.equal((await get(`${ph.mac}-switchboard.cfg`)).status, 200, `boot ${boot}: phone file`);
+      }
+      const cfg = await get(`${ph.mac}.cfg`);
+      assert.equal(cfg.status, 200, 'still not blocked');
+      assert.equal(xmlAttribute(cfg.body, 'CONFIG_FILES'), `${ph.mac}-switchboard.cfg`);
+      const rows = await s.store.database.db.selectFrom('provisioning_refusals').select(['reason', 'file']).where('ip', '=', from).execute();
+      assert.deepEqual(rows, [], 'no refusal stored for files we do not serve');
+      // guesses from that address are still strikes
+      for (let i = 0; i < 4; i++) assert.equal((await get(`0004f2ee00${String(i).padStart(2, '0')}.cfg`)).status, 404);
+      assert.equal((await get(`${ph.mac}.cfg`)).status, 429);
+    });
+
     it('rotating the secrets stops the old token and password at once', async () => {
       const old = prov;
       const r = await s.api('POST', `/api/v1/accounts/${t.code}/provisioning/rotate`, {});
