@@ -42,7 +42,7 @@ child.stdout.on('data', (chunk) => {
   tail = (tail + text).slice(-4000);
   const lines = (partial + text).split('\n');
   partial = lines.pop() ?? '';
-  for (const line of lines) if (/asynchronous activity|uncaught|unhandled|exitCode|signal:/i.test(line) && diagnostics.length < 50) diagnostics.push(line.trim());
+  for (const line of lines) if (!/^\s*[✔✖﹣]/.test(line) && /asynchronous activity|uncaught|unhandled|exitCode|signal:/i.test(line) && diagnostics.length < 50) diagnostics.push(line.trim());
 });
 child.on('close', (code) => {
   const tests = Number(/ℹ tests (\d+)/.exec(tail)?.[1] ?? 0);

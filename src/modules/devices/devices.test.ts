@@ -129,7 +129,13 @@ for (const { kind, skip } of await storeKinds()) {
       // any other user type may have one
       const teams = await s.api('POST', `/api/v1/accounts/${t.code}/users`, { firstName: 'Tess', officeId: t.offices.main, userType: 'teams' });
       assert.equal((await s.api('PATCH', `${base()}/${spare.body.id}`, { userId: teams.body.id })).status, 200);
+      // ... and a user with a handset cannot become a call-routing user until it is gone
+      const retype = await s.api('PATCH', `/api/v1/accounts/${t.code}/users/${teams.body.id}`, { userType: 'call_routing' });
+      assert.equal(retype.status, 422, retype.text);
+      assert.equal(retype.body.fields[0].field, 'userType');
+      assert.equal((await s.api('GET', `/api/v1/accounts/${t.code}/users/${teams.body.id}`)).body.userType, 'teams', 'nothing written');
       assert.equal((await s.api('DELETE', `${base()}/${spare.body.id}`)).status, 204);
+      assert.equal((await s.api('PATCH', `/api/v1/accounts/${t.code}/users/${teams.body.id}`, { userType: 'call_routing' })).status, 200);
     });
 
     it('Apply Changes resyncs the handsets it changed; on an applied account a save alone resyncs nothing (real event bus)', async () => {

@@ -280,6 +280,11 @@ export async function updateUser(deps: Deps, actor: Actor, accountKey: string, u
       const outbound = input.outboundNumber !== undefined ? await checkOutbound(tx, account.id, input.outboundNumber, office.country, errors) : beforeRow.outbound_number;
       const features = normaliseFeatures(mergeDeep(before.features, input.features), { extensionLength: extCtx.length, country: office.country, ownExtension: extension });
       errors.push(...features.errors);
+      if (input.userType === 'call_routing' && beforeRow.user_type !== 'call_routing') {
+        // Seed 004: a call-routing user 'will not have hardware attached'.
+        const handsets = await tx.selectFrom('devices').select('id').where('account_id', '=', account.id).where('user_id', '=', beforeRow.id).execute();
+        if (handsets.length) errors.push({ field: 'userType', reason: `a call-routing user has no handsets: remove or reassign this user's ${handsets.length} handset${handsets.length > 1 ? 's' : ''} first` });
+      }
       assertValid(errors);
       const email = input.email !== undefined ? normaliseEmail(input.email) : beforeRow.email;
       if (extension !== beforeRow.extension && (await repo.extensionTaken(tx, account.id, extension, beforeRow.id))) throw new ConflictError('extension', 'is already taken in this account');
