@@ -1,5 +1,5 @@
 import { test } from '@playwright/test';
-import { expect, login, makeTenant, shot, type Tenant } from './support.ts';
+import { expect, hasEndpoint, login, makeTenant, shot, type Tenant } from './support.ts';
 
 /** The portal on a phone-sized screen (Pixel 7 viewport): one column, overview with a way back. */
 test.describe.configure({ mode: 'serial' });
@@ -45,4 +45,17 @@ test('login, offices and users in one column, overview, Manage User', async ({ p
   await page.getByRole('button', { name: /Olivia Nguyen/ }).click();
   await page.getByRole('menuitem', { name: 'Offices & Users' }).click();
   await expect(page.getByRole('heading', { name: 'Offices', exact: true })).toBeVisible();
+});
+
+test('Import Data on a phone: one column, the row errors readable', async ({ page }) => {
+  test.skip(!(await hasEndpoint('/api/v1/accounts/{account}/imports', 'post')), 'import endpoint not on this server');
+  await login(page, t.code, t.manager.email);
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Import Data', level: 1 })).toBeVisible();
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Select CSV file' }).click()]);
+  await chooser.setFiles({ name: 'users.csv', mimeType: 'text/csv', buffer: Buffer.from('first_name,email,office\nAva,not-an-email,Atlantis\n') });
+  await expect(page.locator('.import-errors tbody tr')).toHaveCount(2);
+  const overflow = await page.evaluate(() => document.querySelector('.main')!.scrollWidth - document.querySelector('.main')!.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await shot(page, '34-phone-import-errors');
 });

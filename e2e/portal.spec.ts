@@ -103,11 +103,19 @@ test('adds a user: next available extension, field errors, SIP password shown on
   await page.getByLabel('Email', { exact: true }).fill(t.basic.email); // taken
   await page.getByLabel('Voicemail PIN').fill('12');
   await page.getByLabel('Ring Time').selectOption('30');
+  await page.getByLabel('New Password').fill('short');
+  await page.getByLabel('Confirm Password').fill('short');
   await shot(page, '05-add-new-user');
   await page.getByRole('button', { name: 'Create User' }).click();
-  // Field errors from the API are shown beside the field.
+  // Field errors from the API are shown beside the field, all at once.
   await expect(page.locator('[data-field-wrap="voicemail.pin"] .field-error')).toContainText('at least 4 digits');
+  await expect(page.locator('[data-field-wrap="password"] .field-error')).toContainText('at least 10 characters');
   await page.getByLabel('Voicemail PIN').fill('4826');
+  await page.getByLabel('New Password').fill('Harbour-Lights-Ferry-42');
+  await page.getByLabel('Confirm Password').fill('Harbour-Lights-Ferry-24');
+  await page.getByRole('button', { name: 'Create User' }).click();
+  await expect(page.locator('[data-field-wrap="confirmPassword"] .field-error')).toContainText('does not match');
+  await page.getByLabel('Confirm Password').fill('Harbour-Lights-Ferry-42');
   await page.getByRole('button', { name: 'Create User' }).click();
   await expect(page.locator('[data-field-wrap="email"] .field-error')).toContainText('already used');
   await shot(page, '06-add-user-field-errors');
@@ -117,6 +125,8 @@ test('adds a user: next available extension, field errors, SIP password shown on
   // Manage User opens with the new sections and the SIP password, once.
   await expect(page.getByRole('heading', { name: 'Amelia Taylor', level: 1 })).toBeVisible();
   for (const s of ['User Details', 'Handsets', 'Features', 'Apps', 'Security']) await expect(page.getByRole('heading', { name: s, level: 2 })).toBeVisible();
+  // A portal password was given at creation: no 'Password Required' tag (seed 004).
+  await expect(page.getByText('Password Required')).toHaveCount(0);
   const first = await page.getByTestId('sip-password').textContent();
   expect(first).toMatch(/^\S{16,}$/);
   await expect(page.getByText('it is shown only once')).toBeVisible();
@@ -325,14 +335,18 @@ test("'Apply Changes' reviews the saved changes and publishes them", async ({ pa
   test.skip(!(await hasEndpoint('/api/v1/accounts/{account}/config/apply', 'post')), 'config apply endpoint not on this server');
   await login(page, t.code, t.manager.email);
   // Everything saved so far in this file is pending until applied.
-  const pendingBefore = await apiGet<{ pending: boolean; changes: unknown[] }>(t.api, `${t.base}/config/pending`);
+  const pendingBefore = await apiGet<{ pending: boolean; version: number; changes: unknown[] }>(t.api, `${t.base}/config/pending`);
   expect(pendingBefore.pending).toBe(true);
   const banner = page.locator('.pending');
   await expect(banner).toContainText('not applied');
+  await expect(banner).toContainText(`${pendingBefore.changes.length} changes not applied`);
   await banner.getByRole('button', { name: 'Apply Changes' }).click();
   const dialog = page.getByRole('dialog', { name: 'Apply Changes' });
   await expect(dialog.locator('.change-list li')).toHaveCount(pendingBefore.changes.length);
   await expect(dialog).toContainText('Amelia Taylor');
+  // Nothing was ever applied: there is no applied configuration to go back to, so no 'Discard changes'.
+  expect(pendingBefore.version).toBe(0);
+  await expect(dialog.getByRole('button', { name: 'Discard changes' })).toHaveCount(0);
   await shot(page, '14-apply-changes');
   await dialog.getByRole('button', { name: 'Apply Changes' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Changes applied to your PBX' })).toBeVisible();
@@ -344,6 +358,50 @@ test("'Apply Changes' reviews the saved changes and publishes them", async ({ pa
   await page.locator('#apps').getByLabel('Softphone').check();
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.locator('.pending')).toContainText('1 change not applied');
+
+  // After regenerating a SIP password and adding a handset, the banner says what the server says, at once.
+  const pendingCount = async () => (await apiGet<{ changes: unknown[] }>(t.api, `${t.base}/config/pending`)).changes.length;
+  const bannerMatchesServer = async () => {
+    const n = await pendingCount();
+    await expect(page.locator('.pending')).toContainText(`${n} change${n === 1 ? '' : 's'} not applied`);
+    return n;
+  };
+  await page.goto(`/users/${t.others[2]!.id}`);
+  await expect(page.locator('.pending')).toContainText('1 change not applied');
+  await page.getByRole('button', { name: 'Regenerate SIP password' }).click();
+  await page.getByRole('dialog', { name: 'Regenerate SIP password' }).getByRole('button', { name: 'Regenerate' }).click();
+  await expect(page.getByTestId('sip-password')).toBeVisible();
+  const afterRegenerate = await bannerMatchesServer();
+  if (await hasEndpoint('/api/v1/accounts/{account}/devices', 'post')) {
+    const handsets = page.locator('#handsets');
+    await handsets.getByRole('button', { name: 'Add handset' }).click();
+    await handsets.getByLabel('MAC address').fill(`80:5e:c0:${[0, 0, 0].map(() => Math.floor(Math.random() * 256).toString(16).padStart(2, '0')).join(':')}`);
+    await handsets.getByLabel('Model').fill('T54W');
+    await handsets.getByRole('button', { name: 'Add handset' }).click();
+    await expect(handsets.getByRole('table')).toContainText('T54W');
+    // A new handset is a change to apply (phones get their files from the applied configuration).
+    expect(await bannerMatchesServer()).toBe(afterRegenerate + 1);
+  }
+
+  // 'Discard changes' (there is an applied version now) asks first; Cancel goes back to the review.
+  const n = await pendingCount();
+  await page.locator('.pending').getByRole('button', { name: 'Apply Changes' }).click();
+  await page.getByRole('dialog', { name: 'Apply Changes' }).getByRole('button', { name: 'Discard changes' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Discard changes' });
+  await expect(confirm).toContainText(`Discard all ${n} saved changes`);
+  await expect(confirm).toContainText('version 1');
+  await shot(page, '15-discard-confirm');
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await expect(confirm).toBeHidden();
+  await expect(page.getByRole('dialog', { name: 'Apply Changes' })).toBeVisible();
+  expect(await pendingCount()).toBe(n);
+  await page.getByRole('dialog', { name: 'Apply Changes' }).getByRole('button', { name: 'Discard changes' }).click();
+  await page.getByRole('dialog', { name: 'Discard changes' }).getByRole('button', { name: `Discard ${n} changes` }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved changes discarded' })).toBeVisible();
+  await expect(page.locator('.pending')).toHaveCount(0);
+  expect((await apiGet<{ pending: boolean }>(t.api, `${t.base}/config/pending`)).pending).toBe(false);
+  // Back to the applied configuration: the Softphone setting saved after the apply is gone.
+  expect((await apiGet<{ apps: { softphone: boolean } }>(t.api, `${t.base}/users/${t.others[0]!.id}`)).apps.softphone).toBe(false);
 });
 
 test('signs out', async ({ page }) => {

@@ -3,6 +3,7 @@ import { acct, get, loadCapabilities, onUnauthorized, post, SCOPE_LABELS, type A
 import { Login } from './Login.tsx';
 import { ForgotPassword, SetPassword } from './Password.tsx';
 import { OfficesUsers } from './OfficesUsers.tsx';
+import { ImportUsers } from './Import.tsx';
 import { UserCreate } from './UserCreate.tsx';
 import { UserManage } from './UserManage.tsx';
 import { SelfService } from './SelfService.tsx';
@@ -85,6 +86,7 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
   const [usersVersion, setUsersVersion] = useState(0);
   const [pending, setPending] = useState<Pending | null>(null);
   const [reviewing, setReviewing] = useState(false);
+  const [confirmDiscard, setConfirmDiscard] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const toast = useToast();
 
@@ -185,6 +187,7 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
     try {
       await post(`${base}/config/discard`, {});
       toast('ok', 'Saved changes discarded: back to the applied configuration');
+      setConfirmDiscard(false);
       setReviewing(false);
       refreshPending();
       setUsersVersion((v) => v + 1);
@@ -192,8 +195,13 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
       navigate(location.pathname.startsWith('/users/') ? '/' : location.pathname + location.search, { replace: true });
     } catch (e) {
       toast('error', errorText(e));
+      setConfirmDiscard(false);
+      refreshPending();
     }
   };
+  // Version 0: nothing was ever applied, so there is nothing to go back to (the server answers 409 nothing_applied).
+  const mayDiscard = Boolean(pending && pending.version > 0);
+  const changeCount = pending?.changes?.length ?? 0;
 
   const selfOnly = isSelfService(actor);
   return (
@@ -242,16 +250,18 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
             </button>
           </div>
         )}
-        {reviewing && pending && (
+        {reviewing && pending && !confirmDiscard && (
           <Dialog
             title="Apply Changes"
             wide
             onClose={() => setReviewing(false)}
             footer={
               <>
-                <button type="button" className="btn btn-danger-outline" onClick={discardChanges}>
-                  Discard changes
-                </button>
+                {mayDiscard && (
+                  <button type="button" className="btn btn-danger-outline" onClick={() => setConfirmDiscard(true)}>
+                    Discard changes
+                  </button>
+                )}
                 <span className="spacer" />
                 <button type="button" className="btn" onClick={() => setReviewing(false)}>
                   Cancel
@@ -271,6 +281,27 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
                 </li>
               ))}
             </ul>
+          </Dialog>
+        )}
+        {reviewing && pending && confirmDiscard && (
+          <Dialog
+            title="Discard changes"
+            onClose={() => setConfirmDiscard(false)}
+            footer={
+              <>
+                <button type="button" className="btn" onClick={() => setConfirmDiscard(false)} autoFocus>
+                  Cancel
+                </button>
+                <button type="button" className="btn btn-danger" onClick={discardChanges}>
+                  Discard {changeCount} change{changeCount === 1 ? '' : 's'}
+                </button>
+              </>
+            }
+          >
+            <p>
+              Discard all {changeCount} saved change{changeCount === 1 ? '' : 's'} not applied yet? Offices, users, numbers, groups and handsets go back to the configuration applied as
+              version {pending.version}: what was added since is deleted, what was removed comes back. This cannot be undone.
+            </p>
           </Dialog>
         )}
         <UserMenu label={me.user?.displayName ?? actor.label.replace(/\s*<[^>]*>\s*$/, '').replace(/^provider admin\s+/i, '')} role={actor.kind === 'provider' ? 'Provider admin' : actor.scope ? SCOPE_LABELS[actor.scope] : ''} onSignOut={signOut} selfOnly={selfOnly} hasSelf={Boolean(actor.userId)} />
@@ -310,6 +341,7 @@ function Routes({ selfOnly }: { selfOnly: boolean }) {
   }, [path]);
   if (path === '/me' || selfOnly) return <SelfService />;
   if (path === '/users/new') return <UserCreate />;
+  if (path === '/import') return <ImportUsers />;
   const u = match('/users/:id', path);
   if (u) return <UserManage key={u.id} userId={u.id!} />;
   return <OfficesUsers />;
@@ -317,7 +349,7 @@ function Routes({ selfOnly }: { selfOnly: boolean }) {
 
 function NavLink({ to, label, icon }: { to: string; label: string; icon: 'users' | 'me' }) {
   const { path } = useLocation();
-  const active = to === '/' ? path === '/' || path.startsWith('/users') : path.startsWith(to);
+  const active = to === '/' ? path === '/' || path.startsWith('/users') || path === '/import' : path.startsWith(to);
   return (
     <a
       href={to}

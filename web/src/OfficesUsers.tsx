@@ -87,6 +87,7 @@ function OfficesPanel({ selectedId, onSelect, onAdd, onManage }: { selectedId: s
   const selected = s.offices.find((o) => o.id === selectedId) ?? null;
   const totalUsers = s.offices.reduce((n, o) => n + (o.userCount ?? 0), 0);
   const exportHref = `${s.base}/users/export.csv${qs({ officeId: selectedId || undefined })}`;
+  const mayImport = s.caps.importCsv && can(s.actor, 'importUsers');
   const listRef = useRef<HTMLUListElement>(null);
 
   const onKeyDown = (e: React.KeyboardEvent) => {
@@ -110,13 +111,23 @@ function OfficesPanel({ selectedId, onSelect, onAdd, onManage }: { selectedId: s
               Add Office
             </button>
           )}
+        </div>
+      </div>
+      {(s.caps.exportCsv || mayImport) && (
+        <div className="panel-tools" role="group" aria-label="Users CSV">
+          <span className="muted small">Users CSV</span>
           {s.caps.exportCsv && (
             <a className="btn btn-sm" href={exportHref} download title={selected ? `CSV of the users of ${selected.name}` : 'CSV of all users of the PBX'}>
               Export
             </a>
           )}
+          {mayImport && (
+            <button type="button" className="btn btn-sm" onClick={() => navigate('/import')} title="Create or update users from a CSV file">
+              Import
+            </button>
+          )}
         </div>
-      </div>
+      )}
       <div className="panel-filter">
         <label className="sr-only" htmlFor="office-filter">
           Filter Office

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
-import { get, post, type UserWithSecret } from './api.ts';
+import { ApiError, get, post, type UserWithSecret } from './api.ts';
 import { navigate, useLocation } from './router.ts';
 import { handOver } from './secrets.ts';
 import { useSession } from './session.tsx';
 import { AccountInformation, CallSipSettings, Section, VoicemailSettings } from './userSections.tsx';
-import { FormError, useForm, useToast } from './ui.tsx';
+import { Crumbs, FormError, TextField, useForm, useToast } from './ui.tsx';
 
 /** 'Add New User': account information, call/SIP settings, voicemail settings, then 'Create User'. */
 export function UserCreate() {
@@ -29,6 +29,8 @@ export function UserCreate() {
     hideCallerId: false,
     behindFirewall: true,
     voicemail: { enabled: true, pin: '', emailDelivery: false, email: null as string | null, deleteAfterEmail: false, keepOnServer: true },
+    password: '',
+    confirmPassword: '',
   });
   const [nextExt, setNextExt] = useState<string | null | undefined>(undefined);
   const [busy, setBusy] = useState(false);
@@ -63,9 +65,15 @@ export function UserCreate() {
     e.preventDefault();
     form.clearErrors();
     setBusy(true);
-    const v = form.values;
+    const { password, confirmPassword, ...v } = form.values;
+    if (password !== confirmPassword) {
+      form.takeError(new ApiError(422, 'validation_failed', 'the passwords differ', [{ field: 'confirmPassword', reason: 'does not match the new password' }]));
+      setBusy(false);
+      return;
+    }
     const body = {
       ...v,
+      ...(password && { password }),
       extension: v.extension.trim() || undefined,
       displayName: v.displayName.trim() || undefined,
       lastName: v.lastName.trim(),
@@ -88,19 +96,7 @@ export function UserCreate() {
     <div className="page">
       <div className="page-head">
         <div>
-          <nav aria-label="Breadcrumb" className="crumbs">
-            <a
-              href="/"
-              onClick={(e) => {
-                e.preventDefault();
-                navigate('/');
-              }}
-            >
-              Offices &amp; Users
-            </a>
-            <span aria-hidden="true"> / </span>
-            <span>Add New User</span>
-          </nav>
+          <Crumbs here="Add New User" />
           <h1>Add New User</h1>
         </div>
       </div>
@@ -118,6 +114,10 @@ export function UserCreate() {
         </Section>
         <Section id="voicemail" title="Voicemail Settings" intro="Voicemail, and a personal PIN to reach the messages.">
           <VoicemailSettings form={form} />
+        </Section>
+        <Section id="portal-access" title="Portal Access" intro="Optional: a password to sign in to this portal with the email above and the account name. You can also send the user a link to set one later ('Send credentials').">
+          <TextField form={form} name="password" label="New Password" type="password" autoComplete="new-password" hint="At least 10 characters mixing three of: lower case, upper case, digits, symbols (or a passphrase of 16+)" />
+          <TextField form={form} name="confirmPassword" label="Confirm Password" type="password" autoComplete="new-password" />
         </Section>
         <div className="form-actions sticky-actions">
           <button type="button" className="btn" onClick={() => navigate('/')}>

@@ -5,7 +5,7 @@ import { navigate } from './router.ts';
 import { takeOver } from './secrets.ts';
 import { useSession } from './session.tsx';
 import { AccountInformation, AppsSettings, CallSipSettings, Diversions, Section, SecuritySettings, SmartCalling, SubHead, VoicemailSettings } from './userSections.tsx';
-import { Dialog, Empty, FormError, Spinner, TextField, diff, errorText, useForm, useToast } from './ui.tsx';
+import { Crumbs, Dialog, Empty, FormError, Spinner, TextField, diff, errorText, useForm, useToast } from './ui.tsx';
 import { formatMac, formatNumber, initials } from './format.ts';
 
 /** What the form edits: the user minus read-only fields, with a write-only PIN that starts empty. */
@@ -161,19 +161,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
     <div className="page page-manage">
       <div className="page-head">
         <div className="page-title">
-          <nav aria-label="Breadcrumb" className="crumbs">
-            <a
-              href="/"
-              onClick={(e) => {
-                e.preventDefault();
-                navigate(`/?office=${user.officeId}&user=${user.id}`);
-              }}
-            >
-              Offices &amp; Users
-            </a>
-            <span aria-hidden="true"> / </span>
-            <span>Manage User</span>
-          </nav>
+          <Crumbs here="Manage User" back={`/?office=${user.officeId}&user=${user.id}`} />
           <div className="title-row">
             <span className="avatar avatar-lg" aria-hidden="true">
               {initials(user.displayName)}
@@ -366,6 +354,8 @@ function SipPassword({ user, initialSecret }: { user: User; initialSecret: strin
       setSecret(r.sipPassword);
       setConfirm(false);
       toast('ok', 'New SIP password generated');
+      // Whether new credentials count as a change to apply is the server's rule (config/rules.ts): ask it.
+      s.refreshPending();
     } catch (e) {
       toast('error', errorText(e));
     } finally {
@@ -505,6 +495,7 @@ function Handsets({ user }: { user: User }) {
       setAdding(false);
       form.setValues({ mac: '', model: '', label: '' });
       load();
+      s.refreshPending();
     } catch (e) {
       form.takeError(e);
     }

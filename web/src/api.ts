@@ -149,6 +149,38 @@ export interface UsageItem {
   /** with_resource: goes with the user; cascade: removed when the delete is confirmed; manual: change it first. */
   removal?: 'with_resource' | 'cascade' | 'manual';
 }
+/** One problem in an import file: `row` is the spreadsheet row (1 = the header; 0 = the file as a whole). */
+export interface ImportRowError {
+  row: number;
+  column: string;
+  reason: string;
+}
+/** `POST …/imports?dryRun=true` on a valid file. */
+export interface ImportCheck {
+  valid: true;
+  total: number;
+  creates: number;
+  updates: number;
+}
+/** An import job (`POST …/imports?wait=true`, `GET …/imports/:id`). */
+export interface ImportJob {
+  id: string;
+  status: 'queued' | 'validating' | 'loading' | 'done' | 'failed';
+  update: boolean;
+  total: number;
+  processed: number;
+  created: number;
+  updated: number;
+  errors: ImportRowError[];
+  createdAt: string;
+  finishedAt: string | null;
+}
+export interface ImportColumn {
+  column: string;
+  required: boolean;
+  description: string;
+  example: string;
+}
 export interface Page<T> {
   items: T[];
   total?: number;
@@ -187,6 +219,10 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   } catch {
     throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
   }
+  return readResponse<T>(res, path);
+}
+
+async function readResponse<T>(res: Response, path: string): Promise<T> {
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   let data: unknown = undefined;
@@ -212,6 +248,22 @@ export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, b
 export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);
 export const del = <T>(path: string) => api<T>('DELETE', path);
 
+/**
+ * Sends a file as a multipart/form-data upload (field `file`), as a browser form would. The browser sets
+ * the content type with its boundary; the CSRF header goes along as on every other call.
+ */
+export async function upload<T>(path: string, file: Blob, filename: string): Promise<T> {
+  const form = new FormData();
+  form.append('file', file, filename);
+  let res: Response;
+  try {
+    res = await fetch(path, { method: 'POST', headers: { ...CSRF_HEADER, accept: 'application/json' }, credentials: 'same-origin', body: form });
+  } catch {
+    throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
+  }
+  return readResponse<T>(res, path);
+}
+
 export function qs(params: Record<string, string | number | boolean | undefined | null>): string {
   const s = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') s.set(k, String(v));
@@ -231,6 +283,7 @@ export interface Capabilities {
   devices: boolean;
   assignNumbers: boolean;
   pendingConfig: boolean;
+  importCsv: boolean;
   setPassword: boolean;
   sendCredentials: boolean;
 }
@@ -250,6 +303,7 @@ export async function loadCapabilities(): Promise<Capabilities> {
     devices: has(`${a}/devices`, 'get'),
     assignNumbers: has(`${a}/numbers/{e164}/assign`, 'post'),
     pendingConfig: has(`${a}/config/pending`, 'get') && has(`${a}/config/apply`, 'post'),
+    importCsv: has(`${a}/imports`, 'post') && has(`${a}/imports/template.csv`, 'get'),
     setPassword: has(`${a}/users/{userId}/password`, 'put'),
     sendCredentials: has(`${a}/users/{userId}/send-credentials`, 'post'),
   };

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from './api.ts';
+import { navigate } from './router.ts';
 
 // ---------- form state: values by dotted path, errors by the same path the API names in `fields` ----------
 
@@ -345,4 +346,23 @@ export function useDebounced<T>(value: T, ms: number): T {
 
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** 'Offices & Users / <here>': the way back to the main screen (to a given place on it). */
+export function Crumbs({ here, back = '/' }: { here: string; back?: string }) {
+  return (
+    <nav aria-label="Breadcrumb" className="crumbs">
+      <a
+        href="/"
+        onClick={(e) => {
+          e.preventDefault();
+          navigate(back);
+        }}
+      >
+        Offices &amp; Users
+      </a>
+      <span aria-hidden="true"> / </span>
+      <span>{here}</span>
+    </nav>
+  );
 }
