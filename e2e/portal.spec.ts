@@ -301,7 +301,13 @@ test('deletes a user after confirmation; a user in use cannot be deleted and Usa
   await confirm.getByRole('button', { name: 'Cancel' }).click();
   await expect(confirm).toBeHidden();
   await page.getByRole('button', { name: 'Delete', exact: true }).click();
-  await page.getByRole('dialog', { name: 'Delete User' }).getByRole('button', { name: 'Delete User' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete User' });
+  if (assign) {
+    // Seed 002: what goes with the user is removed only once the box is ticked.
+    await expect(dialog.getByRole('button', { name: 'Delete User' })).toBeDisabled();
+    await dialog.getByLabel(/Also remove this user/).check();
+  }
+  await dialog.getByRole('button', { name: 'Delete User' }).click();
   await expect(page.getByRole('heading', { name: 'Offices', exact: true })).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: 'William Wilson deleted' })).toBeVisible();
   await expect(usersList(page).getByRole('option', { name: /William Wilson/ })).toHaveCount(0);

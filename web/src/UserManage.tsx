@@ -95,6 +95,8 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
   const [busy, setBusy] = useState(false);
   const [usage, setUsage] = useState<UsageItem[] | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  // Seed 002: 'Check the boxes to remove devices ...' — what would go with the user is removed only when ticked.
+  const [alsoRemove, setAlsoRemove] = useState(false);
   const changes = diff(initial, form.values) as Partial<Draft> | undefined;
   const mayManage = can(s.actor, 'manageUser');
 
@@ -139,7 +141,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
 
   const doDelete = async () => {
     try {
-      await del(`${s.base}/users/${user.id}${cascading.length ? '?cascade=true' : ''}`);
+      await del(`${s.base}/users/${user.id}${cascading.length && alsoRemove ? '?cascade=true' : ''}`);
       toast('ok', `User ${user.displayName} deleted`);
       s.usersChanged();
       navigate(`/?office=${user.officeId}`);
@@ -300,13 +302,16 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
       {confirmDelete && (
         <Dialog
           title="Delete User"
-          onClose={() => setConfirmDelete(false)}
+          onClose={() => {
+            setConfirmDelete(false);
+            setAlsoRemove(false);
+          }}
           footer={
             <>
               <button type="button" className="btn" onClick={() => setConfirmDelete(false)} autoFocus>
                 Cancel
               </button>
-              <button type="button" className="btn btn-danger" onClick={doDelete}>
+              <button type="button" className="btn btn-danger" onClick={doDelete} disabled={cascading.length > 0 && !alsoRemove}>
                 Delete User
               </button>
             </>
@@ -319,6 +324,10 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
             <>
               <p>These go with the user:</p>
               <UsageList items={cascading} />
+              <label className="check">
+                <input type="checkbox" checked={alsoRemove} onChange={(e) => setAlsoRemove(e.target.checked)} />
+                <span>Also remove this user&rsquo;s handsets and return their direct numbers to the spare numbers</span>
+              </label>
             </>
           )}
         </Dialog>
