@@ -1,9 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, get, qs, upload, type ImportCheck, type ImportColumn, type ImportJob, type ImportRowError } from './api.ts';
 import { can } from './perms.ts';
-import { navigate } from './router.ts';
 import { useSession } from './session.tsx';
-import { Crumbs, Empty, FormError, Spinner, errorText, useToast } from './ui.tsx';
+import { NavLink, Crumbs, Empty, FormError, Spinner, errorText, useToast } from './ui.tsx';
 
 /** The server refuses bigger uploads (src/modules/imports/routes.ts MAX_CSV_BYTES). */
 const MAX_BYTES = 50 * 1024 * 1024;
@@ -137,15 +136,7 @@ export function ImportUsers() {
       </div>
 
       <div className="import-steps">
-        <section className="card import-step" aria-labelledby="import-step-1">
-          <div className="card-head">
-            <h2 id="import-step-1">
-              <span className="step-no" aria-hidden="true">
-                1
-              </span>
-              Download the empty template
-            </h2>
-          </div>
+        <Step n={1} title="Download the empty template">
           <p className="section-intro muted">
             Fill in one user per row: names, extensions (blank = next available), office, voicemail, and the MAC address and model of each user&apos;s phone. The second row is an example: delete it
             before importing.
@@ -156,17 +147,9 @@ export function ImportUsers() {
             </a>
           </div>
           <Columns />
-        </section>
+        </Step>
 
-        <section className="card import-step" aria-labelledby="import-step-2">
-          <div className="card-head">
-            <h2 id="import-step-2">
-              <span className="step-no" aria-hidden="true">
-                2
-              </span>
-              Select your CSV file
-            </h2>
-          </div>
+        <Step n={2} title="Select your CSV file">
           <p className="section-intro muted">Every row is checked before anything is written. Errors appear in red: correct the file and select it again.</p>
           <div className="import-actions">
             <input
@@ -218,17 +201,9 @@ export function ImportUsers() {
           <div ref={checkRef}>
             <CheckResult check={check} />
           </div>
-        </section>
+        </Step>
 
-        <section className="card import-step" aria-labelledby="import-step-3" ref={loadRef}>
-          <div className="card-head">
-            <h2 id="import-step-3">
-              <span className="step-no" aria-hidden="true">
-                3
-              </span>
-              Load the data
-            </h2>
-          </div>
+        <Step n={3} title="Load the data" ref={loadRef}>
           <p className="section-intro muted">All rows are loaded together: if anything fails, nothing is written. The new users are saved; &apos;Apply Changes&apos; publishes them to your PBX.</p>
           <div className="import-actions">
             <button type="button" className="btn btn-success" disabled={check.kind !== 'valid' || load.kind === 'loading' || loaded} onClick={loadData}>
@@ -243,7 +218,7 @@ export function ImportUsers() {
           {load.kind === 'loading' && <Spinner label={`Loading ${check.kind === 'valid' ? plural(check.result.total, 'row') : 'the rows'}`} />}
           {load.kind === 'error' && <FormError message={load.message} />}
           {load.kind === 'done' && <JobResult job={load.job} base={s.base} />}
-        </section>
+        </Step>
       </div>
     </div>
   );
@@ -323,15 +298,7 @@ function JobResult({ job, base }: { job: ImportJob; base: string }) {
       <a href={`${base}/imports/${encodeURIComponent(job.id)}/result.csv`} download>
         Download the result (CSV)
       </a>
-      <a
-        href="/"
-        onClick={(e) => {
-          e.preventDefault();
-          navigate('/');
-        }}
-      >
-        Back to Offices &amp; Users
-      </a>
+      <NavLink to="/">Back to Offices &amp; Users</NavLink>
     </div>
   );
 }
@@ -391,4 +358,21 @@ function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** One numbered step of the import (seed 003: template, select the file, load). */
+function Step({ n, title, children, ref }: { n: number; title: string; children: React.ReactNode; ref?: React.Ref<HTMLElement> }) {
+  return (
+    <section className="card import-step" aria-labelledby={`import-step-${n}`} ref={ref}>
+      <div className="card-head">
+        <h2 id={`import-step-${n}`}>
+          <span className="step-no" aria-hidden="true">
+            {n}
+          </span>
+          {title}
+        </h2>
+      </div>
+      {children}
+    </section>
+  );
 }

@@ -5,7 +5,7 @@ import { navigate } from './router.ts';
 import { takeOver } from './secrets.ts';
 import { useSession } from './session.tsx';
 import { AccountInformation, AppsSettings, CallSipSettings, Diversions, Section, SecuritySettings, SmartCalling, SubHead, VoicemailSettings } from './userSections.tsx';
-import { Crumbs, Dialog, Empty, FormError, Spinner, TextField, diff, errorText, useForm, useToast } from './ui.tsx';
+import { NavLink, Crumbs, Dialog, Empty, FormError, Spinner, TextField, diff, errorText, useForm, useToast } from './ui.tsx';
 import { formatMac, formatNumber, initials } from './format.ts';
 
 /** What the form edits: the user minus read-only fields, with a write-only PIN that starts empty. */
@@ -61,15 +61,7 @@ export function UserManage({ userId }: { userId: string }) {
       <div className="page">
         <Empty title="Cannot open this user">
           {error}{' '}
-          <a
-            href="/"
-            onClick={(e) => {
-              e.preventDefault();
-              navigate('/');
-            }}
-          >
-            Back to Offices &amp; Users
-          </a>
+          <NavLink to="/">Back to Offices &amp; Users</NavLink>
         </Empty>
       </div>
     );

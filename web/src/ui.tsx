@@ -348,19 +348,26 @@ export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** An in-app link: a real href (open in new tab works), client-side navigation on click. */
+export function NavLink({ to, children }: { to: string; children: ReactNode }) {
+  return (
+    <a
+      href={to}
+      onClick={(e) => {
+        e.preventDefault();
+        navigate(to);
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
 /** 'Offices & Users / <here>': the way back to the main screen (to a given place on it). */
 export function Crumbs({ here, back = '/' }: { here: string; back?: string }) {
   return (
     <nav aria-label="Breadcrumb" className="crumbs">
-      <a
-        href="/"
-        onClick={(e) => {
-          e.preventDefault();
-          navigate(back);
-        }}
-      >
-        Offices &amp; Users
-      </a>
+      <NavLink to={back}>Offices &amp; Users</NavLink>
       <span aria-hidden="true"> / </span>
       <span>{here}</span>
     </nav>
