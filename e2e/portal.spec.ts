@@ -335,6 +335,22 @@ test('Handsets: adds a handset to a user', async ({ page }) => {
   await expect(handsets.getByRole('table')).toContainText('T54W');
   await handsets.scrollIntoViewIfNeeded();
   await shot(page, '13-handsets');
+  // A second handset, removed again after a confirmation (Cancel first keeps it).
+  const mac2 = `80:5e:c0:${[0, 0, 0].map(() => Math.floor(Math.random() * 256).toString(16).padStart(2, '0')).join(':')}`;
+  await handsets.getByRole('button', { name: 'Add handset' }).click();
+  await handsets.getByLabel('MAC address').fill(mac2);
+  await handsets.getByLabel('Model').fill('T46U');
+  await handsets.getByRole('button', { name: 'Add handset' }).click();
+  await expect(handsets.getByRole('row')).toHaveCount(3);
+  await handsets.getByRole('button', { name: `Remove handset ${mac2.toUpperCase()}` }).click();
+  const dialog = page.getByRole('dialog', { name: 'Remove handset' });
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(handsets.getByRole('row')).toHaveCount(3);
+  await handsets.getByRole('button', { name: `Remove handset ${mac2.toUpperCase()}` }).click();
+  await dialog.getByRole('button', { name: 'Remove handset' }).click();
+  await expect(handsets.getByRole('row')).toHaveCount(2);
+  const left = await apiGet<{ items: Array<{ mac: string }> }>(t.api, `${t.base}/devices?userId=${t.others[0]!.id}`);
+  expect(left.items.map((d) => d.mac)).toEqual([mac.replace(/:/g, '')]);
 });
 
 test("'Apply Changes' reviews the saved changes and publishes them", async ({ page }) => {

@@ -478,6 +478,7 @@ function Handsets({ user }: { user: User }) {
   const toast = useToast();
   const [devices, setDevices] = useState<Device[] | null>(null);
   const [adding, setAdding] = useState(false);
+  const [removing, setRemoving] = useState<Device | null>(null);
   const form = useForm({ mac: '', model: '', label: '' });
   const load = useCallback(() => {
     if (!s.caps.devices) return;
@@ -501,6 +502,19 @@ function Handsets({ user }: { user: User }) {
       form.takeError(e);
     }
   };
+  const remove = async (d: Device) => {
+    try {
+      await del(`${s.base}/devices/${encodeURIComponent(d.id)}`);
+      toast('ok', `Handset ${formatMac(d.mac)} removed`);
+      load();
+      s.refreshPending();
+    } catch (e) {
+      toast('error', errorText(e));
+    } finally {
+      setRemoving(null);
+    }
+  };
+  const mayManage = can(s.actor, 'manageUser');
   return (
     <div className="span-2">
       {devices === null ? (
@@ -514,6 +528,11 @@ function Handsets({ user }: { user: User }) {
               <th scope="col">MAC address</th>
               <th scope="col">Model</th>
               <th scope="col">Label</th>
+              {mayManage && (
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -522,12 +541,40 @@ function Handsets({ user }: { user: User }) {
                 <td className="mono">{formatMac(d.mac)}</td>
                 <td>{[d.vendor && d.vendor.charAt(0).toUpperCase() + d.vendor.slice(1), d.model?.toUpperCase()].filter(Boolean).join(' ') || '—'}</td>
                 <td>{d.label ?? '—'}</td>
+                {mayManage && (
+                  <td className="actions">
+                    <button type="button" className="btn btn-sm" onClick={() => setRemoving(d)} aria-label={`Remove handset ${formatMac(d.mac)}`}>
+                      Remove
+                    </button>
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      {can(s.actor, 'manageUser') &&
+      {removing && (
+        <Dialog
+          title="Remove handset"
+          onClose={() => setRemoving(null)}
+          footer={
+            <>
+              <button type="button" className="btn" onClick={() => setRemoving(null)} autoFocus>
+                Cancel
+              </button>
+              <button type="button" className="btn btn-danger" onClick={() => remove(removing)}>
+                Remove handset
+              </button>
+            </>
+          }
+        >
+          <p>
+            Remove handset <span className="mono">{formatMac(removing.mac)}</span> from {user.displayName}? The phone no longer gets its configuration from this PBX, and its MAC address can be
+            added again later.
+          </p>
+        </Dialog>
+      )}
+      {mayManage &&
         (adding ? (
           <div className="inline-form">
             <FormError message={form.formError} />
