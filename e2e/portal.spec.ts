@@ -89,6 +89,7 @@ test('adds an office: field errors beside the field, then Save', async ({ page }
 });
 
 test('adds a user: next available extension, field errors, SIP password shown once and regenerated', async ({ page }) => {
+  expect((await t.api.post(`${t.base}/pickup-groups`, { data: { name: 'Reception Desk' } })).status()).toBe(201);
   await login(page, t.code, t.manager.email);
   await page.getByRole('button', { name: /Sydney HQ/ }).click();
   await page.getByRole('button', { name: 'Add New User' }).click();
@@ -103,6 +104,10 @@ test('adds a user: next available extension, field errors, SIP password shown on
   await page.getByLabel('Email', { exact: true }).fill(t.basic.email); // taken
   await page.getByLabel('Voicemail PIN').fill('12');
   await page.getByLabel('Ring Time').selectOption('30');
+  // 'Pickup Group' suggests the account's groups (a typo would otherwise make a new one).
+  const groupList = await page.getByLabel('Pickup Group').getAttribute('list');
+  await expect(page.locator(`datalist[id="${groupList}"] option[value="Reception Desk"]`)).toHaveCount(1);
+  await page.getByLabel('Pickup Group').fill('Reception Desk');
   await page.getByLabel('New Password').fill('short');
   await page.getByLabel('Confirm Password').fill('short');
   await shot(page, '05-add-new-user');

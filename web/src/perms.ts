@@ -4,7 +4,7 @@ import type { Actor, Scope } from './api.ts';
  * What the interface offers to whom. The server is the authority (src/shared/permissions.ts); this only
  * hides buttons a person could not use anyway. Keep the two in step.
  */
-type Can = 'addOffice' | 'manageOffice' | 'addUser' | 'manageUser' | 'deleteUser' | 'credentials' | 'numbers' | 'applyConfig' | 'importUsers';
+type Can = 'addOffice' | 'manageOffice' | 'addUser' | 'manageUser' | 'deleteUser' | 'credentials' | 'numbers' | 'groups' | 'applyConfig' | 'importUsers';
 const MANAGERS: Scope[] = ['site_manager', 'office_manager'];
 
 export function can(actor: Actor, what: Can): boolean {
@@ -13,8 +13,10 @@ export function can(actor: Actor, what: Can): boolean {
   if (!s) return false;
   switch (what) {
     // Import creates users in any office: `user.create` at account reach on the server.
+    // Pickup and ring groups span offices (server: group write = 'user.update' at account reach).
     case 'addOffice':
     case 'numbers':
+    case 'groups':
     case 'applyConfig':
     case 'importUsers':
       return s === 'office_manager';

@@ -131,7 +131,10 @@ export function TextField<T>({
   inputMode,
   maxLength,
   autoFocus,
+  list,
 }: FieldProps<T> & {
+  /** id of a <datalist> of suggestions */
+  list?: string;
   type?: string;
   nullable?: boolean;
   autoComplete?: string;
@@ -160,6 +163,7 @@ export function TextField<T>({
         inputMode={inputMode}
         maxLength={maxLength}
         autoFocus={autoFocus}
+        list={list}
       />
     </FieldShell>
   );

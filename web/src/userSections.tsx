@@ -1,9 +1,11 @@
-import type { ReactNode } from 'react';
+import { useEffect, useId, useState, type ReactNode } from 'react';
 import { SCOPE_LABELS, SCOPES, SMART_CALL_LABELS, USER_TYPE_LABELS, type UserType } from './api.ts';
 import { grantableScopes } from './perms.ts';
 import { useSession } from './session.tsx';
 import { CheckField, SelectField, TextField, ringOptions, type Form } from './ui.tsx';
 import { formatNumber } from './format.ts';
+import { get } from './api.ts';
+import { can } from './perms.ts';
 
 /** A titled block of a user form; `id` is the anchor the section nav jumps to. */
 export function Section({ id, title, intro, children, actions }: { id: string; title: string; intro?: string; children: ReactNode; actions?: ReactNode }) {
@@ -59,14 +61,46 @@ export function AccountInformation({ form, mode, extensionHint }: { form: AnyFor
   );
 }
 
+/** The account's pickup groups, offered as suggestions (a typo would otherwise make a new group). */
+function usePickupGroups(): string[] {
+  const s = useSession();
+  const [names, setNames] = useState<string[]>([]);
+  useEffect(() => {
+    let live = true;
+    get<{ items: Array<{ name: string }> }>(`${s.base}/pickup-groups?limit=200`)
+      .then((r) => live && setNames(r.items.map((g) => g.name)))
+      .catch(() => live && setNames([]));
+    return () => {
+      live = false;
+    };
+  }, [s.base]);
+  return names;
+}
+
 export function CallSipSettings({ form, sipPassword }: { form: AnyForm; sipPassword: ReactNode }) {
   const s = useSession();
+  const groups = usePickupGroups();
+  const groupList = useId();
+  const mayCreateGroups = can(s.actor, 'groups');
   const office = s.offices.find((o) => o.id === form.get('officeId'));
   const def = office?.defaultOutboundNumber ? `Office default (${formatNumber(office.defaultOutboundNumber)})` : 'Office default (none)';
   return (
     <>
       <SelectField form={form} name="ringTime" label="Ring Time" numeric hint="How long direct calls ring before going to voicemail" options={ringOptions()} />
-      <TextField form={form} name="pickupGroup" label="Pickup Group" nullable hint="Users in the same group can pick up each other's ringing calls" maxLength={40} />
+      <TextField
+        form={form}
+        name="pickupGroup"
+        label="Pickup Group"
+        nullable
+        list={groupList}
+        hint={`Users in the same group can pick up each other's ringing calls. ${mayCreateGroups ? 'Pick a group, or type a new name to create one.' : 'Pick one of the existing groups.'}`}
+        maxLength={40}
+      />
+      <datalist id={groupList}>
+        {groups.map((g) => (
+          <option key={g} value={g} />
+        ))}
+      </datalist>
       <SelectField
         form={form}
         name="outboundNumber"
