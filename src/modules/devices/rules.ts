@@ -200,5 +200,5 @@ export function resyncScopeOfConfigEvent(type: string, payload: unknown): Resync
 export function liveUserFieldsChanged(before: unknown, after: unknown): boolean {
   const b = (before ?? {}) as Record<string, unknown>;
   const a = (after ?? {}) as Record<string, unknown>;
-  return ['enabled', 'sipUsername'].some((k) => b[k] !== a[k]);
+  return [...LIVE_USER_FIELDS].some((k) => b[k] !== a[k]);
 }

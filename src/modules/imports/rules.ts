@@ -8,7 +8,7 @@ import type { UsersTable } from '../../db/types.ts';
 import { toInt } from '../../shared/bool.ts';
 import { SCOPES, type Scope } from '../../shared/permissions.ts';
 import { toE164 } from '../../shared/phone.ts';
-import { checkMac, resolveModel } from '../devices/rules.ts';
+import { checkMac, checkOwnerType, resolveModel } from '../devices/rules.ts';
 import { VENDORS, type Catalog } from '../provisioning/catalog.ts';
 import { checkGroupName, normaliseGroupName } from '../pickup-groups/rules.ts';
 import {
@@ -309,8 +309,9 @@ export function validateRows(parsed: ParsedCsv, ctx: ImportContext, opts: { upda
     let device: DevicePlan | undefined;
     const macRaw = rec.device_mac ?? '';
     const modelRaw = (rec.device_model ?? '').trim().toLowerCase();
-    // Seed 004: a call-routing user 'will not have hardware attached'.
-    if (macRaw && (userType ?? existing?.user_type) === 'call_routing') err('device_mac', 'a call-routing user has no handsets');
+    // Seed 004: a call-routing user 'will not have hardware attached' (the devices API's own rule).
+    const ownerErrors = macRaw ? checkOwnerType(userType ?? existing?.user_type ?? '') : [];
+    if (ownerErrors.length) for (const e of ownerErrors) err('device_mac', e.reason);
     else if (macRaw) {
       const m = checkMac(macRaw);
       if (m.reason) err('device_mac', m.reason);

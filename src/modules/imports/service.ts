@@ -309,6 +309,8 @@ async function load(tx: Tx, account: Account, ctx: ImportContext, plans: RowPlan
   const creates = plans.filter((p) => p.action === 'create');
   const updates = plans.filter((p) => p.action === 'update');
   const secrets = secretBatch(creates.length);
+  // The plan's own row object is completed in place: spreading it into a fresh 36-property literal cost
+  // ~200 ms per 5,000 users (bench/import.bench.ts); the plans are not used again after loading.
   const userRows: UsersTable[] = creates.map((p) => {
     const row = Object.assign(p.user as UsersTable, {
       id: newId(),

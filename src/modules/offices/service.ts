@@ -9,6 +9,7 @@ import * as repo from './repository.ts';
 import { officeUsage } from '../usage/repository.ts';
 import { validateOffice, type NormalisedOffice } from './rules.ts';
 import type { Office, OfficeCreate, OfficeUpdate } from './schema.ts';
+import type { Account } from '../accounts/schema.ts';
 import { usedExtensions } from '../users/repository.ts';
 import { emergencyClash } from '../users/rules.ts';
 
@@ -18,12 +19,16 @@ export async function listOffices(deps: Deps, actor: Actor, accountKey: string, 
   return repo.list(deps.database.db, account.id, { ...opts, officeIds: officeLimit(actor, 'office.read') });
 }
 
-export async function getOffice(deps: Deps, actor: Actor, accountKey: string, officeId: string): Promise<Office> {
+async function loadOffice(deps: Deps, actor: Actor, accountKey: string, officeId: string): Promise<{ account: Account; office: Office }> {
   const account = await resolveAccount(deps, actor, accountKey);
   const office = await repo.findById(deps.database.db, account.id, officeId);
   if (!office) throw new NotFoundError('office');
   authorize(actor, 'office.read', { accountId: account.id, officeId: office.id }, 'office');
-  return office;
+  return { account, office };
+}
+
+export async function getOffice(deps: Deps, actor: Actor, accountKey: string, officeId: string): Promise<Office> {
+  return (await loadOffice(deps, actor, accountKey, officeId)).office;
 }
 
 async function checkAgainstStore(deps: Deps, accountId: string, office: NormalisedOffice, exceptId?: string): Promise<void> {
@@ -70,16 +75,13 @@ export async function createOffice(deps: Deps, actor: Actor, accountKey: string,
 }
 
 export async function updateOffice(deps: Deps, actor: Actor, accountKey: string, officeId: string, input: OfficeUpdate): Promise<Office> {
-  const before = await getOffice(deps, actor, accountKey, officeId);
+  const { account, office: before } = await loadOffice(deps, actor, accountKey, officeId);
   authorize(actor, 'office.write', { accountId: before.accountId, officeId: before.id }, 'office');
   const merged = { ...before, ...input };
   const { office, errors } = validateOffice({ ...merged, country: merged.country, name: merged.name, timezone: merged.timezone });
   assertValid(errors);
   await checkAgainstStore(deps, before.accountId, office, before.id);
-  if (office.country !== before.country) {
-    const account = await resolveAccount(deps, actor, accountKey);
-    await refuseEmergencyClash(deps, account.id, account.country, office.country);
-  }
+  if (office.country !== before.country) await refuseEmergencyClash(deps, account.id, account.country, office.country);
   await repo.update(deps.database.db, before.accountId, before.id, {
     name: office.name,
     name_key: office.nameKey,

@@ -14,6 +14,7 @@ import * as numbers from '../numbers/repository.ts';
 import * as repo from './repository.ts';
 import * as pickupGroups from '../pickup-groups/repository.ts';
 import * as callFlows from '../call-flows/repository.ts';
+import * as devices from '../devices/repository.ts';
 import { blockingItems, purgeUsers, usersUsage } from '../usage/repository.ts';
 import { authorizeGroupWrite } from '../../shared/group-access.ts';
 import { passwordErrors } from '../auth/rules.ts';
@@ -282,7 +283,7 @@ export async function updateUser(deps: Deps, actor: Actor, accountKey: string, u
       errors.push(...features.errors);
       if (input.userType === 'call_routing' && beforeRow.user_type !== 'call_routing') {
         // Seed 004: a call-routing user 'will not have hardware attached'.
-        const handsets = await tx.selectFrom('devices').select('id').where('account_id', '=', account.id).where('user_id', '=', beforeRow.id).execute();
+        const handsets = await devices.idsOfUser(tx, account.id, beforeRow.id);
         if (handsets.length) errors.push({ field: 'userType', reason: `a call-routing user has no handsets: remove or reassign this user's ${handsets.length} handset${handsets.length > 1 ? 's' : ''} first` });
       }
       assertValid(errors);
