@@ -201,3 +201,24 @@ test('officeLimit narrows lists only for office reach', () => {
   assert.equal(officeLimit(person('office_manager'), 'user.read'), undefined);
   assert.equal(officeLimit({ kind: 'provider', id: 'p', label: 'p' }, 'user.read'), undefined);
 });
+
+test('refusals are written for people: "A Basic User cannot create users"', () => {
+  const actor = (scope: Scope): Actor => ({ kind: 'user', id: 'u1', accountId: 'a1', scope, officeIds: ['o1'], label: 'x' }) as Actor;
+  const refusal = (scope: Scope, action: Action, target: Target): string => {
+    try {
+      authorize(actor(scope), action, target);
+    } catch (e) {
+      assert.ok(e instanceof ForbiddenError);
+      return (e as Error).message;
+    }
+    return 'allowed';
+  };
+  assert.equal(refusal('basic_user', 'user.create', { accountId: 'a1' }), 'A Basic User cannot create users');
+  assert.equal(refusal('office_manager', 'user.create', { accountId: 'a1' }), 'allowed');
+  assert.equal(refusal('basic_user', 'user.update', { accountId: 'a1', userId: 'u2' }), 'A Basic User cannot change users other than their own');
+  assert.equal(refusal('site_manager', 'user.update', { accountId: 'a1', officeId: 'o2', userId: 'u2' }), 'A Site Manager can only change users in the offices they manage');
+  for (const scope of SCOPES) for (const action of ACTIONS) {
+    const m = refusal(scope, action, { accountId: 'a1', officeId: 'o9', userId: 'u9' });
+    assert.doesNotMatch(m, /\b[a-z_]+\.[a-z_]+\b/, `${scope} ${action}: no internal action names in "${m}"`);
+  }
+});

@@ -56,6 +56,36 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/** Each action as people say it, for refusals ("A Basic User cannot create users"). */
+export const ACTION_PHRASES: Record<Action, string> = {
+  'account.read': 'view the account',
+  'account.write': 'change the account',
+  'office.read': 'view offices',
+  'office.write': 'change offices',
+  'user.read': 'view users',
+  'user.create': 'create users',
+  'user.update': 'change users',
+  'user.delete': 'delete users',
+  'user.credentials': "manage users' SIP credentials",
+  'number.read': 'view phone numbers',
+  'number.write': 'change phone numbers',
+  'user.password': "set users' portal passwords",
+  'user.send_credentials': 'send users their credentials',
+  'user.offices': 'change which offices a user manages',
+  'apikey.read': 'view API keys',
+  'apikey.write': 'manage API keys',
+  'audit.read': 'view the audit log',
+  'device.read': 'view handsets',
+  'device.write': 'change handsets',
+  'provisioning.read': 'view provisioning settings',
+  'provisioning.write': 'change provisioning settings',
+};
+
+/** "A Basic User", "An Office Manager". */
+export function withArticle(label: string): string {
+  return `${/^[AEIOU]/.test(label) ? 'An' : 'A'} ${label}`;
+}
+
 /**
  * How far a scope reaches for an action: the whole account, only the offices the person manages,
  * or only their own user record. Absent = not allowed. This table is the single source of truth.
@@ -168,16 +198,17 @@ export function authorize(actor: Actor, action: Action, target: Target, resource
   if (actor.kind === 'provider' || actor.kind === 'system') return;
   if (actor.accountId !== target.accountId) throw new NotFoundError(resource);
   const reach = PERMISSION_MATRIX[actor.scope][action];
-  if (!reach) throw new ForbiddenError(`${SCOPE_LABELS[actor.scope]} may not ${action.replace('.', ' ')}`);
+  const who = withArticle(SCOPE_LABELS[actor.scope]);
+  if (!reach) throw new ForbiddenError(`${who} cannot ${ACTION_PHRASES[action]}`);
   if (reach === 'account') return;
   if (reach === 'self') {
     if (target.userId !== undefined && target.userId === actor.id) return;
-    throw new ForbiddenError(`${SCOPE_LABELS[actor.scope]} may only ${action.replace('.', ' ')} for themselves`);
+    throw new ForbiddenError(`${who} cannot ${ACTION_PHRASES[action]} other than their own`);
   }
   // office reach
   if (target.userId !== undefined && target.userId === actor.id && action !== 'user.delete') return;
   if (target.officeId && actor.officeIds.includes(target.officeId)) return;
-  throw new ForbiddenError(`${SCOPE_LABELS[actor.scope]} may only ${action.replace('.', ' ')} in their own office`);
+  throw new ForbiddenError(`${who} can only ${ACTION_PHRASES[action]} in the offices they manage`);
 }
 
 /** For list queries: which offices the actor is limited to (undefined = no limit). */
@@ -197,6 +228,6 @@ export function actorLabel(actor: Actor): string {
 export function assertMayManage(actor: Actor, target: { id: string; scope: string }): void {
   if (actor.kind !== 'user' || actor.id === target.id) return;
   if (isScope(target.scope) && scopeRank(target.scope) > scopeRank(actor.scope)) {
-    throw new ForbiddenError(`${SCOPE_LABELS[actor.scope]} may not manage a user with a higher scope (${SCOPE_LABELS[target.scope]})`);
+    throw new ForbiddenError(`${withArticle(SCOPE_LABELS[actor.scope])} cannot manage a user with a higher scope (${SCOPE_LABELS[target.scope]})`);
   }
 }
