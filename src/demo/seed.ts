@@ -4,9 +4,10 @@ import { createAccount } from '../modules/accounts/service.ts';
 import { addNumber } from '../modules/numbers/service.ts';
 import { createOffice } from '../modules/offices/service.ts';
 import { createUser } from '../modules/users/service.ts';
+import { applyChanges } from '../modules/config/service.ts';
 import type { UserCreate } from '../modules/users/schema.ts';
 
-/** A demo tenant for a newcomer: two offices, a dozen users, a few numbers. Created only into an empty store. */
+/** A demo tenant for a newcomer: two offices, a dozen users, a few numbers, applied. Created only into an empty store. */
 export async function seedDemo(deps: Deps): Promise<boolean> {
   const any = await deps.database.db.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
   if (any) return false;
@@ -33,5 +34,7 @@ export async function seedDemo(deps: Deps): Promise<boolean> {
     const email = `${first}.${last || 'desk'}@demo.example`.toLowerCase();
     await createUser(deps, actor, account.code, { firstName: first, lastName: last, email, officeId: office === 'sydney' ? sydney.id : melbourne.id, ...extra });
   }
+  // A newcomer's PBX starts as configured and live, not with a banner of changes nobody made.
+  await applyChanges(deps, actor, account.code);
   return true;
 }

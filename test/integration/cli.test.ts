@@ -84,6 +84,11 @@ test('serve: a fresh data dir gets a demo tenant and a provider key; the API ans
     assert.equal(users.total, 12);
     assert.deepEqual(offices.items.map((o) => o.name), ['Melbourne', 'Sydney HQ']);
     assert.ok(!out.includes('sipPassword') && !users.items.some((u) => 'sipPassword' in u));
+    // The demo PBX starts applied: no banner of changes nobody made.
+    const pending = (await (await fetch(`http://127.0.0.1:${port}/api/v1/accounts/demo/config/pending`, { headers })).json()) as { pending: boolean; version: number; changes: unknown[] };
+    assert.equal(pending.pending, false);
+    assert.equal(pending.version, 1);
+    assert.deepEqual(pending.changes, []);
     const page = await fetch(`http://127.0.0.1:${port}/`);
     assert.equal(page.status, 200);
   } finally {
