@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { ApiError, get, qs, upload, type ImportCheck, type ImportColumn, type ImportJob, type ImportRowError } from './api.ts';
 import { can } from './perms.ts';
 import { useSession } from './session.tsx';
+import { plural } from './format.ts';
 import { NavLink, Crumbs, Empty, FormError, Spinner, errorText, useToast } from './ui.tsx';
 
 /** The server refuses bigger uploads (src/modules/imports/routes.ts MAX_CSV_BYTES). */
@@ -348,10 +349,6 @@ function Columns() {
       )}
     </details>
   );
-}
-
-function plural(n: number, word: string): string {
-  return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function formatSize(bytes: number): string {

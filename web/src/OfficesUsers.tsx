@@ -5,7 +5,7 @@ import { can } from './perms.ts';
 import { navigate, useLocation } from './router.ts';
 import { useSession } from './session.tsx';
 import { Empty, Spinner, useDebounced, errorText } from './ui.tsx';
-import { countryName, formatNumber, holdMusicLabel, initials } from './format.ts';
+import { countryName, formatNumber, holdMusicLabel, initials, plural } from './format.ts';
 
 /** The Offices & Users screen: offices on the left, their users in the centre, the selected user on the right. */
 export function OfficesUsers() {
@@ -139,7 +139,7 @@ function OfficesPanel({ selectedId, onSelect, onAdd, onManage }: { selectedId: s
           <li>
             <button type="button" className={`office-item${!selectedId ? ' selected' : ''}`} aria-current={!selectedId ? 'true' : undefined} onClick={() => onSelect('')}>
               <span className="office-name">All offices</span>
-              <span className="count" aria-label={`${totalUsers} users`}>
+              <span className="count" aria-label={plural(totalUsers, 'user')}>
                 {totalUsers.toLocaleString()}
               </span>
             </button>
@@ -153,7 +153,7 @@ function OfficesPanel({ selectedId, onSelect, onAdd, onManage }: { selectedId: s
                 {countryName(o.country)}
                 {o.areaCode ? ` · (${o.areaCode})` : ''}
               </span>
-              <span className="count" aria-label={`${o.userCount ?? 0} users`}>
+              <span className="count" aria-label={plural(o.userCount ?? 0, 'user')}>
                 {(o.userCount ?? 0).toLocaleString()}
               </span>
             </button>
@@ -283,7 +283,7 @@ function UsersPanel({ office, selectedId, onSelect }: { office: Office | null; s
         <UserList items={list.items} total={list.total} hasMore={Boolean(list.next)} loading={list.loading} onMore={list.more} selectedId={selectedId} onSelect={onSelect} />
       )}
       <div className="sr-only" aria-live="polite">
-        {!list.loading && list.total !== undefined ? `${list.total} users` : ''}
+        {!list.loading && list.total !== undefined ? plural(list.total, 'user') : ''}
       </div>
     </section>
   );

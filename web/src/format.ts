@@ -47,3 +47,8 @@ export function formatMac(mac: string): string {
   const hex = mac.replace(/[^0-9a-f]/gi, '');
   return hex.length === 12 ? hex.toUpperCase().match(/../g)!.join(':') : mac;
 }
+
+/** "1 user", "2 users", "1,204 users". */
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
+}
