@@ -88,6 +88,22 @@ test('adds an office: field errors beside the field, then Save', async ({ page }
   await expect(page.getByRole('button', { name: /Brisbane CBD/ })).toBeVisible();
 });
 
+test("'Add New User' with 'All offices' selected asks for an office instead of picking one", async ({ page }) => {
+  await login(page, t.code, t.manager.email);
+  await page.goto('/users/new');
+  const office = page.getByLabel('Office/Location');
+  await expect(office).toHaveValue('');
+  await expect(office.locator('option').first()).toHaveText('Choose an office…');
+  await page.getByLabel('First Name').fill('Nobody');
+  await page.getByRole('button', { name: 'Create User' }).click();
+  await expect(page.locator('[data-field-wrap="officeId"] .field-error')).toContainText('choose the office');
+  await expect(page.getByRole('heading', { name: 'Add New User' })).toBeVisible();
+  const found = await apiGet<{ items: unknown[] }>(t.api, `${t.base}/users?q=Nobody`);
+  expect(found.items).toHaveLength(0);
+  await office.selectOption(t.offices.sydney);
+  await expect(office.locator('option', { hasText: 'Choose an office…' })).toHaveCount(0);
+});
+
 test('adds a user: next available extension, field errors, SIP password shown once and regenerated', async ({ page }) => {
   expect((await t.api.post(`${t.base}/pickup-groups`, { data: { name: 'Reception Desk' } })).status()).toBe(201);
   await login(page, t.code, t.manager.email);

@@ -11,7 +11,8 @@ export function UserCreate() {
   const s = useSession();
   const toast = useToast();
   const { search } = useLocation();
-  const officeId = search.get('office') && s.offices.some((o) => o.id === search.get('office')) ? search.get('office')! : (s.offices[0]?.id ?? '');
+  // The office chosen in the list, or the only one there is; with 'All offices' selected the person must choose.
+  const officeId = search.get('office') && s.offices.some((o) => o.id === search.get('office')) ? search.get('office')! : s.offices.length === 1 ? s.offices[0]!.id : '';
   const form = useForm({
     extension: '',
     firstName: '',
@@ -66,6 +67,11 @@ export function UserCreate() {
     form.clearErrors();
     setBusy(true);
     const { password, confirmPassword, ...v } = form.values;
+    if (!v.officeId) {
+      form.takeError(new ApiError(422, 'validation_failed', 'choose an office', [{ field: 'officeId', reason: 'choose the office this user belongs to' }]));
+      setBusy(false);
+      return;
+    }
     if (password !== confirmPassword) {
       form.takeError(new ApiError(422, 'validation_failed', 'the passwords differ', [{ field: 'confirmPassword', reason: 'does not match the new password' }]));
       setBusy(false);

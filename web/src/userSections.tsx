@@ -52,7 +52,12 @@ export function AccountInformation({ form, mode, extensionHint }: { form: AnyFor
       <TextField form={form} name="lastName" label="Last Name" hint="Optional" maxLength={50} />
       <TextField form={form} name="displayName" label="Name" hint="Shown on other handsets when this user calls them. Defaults to first and last name." maxLength={80} />
       <TextField form={form} name="email" label="Email" type="email" nullable hint="Used for voicemail and other PBX mail, and to sign in" inputMode="email" />
-      <SelectField form={form} name="officeId" label="Office/Location" options={s.offices.map((o) => [o.id, o.name])} />
+      <SelectField
+        form={form}
+        name="officeId"
+        label="Office/Location"
+        options={[...(form.get('officeId') ? [] : [['', 'Choose an office…'] as [string, string]]), ...s.offices.map((o): [string, string] => [o.id, o.name])]}
+      />
       <SelectField form={form} name="userType" label="User Type" options={(Object.keys(USER_TYPE_LABELS) as UserType[]).map((t) => [t, USER_TYPE_LABELS[t]])} />
       <SelectField form={form} name="scope" label="User's Scope" hint="What this person may do in the portal" options={scopeOptions} />
       <TextField form={form} name="department" label="Department" nullable hint="Optional" maxLength={80} />
