@@ -1,0 +1,340 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- wraps the untyped npm `sip` package */
+/**
+ * The voicemail server's SIP side: a user agent server on the npm `sip` stack (transactions, retransmission of
+ * non-2xx). Kamailio relays calls here with `X-Switchboard-Voicemail: deposit|access;mailbox=<ext>;account=<code>
+ * [;reason=busy]` (set by Switchboard's routing, stripped from anything a phone sends). Every call gets its own
+ * RTP session (rtp.ts) and runs a script (flows.ts); the server hangs up with BYE when the script ends.
+ *
+ * Only Kamailio may reach it: requests from any address not in `allow` are refused 403, as are INVITEs without
+ * Switchboard's header. The 200 OK is retransmitted until the ACK (RFC 3261 13.3.1.4; the `sip` package does
+ * not); DTMF by RFC 4733 in RTP, or SIP INFO (application/dtmf-relay, application/dtmf) as the fallback.
+ */
+import { createRequire } from 'node:module';
+import type * as SdpTransform from 'sdp-transform';
+import { randomBytes } from 'node:crypto';
+import type { Codec } from '../audio.ts';
+import type { VoicemailBackend } from '../backend.ts';
+import { Channel } from './channel.ts';
+import { access, deposit, DEFAULT_LIMITS, type DepositLimits } from './flows.ts';
+import type { Prompts } from './prompts.ts';
+import { RtpSession } from './rtp.ts';
+
+const require = createRequire(import.meta.url);
+const sip = require('sip');
+const sdp = require('sdp-transform') as typeof SdpTransform;
+
+export interface VoicemailServerOptions {
+  /** SIP address and port to listen on (UDP). */
+  address: string;
+  port: number;
+  /** Addresses allowed to send requests (Kamailio's). */
+  allow: string[];
+  /** RTP: address to bind and announce, and the port range. */
+  rtpAddress: string;
+  rtpPorts: [number, number];
+  backend: VoicemailBackend;
+  prompts: Prompts;
+  limits?: Partial<DepositLimits>;
+  maxCalls?: number;
+  /** Longest call before the server hangs up (guards against lost BYEs). */
+  maxCallMs?: number;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+interface Call {
+  id: string;
+  invite: any;
+  localTag: string;
+  rtp: RtpSession;
+  ch: Channel;
+  acked: boolean;
+  ended: boolean;
+  cseq: number;
+  ok: any;
+  retransmit?: NodeJS.Timeout;
+}
+
+export interface VoicemailServer {
+  readonly calls: number;
+  /** Resolves when every running call script has finished (for tests and shutdown). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+  /** RTP statistics of finished calls (for the benchmark). */
+  readonly finishedStats: { sent: number; received: number; late: number; maxLateMs: number }[];
+}
+
+const rnd = () => randomBytes(8).toString('hex');
+
+/** `deposit;mailbox=102;account=acme;reason=busy` → its parts; null if malformed. */
+export function parseVoicemailHeader(v: unknown): { mode: 'deposit' | 'access'; mailbox: string; account: string; reason: 'busy' | 'unavailable' } | null {
+  if (typeof v !== 'string') return null;
+  const [mode, ...params] = v.split(';').map((s) => s.trim());
+  if (mode !== 'deposit' && mode !== 'access') return null;
+  const p = Object.fromEntries(params.map((x) => x.split('=') as [string, string]));
+  if (!p.mailbox || !/^\d{1,12}$/.test(p.mailbox) || !p.account || !/^[A-Za-z0-9_-]{1,64}$/.test(p.account)) return null;
+  return { mode, mailbox: p.mailbox, account: p.account, reason: p.reason === 'busy' ? 'busy' : 'unavailable' };
+}
+
+/** Caller from P-Asserted-Identity (what Kamailio asserted), else From: `"Anna Lee" <sip:101@realm>` → name + number. */
+export function parseCaller(pai: unknown, from: any): { number: string | null; name: string | null } {
+  const text = typeof pai === 'string' ? pai : Array.isArray(pai) ? String(pai[0]) : null;
+  if (text) {
+    const m = /^\s*(?:"((?:[^"\\]|\\.)*)"|([^<]*?))\s*<?(?:sips?|tel):([^@;>]+)/i.exec(text);
+    if (m) return { name: (m[1] ?? m[2] ?? '').replace(/\\(.)/g, '$1').trim() || null, number: decodeURIComponent(m[3]!) };
+  }
+  const uri = from?.uri ? sip.parseUri(from.uri) : null;
+  const name = typeof from?.name === 'string' ? from.name.replace(/^"|"$/g, '').trim() : '';
+  return { name: name || null, number: uri?.user ?? null };
+}
+
+/** Picks the codec and DTMF payload type from an SDP offer; null when no G.711 is offered. */
+export function negotiate(offer: string): { codec: Codec; pt: number; dtmfPt: number | null; address: string; port: number } | null {
+  let parsed;
+  try {
+    parsed = sdp.parse(offer);
+  } catch {
+    return null;
+  }
+  const audio = parsed.media?.find((m) => m.type === 'audio' && m.port > 0);
+  if (!audio) return null;
+  const pts = String(audio.payloads ?? '').split(/\s+/).map(Number);
+  const rtpmap = (pt: number) => audio.rtp?.find((r) => r.payload === pt)?.codec?.toUpperCase();
+  let chosen: { codec: Codec; pt: number } | null = null;
+  for (const pt of pts) {
+    const name = rtpmap(pt) ?? (pt === 0 ? 'PCMU' : pt === 8 ? 'PCMA' : undefined);
+    if (name === 'PCMU' || name === 'PCMA') {
+      chosen = { codec: name, pt: name === 'PCMU' ? 0 : 8 };
+      break;
+    }
+  }
+  if (!chosen) return null;
+  const ev = audio.rtp?.find((r) => r.codec.toLowerCase() === 'telephone-event' && (r.rate ?? 8000) === 8000);
+  const address = audio.connection?.ip ?? parsed.connection?.ip ?? '0.0.0.0';
+  return { ...chosen, dtmfPt: ev ? ev.payload : null, address, port: audio.port };
+}
+
+function answerSdp(rtp: RtpSession, codec: Codec, dtmfPt: number | null): string {
+  const pt = codec === 'PCMU' ? 0 : 8;
+  const payloads = dtmfPt === null ? `${pt}` : `${pt} ${dtmfPt}`;
+  const id = Date.now();
+  return [
+    'v=0',
+    `o=switchboard-vm ${id} ${id} IN IP4 ${rtp.address}`,
+    's=Switchboard voicemail',
+    `c=IN IP4 ${rtp.address}`,
+    't=0 0',
+    `m=audio ${rtp.port} RTP/AVP ${payloads}`,
+    `a=rtpmap:${pt} ${codec}/8000`,
+    ...(dtmfPt === null ? [] : [`a=rtpmap:${dtmfPt} telephone-event/8000`, `a=fmtp:${dtmfPt} 0-15`]),
+    'a=ptime:20',
+    'a=sendrecv',
+    '',
+  ].join('\r\n');
+}
+
+export function startVoicemailServer(o: VoicemailServerOptions): Promise<VoicemailServer> {
+  const log = o.log ?? (() => {});
+  const limits = { ...DEFAULT_LIMITS, ...o.limits };
+  const calls = new Map<string, Call>();
+  const running = new Set<Promise<void>>();
+  const finishedStats: VoicemailServer['finishedStats'] = [];
+  const allow = new Set(o.allow);
+  const contact = `sip:voicemail@${o.address}:${o.port}`;
+  let stack: any;
+
+  const reply = (rq: any, status: number, reason: string, extra: Record<string, unknown> = {}) => {
+    const rs = sip.makeResponse(rq, status, reason);
+    Object.assign(rs.headers, extra);
+    stack.send(rs);
+    return rs;
+  };
+
+  const sendBye = (call: Call) => {
+    const inv = call.invite;
+    const remoteContact = inv.headers.contact?.[0]?.uri;
+    if (!remoteContact) return;
+    const rq = {
+      method: 'BYE',
+      uri: remoteContact,
+      headers: {
+        to: inv.headers.from,
+        from: { ...inv.headers.to, params: { ...inv.headers.to.params, tag: call.localTag } },
+        'call-id': call.id,
+        cseq: { method: 'BYE', seq: ++call.cseq },
+        route: inv.headers['record-route'] ?? [],
+        via: [],
+        'max-forwards': 70,
+        'content-length': 0,
+      },
+    };
+    try {
+      stack.send(rq, () => {});
+    } catch (err) {
+      log('voicemail: BYE not sent', { err: String(err) });
+    }
+  };
+
+  const endCall = (call: Call) => {
+    if (call.ended) return;
+    call.ended = true;
+    if (call.retransmit) clearTimeout(call.retransmit);
+    call.ch.hangup();
+    finishedStats.push({ ...call.rtp.stats });
+    call.rtp.close();
+    calls.delete(call.id);
+  };
+
+  const onInvite = async (rq: any) => {
+    const callId = rq.headers['call-id'];
+    const existing = calls.get(callId);
+    if (existing) {
+      // re-INVITE (hold/resume, session refresh, target refresh): keep the media, answer with our SDP again
+      const n = rq.content ? negotiate(rq.content) : null;
+      if (n) existing.rtp.setRemote(n.address, n.port);
+      const rs = sip.makeResponse(rq, 200, 'OK');
+      rs.headers.to = existing.ok.headers.to;
+      rs.headers.contact = [{ uri: contact }];
+      rs.headers['content-type'] = 'application/sdp';
+      rs.content = answerSdp(existing.rtp, existing.rtp.codec, existing.rtp.dtmfPayloadType);
+      stack.send(rs);
+      return;
+    }
+    const vm = parseVoicemailHeader(rq.headers['x-switchboard-voicemail']);
+    if (!vm) return reply(rq, 403, 'Forbidden - not from Switchboard');
+    if (calls.size >= (o.maxCalls ?? 500)) return reply(rq, 503, 'Service Unavailable - voicemail is full');
+    const offer = rq.content ? negotiate(rq.content) : null;
+    if (!offer) return reply(rq, 488, 'Not Acceptable Here - PCMU or PCMA required');
+    let rtp: RtpSession;
+    try {
+      rtp = await RtpSession.open(o.rtpAddress, o.rtpPorts[0], o.rtpPorts[1]);
+    } catch {
+      return reply(rq, 503, 'Service Unavailable - no media port');
+    }
+    rtp.codec = offer.codec;
+    rtp.dtmfPayloadType = offer.dtmfPt;
+    rtp.setRemote(offer.address, offer.port);
+    const call: Call = { id: callId, invite: rq, localTag: rnd(), rtp, ch: new Channel(rtp), acked: false, ended: false, cseq: 1, ok: null };
+    calls.set(callId, call);
+    const ok = sip.makeResponse(rq, 200, 'OK');
+    ok.headers.to = { ...rq.headers.to, params: { ...rq.headers.to.params, tag: call.localTag } };
+    ok.headers.contact = [{ uri: contact }];
+    ok.headers['content-type'] = 'application/sdp';
+    ok.headers.allow = 'INVITE, ACK, BYE, CANCEL, INFO, OPTIONS';
+    if (rq.headers['record-route']) ok.headers['record-route'] = rq.headers['record-route'];
+    ok.content = answerSdp(rtp, offer.codec, offer.dtmfPt);
+    call.ok = ok;
+    stack.send(ok);
+    // retransmit the 2xx until the ACK arrives (T1 doubling, capped at T2, for 32 s)
+    const again = (t: number, total: number) => {
+      call.retransmit = setTimeout(() => {
+        if (call.acked || call.ended) return;
+        if (total >= 32_000) {
+          log('voicemail: no ACK for 200 OK, hanging up', { callId });
+          sendBye(call);
+          return endCall(call);
+        }
+        stack.send(ok);
+        again(Math.min(t * 2, 4000), total + t);
+      }, t);
+    };
+    again(500, 0);
+    rtp.start();
+    const box = await o.backend.mailbox(vm.account, vm.mailbox).catch((err: unknown) => {
+      log('voicemail: mailbox lookup failed', { err: String(err) });
+      return null;
+    });
+    const ctx = { ch: call.ch, prompts: o.prompts, backend: o.backend, log };
+    const guard = setTimeout(() => call.ch.hangup(), o.maxCallMs ?? 30 * 60_000);
+    const script = (async () => {
+      try {
+        // a short pause so the caller's side has the media path up before the first word
+        await new Promise((r) => setTimeout(r, 200));
+        if (vm.mode === 'deposit') await deposit(ctx, box, parseCaller(rq.headers['p-asserted-identity'], rq.headers.from), vm.reason, limits);
+        else await access(ctx, box, `${vm.account}/${vm.mailbox}`);
+      } catch (err) {
+        log('voicemail: call script failed', { err: String((err as Error)?.stack ?? err) });
+      } finally {
+        clearTimeout(guard);
+        if (!call.ch.hungUp) {
+          sendBye(call);
+        }
+        endCall(call);
+      }
+    })();
+    running.add(script);
+    void script.finally(() => running.delete(script));
+  };
+
+  const onRequest = (rq: any, remote: { address: string; port: number }) => {
+    try {
+      if (!allow.has(remote.address)) {
+        if (rq.method !== 'ACK') reply(rq, 403, 'Forbidden');
+        log('SECURITY: voicemail request from a source that is not Kamailio refused', { source: remote.address, method: rq.method });
+        return;
+      }
+      const call = calls.get(rq.headers['call-id']);
+      switch (rq.method) {
+        case 'INVITE':
+          void onInvite(rq);
+          return;
+        case 'ACK':
+          if (call) call.acked = true;
+          return;
+        case 'BYE':
+          reply(rq, call ? 200 : 481, call ? 'OK' : 'Call/Transaction Does Not Exist');
+          if (call) {
+            call.acked = true;
+            call.ch.hangup();
+          }
+          return;
+        case 'CANCEL':
+          reply(rq, call ? 200 : 481, call ? 'OK' : 'Call/Transaction Does Not Exist');
+          return;
+        case 'INFO': {
+          if (!call) return reply(rq, 481, 'Call/Transaction Does Not Exist');
+          const body = String(rq.content ?? '');
+          const m = /Signal\s*=\s*([0-9*#A-D])/i.exec(body) ?? /^\s*([0-9*#A-D])\s*$/i.exec(body);
+          if (m) call.ch.pushDigit(m[1]!.toUpperCase());
+          return reply(rq, 200, 'OK');
+        }
+        case 'OPTIONS':
+          return reply(rq, 200, 'OK', { allow: 'INVITE, ACK, BYE, CANCEL, INFO, OPTIONS' });
+        default:
+          return reply(rq, 405, 'Method Not Allowed', { allow: 'INVITE, ACK, BYE, CANCEL, INFO, OPTIONS' });
+      }
+    } catch (err) {
+      log('voicemail: request failed', { err: String(err), method: rq?.method });
+    }
+  };
+
+  return new Promise((resolve, reject) => {
+    try {
+      stack = sip.create({ address: o.address, port: o.port, publicAddress: 'localhost', udp: true, tcp: false, logger: {} }, onRequest);
+    } catch (err) {
+      return reject(err);
+    }
+    // publicAddress: the `sip` package treats a next hop whose host equals it as its own flow token and drops it,
+    // so it must never equal Kamailio's or a phone's address (the test agents do the same)
+    setTimeout(
+      () =>
+        resolve({
+          get calls() {
+            return calls.size;
+          },
+          finishedStats,
+          async idle() {
+            while (running.size) await Promise.all([...running]);
+          },
+          async stop() {
+            for (const call of calls.values()) {
+              sendBye(call);
+              call.ch.hangup();
+            }
+            await Promise.race([Promise.all([...running]), new Promise((r) => setTimeout(r, 2000))]);
+            stack.destroy();
+          },
+        }),
+      50,
+    );
+  });
+}
