@@ -71,6 +71,9 @@ test('internal extension: devices for the ring time, then voicemail; busy → vo
     [[vm('102')], 0],
   ]);
   assert.deepEqual(busy(d), [vm('102')]);
+  // the mailbox is told which greeting to play: unavailable after no answer, busy on the busy branch
+  assert.equal(d.action === 'route' && d.steps[1]!.headers?.['X-Switchboard-Voicemail'], 'deposit;mailbox=102;account=acme');
+  assert.equal(d.action === 'route' && d.onBusy?.headers?.['X-Switchboard-Voicemail'], 'deposit;mailbox=102;account=acme;reason=busy');
   assert.equal(d.action === 'route' && d.kind, 'internal');
   assert.deepEqual(d.action === 'route' && d.callerId, { number: '101', display: 'User 101', withheld: false });
 });

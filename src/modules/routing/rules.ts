@@ -63,12 +63,13 @@ export function externalLeg(cfg: AccountRoutingConfig, platform: Platform, user:
   };
 }
 
-function voicemailStep(cfg: AccountRoutingConfig, platform: Platform, user: RoutingUser): RingStep {
+function voicemailStep(cfg: AccountRoutingConfig, platform: Platform, user: RoutingUser, reason: 'unavailable' | 'busy' = 'unavailable'): RingStep {
   return {
     targets: [{ kind: 'voicemail', uri: `sip:${user.extension}@${platform.voicemail}`, label: `voicemail ${user.extension}` }],
     timeout: 0,
     why: 'voicemail',
-    headers: { 'X-Switchboard-Voicemail': `deposit;mailbox=${user.extension};account=${cfg.code}` },
+    // reason=busy: the mailbox plays the busy greeting ("… is on the phone") instead of the unavailable one
+    headers: { 'X-Switchboard-Voicemail': `deposit;mailbox=${user.extension};account=${cfg.code}${reason === 'busy' ? ';reason=busy' : ''}` },
   };
 }
 
@@ -131,7 +132,7 @@ export function ringPlan(cfg: AccountRoutingConfig, platform: Platform, user: Ro
   if (noAnswer) steps.push(noAnswer);
   else if (vm) steps.push(vm);
   const busy = f.divertBusy.enabled && f.divertBusy.destination ? divertStep(cfg, platform, user, f.divertBusy.destination, 'divert on busy', 'user-busy') : null;
-  return { steps, onBusy: busy ?? vm };
+  return { steps, onBusy: busy ?? (user.vmEnabled ? voicemailStep(cfg, platform, user, 'busy') : null) };
 }
 
 /** Dialled digits as typed: digits, a leading +, * and #; spaces and separators dropped. */

@@ -64,37 +64,48 @@ export function lateBoundNotifier(): DeviceNotifier & { attach(n: DeviceNotifier
   };
 }
 
+/**
+ * Out-of-dialog NOTIFY to every registered contact of a SIP user, sent by Kamailio (kamcmd tm.t_uac_start), so
+ * NAT bindings and the phone's trust in its registrar are reused. Shared by check-sync (handset resync) and
+ * voicemail's message-waiting indicator. 'recorded' when the user has no registered contact.
+ */
+export function kamailioNotify(ctlSocket: string, kamcmd = '/usr/sbin/kamcmd') {
+  const rpc = async (...args: string[]) => (await run(kamcmd, ['-s', ctlSocket, ...args], { timeout: 5000 })).stdout;
+  return async (target: SipTarget, o: { fromUser: string; event: string; contentType: string; body?: string }): Promise<CheckSyncResult> => {
+    const { realm, sipUsername } = target;
+    if (!/^[A-Za-z0-9._-]+$/.test(sipUsername) || !/^[A-Za-z0-9.-]+$/.test(realm)) throw new Error('unexpected characters in SIP user or realm');
+    const aor = `${sipUsername}@${realm}`;
+    let contacts: string[];
+    try {
+      contacts = parseContacts(await rpc('ul.lookup', 'location', aor));
+    } catch (err) {
+      // kamcmd exits non-zero with "404 - AOR not found" for an unregistered user
+      if (/AOR not found|404/.test(String((err as { stdout?: string; stderr?: string }).stdout ?? '') + String((err as Error).message))) return 'recorded';
+      throw err;
+    }
+    if (contacts.length === 0) return 'recorded';
+    for (const contact of contacts) {
+      const headers = [
+        `From: <sip:${o.fromUser}@${realm}>;tag=${randomBytes(6).toString('hex')}`,
+        `To: <sip:${aor}>`,
+        `Event: ${o.event}`,
+        'Subscription-State: terminated',
+        `Content-Type: ${o.contentType}`,
+        '',
+      ].join('\r\n');
+      await rpc('tm.t_uac_start', 'NOTIFY', contact, '.', '.', headers, ...(o.body ? [o.body] : []));
+    }
+    return 'sent';
+  };
+}
+
 export function createKamailioNotifier(o: KamailioNotifierOptions): DeviceNotifier {
-  const kamcmd = o.kamcmd ?? '/usr/sbin/kamcmd';
-  const rpc = async (...args: string[]) => (await run(kamcmd, ['-s', o.ctlSocket, ...args], { timeout: 5000 })).stdout;
+  const notify = kamailioNotify(o.ctlSocket, o.kamcmd);
   return {
     async sendCheckSync(device: DeviceRef): Promise<CheckSyncResult> {
       const target = await o.resolve(device);
       if (!target) return 'recorded';
-      const { realm, sipUsername } = target;
-      if (!/^[A-Za-z0-9._-]+$/.test(sipUsername) || !/^[A-Za-z0-9.-]+$/.test(realm)) throw new Error('unexpected characters in SIP user or realm');
-      const aor = `${sipUsername}@${realm}`;
-      let contacts: string[];
-      try {
-        contacts = parseContacts(await rpc('ul.lookup', 'location', aor));
-      } catch (err) {
-        // kamcmd exits non-zero with "404 - AOR not found" for an unregistered user
-        if (/AOR not found|404/.test(String((err as { stdout?: string; stderr?: string }).stdout ?? '') + String((err as Error).message))) return 'recorded';
-        throw err;
-      }
-      if (contacts.length === 0) return 'recorded';
-      for (const contact of contacts) {
-        const headers = [
-          `From: <sip:provisioning@${realm}>;tag=${randomBytes(6).toString('hex')}`,
-          `To: <sip:${aor}>`,
-          'Event: check-sync',
-          'Subscription-State: terminated',
-          'Content-Type: text/plain',
-          '',
-        ].join('\r\n');
-        await rpc('tm.t_uac_start', 'NOTIFY', contact, '.', '.', headers);
-      }
-      return 'sent';
+      return notify(target, { fromUser: 'provisioning', event: 'check-sync', contentType: 'text/plain' });
     },
   };
 }
