@@ -11,6 +11,7 @@ import { SYSTEM_ACTOR } from '../../src/shared/permissions.ts';
 import { nowIso } from '../../src/shared/ids.ts';
 import { createUser, deleteUser, regenerateSipPassword, updateUser } from '../../src/modules/users/service.ts';
 import { createAccount } from '../../src/modules/accounts/service.ts';
+import { createRingGroup, updateRingGroup } from '../../src/modules/ring-groups/service.ts';
 import { createOffice } from '../../src/modules/offices/service.ts';
 import { kamailioMissing, REALM, startStack, type Stack } from './stack.ts';
 import { gateway, inboundCall, UA } from './ua.ts';
@@ -192,6 +193,133 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(trunk.invites().length, trunkBefore + 1);
       assert.equal(b.invites().length, bBefore + 2, 'the handset rang in both steps');
       await update('102', { features: { smartCalling: { enabled: false } } });
+    });
+
+    describe('ring groups', { concurrency: 1 }, () => {
+      let d: UA;
+      let groupId = '';
+      const group = (patch: Parameters<typeof updateRingGroup>[4]) => updateRingGroup(s.server.deps, SYSTEM_ACTOR, 'e2e', groupId, patch);
+      const newInvites = (ua: UA, n: number) => ua.invites().slice(n);
+      const cancelled = (ua: UA, callId: string) => ua.received.some((m) => m.method === 'CANCEL' && m.callId === callId);
+
+      before(async () => {
+        users['107'] = await s.addUser({ extension: '107', ringTime: 30 });
+        d = phone('107', 5111);
+        assert.equal((await d.register()).status, 200);
+        const g = await createRingGroup(s.server.deps, SYSTEM_ACTOR, 'e2e', { name: 'Sales', extension: '600', strategy: 'simultaneous', ringTime: 5, members: [users['102']!.id, users['103']!.id, users['107']!.id] });
+        groupId = g.id;
+      });
+      after(async () => {
+        b.mode = 'answer';
+        c.mode = 'answer';
+        d.mode = 'answer';
+        await update('102', { enabled: true, features: { divertBusy: { enabled: false, destination: null } } });
+      });
+
+      test('simultaneous: every member rings at once; the first to answer wins, the others get CANCEL', async () => {
+        b.mode = 'ring';
+        c.mode = 'ring';
+        d.mode = 'answer';
+        const n = [b.invites().length, c.invites().length, d.invites().length];
+        const t0 = Date.now();
+        const r = await a.call('600');
+        assert.equal(r.status, 200, JSON.stringify(r));
+        assert.equal(r.bye, 200);
+        assert.ok(Date.now() - t0 < 3000, 'answered without waiting for a ring time');
+        const got = [newInvites(b, n[0]!), newInvites(c, n[1]!), newInvites(d, n[2]!)];
+        for (const g of got) assert.equal(g.length, 1, 'each member rang once');
+        const times = got.map((g) => g[0]!.at);
+        assert.ok(Math.max(...times) - Math.min(...times) < 500, `rang together (${times.map((x) => x - t0).join(', ')} ms)`);
+        for (const g of got) {
+          assert.equal(g[0]!.headers['x-switchboard-ring-group'], '600');
+          assert.match(String(g[0]!.headers['p-asserted-identity']), /^"User 101" <sip:101@e2e\.pbx\.test>$/, 'the caller is asserted');
+        }
+        const callId = got[2]![0]!.callId;
+        for (let i = 0; i < 20 && !(cancelled(b, callId) && cancelled(c, callId)); i++) await new Promise((res) => setTimeout(res, 50));
+        assert.ok(cancelled(b, callId) && cancelled(c, callId), 'the members still ringing were cancelled');
+        assert.ok(!cancelled(d, callId), 'not the one who answered');
+        assert.ok(d.received.some((m) => m.method === 'BYE' && m.callId === callId), 'the call was with 107');
+      });
+
+      test('a disabled member never rings (even with a phone still registered)', async () => {
+        await update('102', { enabled: false });
+        b.mode = 'answer';
+        c.mode = 'ring';
+        d.mode = 'answer';
+        const nb = b.invites().length;
+        const nd = d.invites().length;
+        const r = await a.call('600');
+        assert.equal(r.status, 200, JSON.stringify(r));
+        assert.equal(b.invites().length, nb, '102 is disabled');
+        assert.equal(d.invites().length, nd + 1);
+        await update('102', { enabled: true });
+      });
+
+      test('no answer: after the group ring time the caller gets 480; a busy member does not end the call', async () => {
+        b.mode = 'busy';
+        c.mode = 'ring';
+        d.mode = 'ring';
+        const vmBefore = vm.invites().length;
+        const t0 = Date.now();
+        const r = await a.call('600');
+        const took = Date.now() - t0;
+        assert.equal(r.status, 480, JSON.stringify(r));
+        assert.equal(r.reason, 'Temporarily Unavailable - no answer', 'the final answer of the routing document, not the 408/486 of a branch');
+        assert.ok(took >= 4500, `rang ${took} ms, the group ring time is 5 s (102 busy at once did not end it)`);
+        assert.equal(vm.invites().length, vmBefore, 'a group has no voicemail');
+      });
+
+      test('sequential: member 1 rings for the group ring time, then member 2 (who answers)', async () => {
+        await group({ strategy: 'sequential', members: [users['102']!.id, users['103']!.id] });
+        b.mode = 'ring';
+        c.mode = 'answer';
+        d.mode = 'answer';
+        const [nb, nc, nd] = [b.invites().length, c.invites().length, d.invites().length];
+        const t0 = Date.now();
+        const r = await a.call('600');
+        assert.equal(r.status, 200, JSON.stringify(r));
+        const first = newInvites(b, nb);
+        const second = newInvites(c, nc);
+        assert.equal(first.length, 1);
+        assert.equal(second.length, 1);
+        assert.equal(d.invites().length, nd, '107 is no longer a member');
+        const gap = second[0]!.at - first[0]!.at;
+        assert.ok(gap >= 4500 && gap < 8000, `member 2 rang ${gap} ms after member 1 (ring time 5 s)`);
+        assert.ok(cancelled(b, first[0]!.callId), 'member 1 was cancelled when its time was up');
+        assert.ok(Date.now() - t0 >= 4500);
+        assert.equal(second[0]!.headers['x-switchboard-ring-group'], '600');
+      });
+
+      test('sequential, nobody answers: each member in turn, then 480', async () => {
+        b.mode = 'ring';
+        c.mode = 'ring';
+        const [nb, nc] = [b.invites().length, c.invites().length];
+        const t0 = Date.now();
+        const r = await a.call('600');
+        assert.equal(r.status, 480, JSON.stringify(r));
+        assert.equal(r.reason, 'Temporarily Unavailable - no answer');
+        assert.ok(Date.now() - t0 >= 9500, 'two members, 5 s each');
+        assert.equal(b.invites().length, nb + 1);
+        assert.equal(c.invites().length, nc + 1);
+      });
+
+      test('a user diverting on busy to a simultaneous group: the busy branch rings the members together', async () => {
+        await group({ strategy: 'simultaneous', members: [users['103']!.id, users['107']!.id] });
+        await update('102', { features: { divertBusy: { enabled: true, destination: '600' } } });
+        b.mode = 'busy';
+        c.mode = 'ring';
+        d.mode = 'answer';
+        const [nc, nd] = [c.invites().length, d.invites().length];
+        const r = await a.call('102');
+        assert.equal(r.status, 200, JSON.stringify(r));
+        assert.equal(c.invites().length, nc + 1);
+        assert.equal(d.invites().length, nd + 1);
+        const inv = d.invites().at(-1)!;
+        assert.match(String(inv.headers.diversion), /<sip:102@e2e\.pbx\.test>;reason=user-busy/);
+        assert.equal(inv.headers['x-switchboard-ring-group'], '600');
+        for (let i = 0; i < 20 && !cancelled(c, inv.callId); i++) await new Promise((res) => setTimeout(res, 50));
+        assert.ok(cancelled(c, inv.callId));
+      });
     });
 
     test('toll fraud: a diversion to a number the user may not call is skipped; nothing reaches the trunk', async () => {

@@ -27,6 +27,8 @@ export interface Received {
   ruri: string;
   from: string;
   headers: Record<string, any>;
+  /** Date.now() when it arrived (ring groups: who rang when). */
+  at: number;
 }
 
 const rnd = () => randomBytes(6).toString('hex');
@@ -173,7 +175,7 @@ export class UA {
 
   private onRequest(rq: SipMessage): void {
     const callId = rq.headers['call-id'];
-    this.received.push({ method: rq.method!, callId, ruri: rq.uri!, from: rq.headers.from?.uri, headers: rq.headers });
+    this.received.push({ method: rq.method!, callId, ruri: rq.uri!, from: rq.headers.from?.uri, headers: rq.headers, at: Date.now() });
     if (rq.method === 'ACK') return;
     if (rq.method === 'INVITE') {
       if (this.mode === 'busy') return this.stack.send(sip.makeResponse(rq, 486, 'Busy Here'));

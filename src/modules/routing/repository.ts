@@ -1,6 +1,7 @@
 /**
  * Every read routing makes of the store is in this file, behind one function per question:
- *  - loadAccountConfig(): the whole configuration one account's calls are routed by;
+ *  - loadAccountConfig(): the whole configuration one account's calls are routed by (account, offices, users,
+ *    numbers, pickup groups, ring groups with their members in position order);
  *  - accountIdByRealm() / accountIdByNumber(): which account a call belongs to.
  * loadAccountConfig() reads the applied-configuration snapshot ('Apply Changes') once one exists.
  * RoutingConfigCache keeps the loaded configuration in memory and drops an
@@ -24,18 +25,20 @@ function parseJson<T>(text: string, fallback: T): T {
   }
 }
 
-type Rows = Pick<ConfigDocument, 'account' | 'offices' | 'users' | 'numbers' | 'pickupGroups'>;
+type Rows = Pick<ConfigDocument, 'account' | 'offices' | 'users' | 'numbers' | 'pickupGroups' | 'ringGroups' | 'ringGroupMembers'>;
 
 async function liveRows(conn: Conn, accountId: string): Promise<Rows | null> {
   const account = await conn.selectFrom('accounts').select(['id', 'code', 'name', 'sip_realm', 'country', 'extension_length']).where('id', '=', accountId).executeTakeFirst();
   if (!account) return null;
-  const [offices, users, numbers, pickupGroups] = await Promise.all([
+  const [offices, users, numbers, pickupGroups, ringGroups, ringGroupMembers] = await Promise.all([
     conn.selectFrom('offices').selectAll().where('account_id', '=', accountId).execute(),
     conn.selectFrom('users').selectAll().where('account_id', '=', accountId).execute(),
     conn.selectFrom('numbers').selectAll().where('account_id', '=', accountId).execute(),
     conn.selectFrom('pickup_groups').selectAll().where('account_id', '=', accountId).execute(),
+    conn.selectFrom('ring_groups').selectAll().where('account_id', '=', accountId).execute(),
+    conn.selectFrom('ring_group_members').selectAll().where('account_id', '=', accountId).orderBy('ring_group_id').orderBy('position').execute(),
   ]);
-  return { account, offices, users, numbers, pickupGroups };
+  return { account, offices, users, numbers, pickupGroups, ringGroups, ringGroupMembers };
 }
 
 /**
@@ -48,6 +51,9 @@ export async function loadAccountConfig(conn: Conn, accountId: string): Promise<
   if (!rows) return null;
   const { account, offices, users, numbers, pickupGroups } = rows;
   const pickupName = new Map(pickupGroups.map((g) => [g.id, g.name]));
+  // an applied document written before ring groups were part of it has none
+  const ringGroups = rows.ringGroups ?? [];
+  const members = [...(rows.ringGroupMembers ?? [])].sort((x, y) => x.position - y.position);
   return makeConfig({
     accountId: account.id,
     code: account.code,
@@ -70,6 +76,14 @@ export async function loadAccountConfig(conn: Conn, accountId: string): Promise<
       security: parseJson<Security>(u.security, DEFAULT_SECURITY),
     })),
     numbers: numbers.map((n) => [n.e164, n.user_id]),
+    ringGroups: ringGroups.map((g) => ({
+      id: g.id,
+      name: g.name,
+      extension: g.extension,
+      strategy: g.strategy === 'sequential' ? 'sequential' : 'simultaneous',
+      ringTime: g.ring_time,
+      memberIds: members.filter((m) => m.ring_group_id === g.id).map((m) => m.user_id),
+    })),
   });
 }
 
@@ -91,8 +105,8 @@ export interface CacheStats {
 }
 
 /**
- * In-memory cache of routing configuration. Entries are dropped on the owning account's domain events
- * (any user/office/number/account change). `maxAgeMs` bounds staleness when another process (the CLI,
+ * In-memory cache of routing configuration. Entries are dropped on ANY of the owning account's domain events
+ * (user/office/number/account, ring_group.created/updated/deleted, pickup groups, config.applied ...). `maxAgeMs` bounds staleness when another process (the CLI,
  * a second API node) writes the store without this process seeing the event.
  */
 export class RoutingConfigCache {

@@ -9,6 +9,7 @@ import { addNumber } from '../numbers/service.ts';
 import { createOffice } from '../offices/service.ts';
 import { createUser, deleteUser, regenerateSipPassword, updateUser } from '../users/service.ts';
 import { applyChanges } from '../config/service.ts';
+import { createRingGroup, deleteRingGroup, updateRingGroup } from '../ring-groups/service.ts';
 import { isLoopback, ROUTE_PATH } from './routes.ts';
 import type { RtjsonDoc, RtjsonRoute } from './rules.ts';
 
@@ -19,6 +20,7 @@ for (const { kind, skip } of await storeKinds()) {
     let s: TestServer;
     let a: { code: string; id: string };
     const ids: Record<string, { id: string; sip: string; password: string }> = {};
+    let groupId = '';
 
     const route = async (q: Record<string, string>, secret: string | null = SECRET) => {
       const res = await fetch(`${s.baseUrl}${ROUTE_PATH}?${new URLSearchParams(q)}`, { headers: secret ? { 'x-switchboard-sip-secret': secret } : {} });
@@ -121,6 +123,48 @@ for (const { kind, skip } of await storeKinds()) {
       assert.deepEqual(refused.body, { version: '1.0', action: 'reject', code: 403, reason: 'Forbidden - international calls are not enabled for extension 101' });
     });
 
+    test('ring groups: the extension rings its members; group changes reach the next call (ring_group.* events)', async () => {
+      const to600 = () => route({ source: 'internal', realm: 'rt.pbx.test', from: ids['101']!.sip, to: '600' });
+      assert.deepEqual((await to600()).body, { version: '1.0', action: 'reject', code: 404, reason: 'Not Found - no such extension' });
+      const aorOf = (ext: string) => `sip:${ids[ext]!.sip}@rt.pbx.test;sb=aor`;
+      const g = await createRingGroup(s.deps, SYSTEM_ACTOR, a.code, { name: 'Sales', extension: '600', strategy: 'simultaneous', ringTime: 15, members: [ids['103']!.id, ids['101']!.id, ids['102']!.id] });
+      groupId = g.id;
+      const sim = await to600();
+      assert.equal(sim.body.action, 'route');
+      assert.deepEqual(
+        sim.body.routes.map((x: RtjsonRoute) => [x.uri, x.parallel, x.fr_inv_timer]),
+        [[aorOf('103'), [aorOf('102')], 15000]],
+        'the members in position order, without the caller (101)',
+      );
+      assert.equal(sim.body.ring_group, '600');
+      assert.deepEqual(sim.body.no_answer, { code: 480, reason: 'Temporarily Unavailable - no answer' });
+      assert.match(sim.body.routes[0]!.headers!.extra, /X-Switchboard-Ring-Group: 600\r\n/);
+      await updateRingGroup(s.deps, SYSTEM_ACTOR, a.code, g.id, { strategy: 'sequential', ringTime: 10, members: [ids['102']!.id, ids['103']!.id] });
+      assert.deepEqual(
+        (await to600()).body.routes.map((x: RtjsonRoute) => [x.uri, x.fr_inv_timer]),
+        [
+          [aorOf('102'), 10000],
+          [aorOf('103'), 10000],
+        ],
+      );
+      // a disabled member is skipped
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['103']!.id, { enabled: false });
+      assert.deepEqual((await to600()).body.routes.map((x: RtjsonRoute) => x.uri), [aorOf('102')]);
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['103']!.id, { enabled: true });
+      // a user may divert to the group (validation accepts a group extension); the call rings the group after the user
+      const u = await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['101']!.id, { features: { divertNoAnswer: { enabled: true, destination: '600' } } });
+      assert.equal(u.features.divertNoAnswer.destination, '600');
+      const div = await route({ source: 'internal', realm: 'rt.pbx.test', from: ids['102']!.sip, to: '101' });
+      assert.deepEqual(div.body.routes.map((x: RtjsonRoute) => x.uri), [aorOf('101'), aorOf('103')], "101's phones, then the group without 101 (diverting) and 102 (the caller)");
+      assert.equal(div.body.ring_group, '600');
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['101']!.id, { features: { divertNoAnswer: { enabled: false, destination: null } } });
+      // the other tenant's 600 does not exist
+      assert.equal((await route({ source: 'internal', realm: 'other.pbx.test', from: ids.other!.sip, to: '600' })).body.code, 404);
+      // (a member cannot be deleted: a later test deletes 103)
+      await updateRingGroup(s.deps, SYSTEM_ACTOR, a.code, g.id, { members: [ids['102']!.id] });
+      assert.deepEqual((await to600()).body.routes.map((x: RtjsonRoute) => x.uri), [aorOf('102')]);
+    });
+
     test('tenants are separate: a caller of one realm cannot use another realm; unknown realms are refused', async () => {
       const r = await route({ source: 'internal', realm: 'rt.pbx.test', from: ids.other!.sip, to: '102' });
       assert.equal(r.body.action, 'reject');
@@ -155,6 +199,19 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await to102()).body.routes[0]!.fr_inv_timer, 20000, 'saved but not applied');
       await applyChanges(s.deps, SYSTEM_ACTOR, a.code);
       assert.equal((await to102()).body.routes[0]!.fr_inv_timer, 55000, 'applied');
+    });
+
+    test('ring groups follow Apply Changes too: the applied members and strategy ring until the next apply; a deleted group is gone', async () => {
+      const to600 = () => route({ source: 'internal', realm: 'rt.pbx.test', from: ids['101']!.sip, to: '600' });
+      const applied = (await to600()).body.routes.map((x: RtjsonRoute) => [x.uri, x.fr_inv_timer, x.parallel]);
+      assert.deepEqual(applied, [[`sip:${ids['102']!.sip}@rt.pbx.test;sb=aor`, 10000, undefined]], 'the version applied in the previous test');
+      await updateRingGroup(s.deps, SYSTEM_ACTOR, a.code, groupId, { strategy: 'simultaneous', ringTime: 30 });
+      assert.deepEqual((await to600()).body.routes.map((x: RtjsonRoute) => [x.uri, x.fr_inv_timer, x.parallel]), applied, 'saved but not applied');
+      await applyChanges(s.deps, SYSTEM_ACTOR, a.code);
+      assert.equal((await to600()).body.routes[0]!.fr_inv_timer, 30000, 'applied');
+      await deleteRingGroup(s.deps, SYSTEM_ACTOR, a.code, groupId);
+      await applyChanges(s.deps, SYSTEM_ACTOR, a.code);
+      assert.equal((await to600()).body.code, 404);
     });
   });
 }

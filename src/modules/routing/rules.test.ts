@@ -4,7 +4,7 @@ import { DEFAULT_FEATURES, DEFAULT_SECURITY, mergeDeep } from '../users/rules.ts
 import type { Features, Security } from '../users/schema.ts';
 import { classifyDialled, toE164 } from '../../shared/phone.ts';
 import { applyAreaCode, classifyOutbound, decideRoute, inboundCandidates, makeConfig, ringPlan, toRtjson } from './rules.ts';
-import type { Decision, Platform, RouteRequest, RoutingUser } from './schema.ts';
+import type { Decision, Platform, RouteRequest, RoutingRingGroup, RoutingUser } from './schema.ts';
 
 const platform: Platform = { trunk: 'gw.test:5090', voicemail: 'vm.test:5095' };
 const REALM = 'acme.pbx.test';
@@ -30,7 +30,7 @@ function user(ext: string, o: UserOpts = {}): RoutingUser {
   };
 }
 
-function config(users: RoutingUser[], numbers: Array<[string, string | null]> = []) {
+function config(users: RoutingUser[], numbers: Array<[string, string | null]> = [], ringGroups: RoutingRingGroup[] = []) {
   return makeConfig({
     accountId: 'acc',
     code: 'acme',
@@ -42,7 +42,12 @@ function config(users: RoutingUser[], numbers: Array<[string, string | null]> = 
     ],
     users,
     numbers,
+    ringGroups,
   });
+}
+
+function group(ext: string, strategy: RoutingRingGroup['strategy'], members: string[], ringTime = 15): RoutingRingGroup {
+  return { id: `g-${ext}`, name: `Group ${ext}`, extension: ext, strategy, ringTime, memberIds: members.map((m) => `id-${m}`) };
 }
 
 const aor = (ext: string) => `sip:u${ext}@${REALM};sb=aor`;
@@ -452,4 +457,198 @@ test('classifyOutbound (one parse, memoised) agrees with shared classifyDialled 
       }
     }
   }
+});
+
+test('ring groups: dialling the group extension, table of strategies × members', () => {
+  const cases: Array<{ name: string; g: RoutingRingGroup; users?: RoutingUser[]; from?: string; steps?: Array<[string[], number]>; reject?: number }> = [
+    { name: 'simultaneous: every member in one step for the group ring time', g: group('600', 'simultaneous', ['102', '103', '104']), steps: [[[aor('102'), aor('103'), aor('104')], 15]] },
+    { name: 'simultaneous keeps member order', g: group('600', 'simultaneous', ['104', '102']), steps: [[[aor('104'), aor('102')], 15]] },
+    {
+      name: 'sequential: one member per step, the group ring time each',
+      g: group('600', 'sequential', ['103', '102', '104'], 10),
+      steps: [
+        [[aor('103')], 10],
+        [[aor('102')], 10],
+        [[aor('104')], 10],
+      ],
+    },
+    {
+      name: 'disabled members are skipped',
+      g: group('600', 'sequential', ['102', '103', '104']),
+      users: [user('101'), user('102'), user('103', { enabled: false }), user('104')],
+      steps: [
+        [[aor('102')], 15],
+        [[aor('104')], 15],
+      ],
+    },
+    { name: 'disabled member skipped (simultaneous)', g: group('600', 'simultaneous', ['102', '103']), users: [user('101'), user('102', { enabled: false }), user('103')], steps: [[[aor('103')], 15]] },
+    { name: "the caller's own phones do not ring", g: group('600', 'simultaneous', ['101', '102']), steps: [[[aor('102')], 15]] },
+    {
+      name: "members' own divert all, smart calling, voicemail and ring time are not followed",
+      g: group('600', 'simultaneous', ['102', '103']),
+      users: [
+        user('101'),
+        user('102', { ringTime: 40, features: { divertAll: { enabled: true, destination: '+61412345678' } } }),
+        user('103', { features: { smartCalling: { enabled: true, number: '+61412345678', timeout: 5, type: 'parallel' }, divertNoAnswer: { enabled: true, destination: '101' } } }),
+        user('104'),
+      ],
+      steps: [[[aor('102'), aor('103')], 15]],
+    },
+    { name: 'no members: 480', g: group('600', 'simultaneous', []), reject: 480 },
+    { name: 'only disabled members: 480', g: group('600', 'sequential', ['102']), users: [user('101'), user('102', { enabled: false })], reject: 480 },
+    { name: 'only the caller: 480', g: group('600', 'simultaneous', ['101']), reject: 480 },
+    { name: 'unknown member ids are ignored', g: { ...group('600', 'simultaneous', ['102']), memberIds: ['gone', 'id-102'] }, steps: [[[aor('102')], 15]] },
+  ];
+  for (const c of cases) {
+    const cfg = config(c.users ?? [user('101'), user('102'), user('103'), user('104')], [], [c.g]);
+    const d = decideRoute(cfg, platform, internal(c.from ?? '101', '600'));
+    if (c.reject) {
+      assert.equal(d.action, 'reject', c.name);
+      if (d.action === 'reject') assert.equal(d.code, c.reject, c.name);
+      continue;
+    }
+    assert.deepEqual(plan(d), c.steps, c.name);
+    assert.equal(d.action, 'route');
+    if (d.action !== 'route') continue;
+    assert.equal(d.kind, 'internal', c.name);
+    assert.equal(d.onBusy, null, `${c.name}: a busy member does not end the group call`);
+    assert.deepEqual(d.ringGroup, { extension: '600', noAnswer: { code: 480, reason: 'Temporarily Unavailable - no answer' } }, c.name);
+    assert.equal(d.headers['P-Asserted-Identity'], `"User 101" <sip:101@${REALM}>`, `${c.name}: the caller is asserted like an internal call`);
+    for (const st of d.steps) assert.equal(st.headers?.['X-Switchboard-Ring-Group'], '600', c.name);
+  }
+});
+
+test('ring groups: diversions of a user to a group extension (all / no answer / busy)', () => {
+  const members = [user('103'), user('104')];
+  const cases: Array<{ name: string; features: unknown; strategy: RoutingRingGroup['strategy']; groupMembers?: string[]; steps: Array<[string[], number]>; busy: string[] | null; ringGroup: boolean }> = [
+    { name: 'divert all → simultaneous group', features: { divertAll: { enabled: true, destination: '600' } }, strategy: 'simultaneous', steps: [[[aor('103'), aor('104')], 15]], busy: null, ringGroup: true },
+    {
+      name: 'divert all → sequential group',
+      features: { divertAll: { enabled: true, destination: '600' } },
+      strategy: 'sequential',
+      steps: [
+        [[aor('103')], 15],
+        [[aor('104')], 15],
+      ],
+      busy: null,
+      ringGroup: true,
+    },
+    {
+      name: 'divert all → group: the diverting user is not rung as a member',
+      features: { divertAll: { enabled: true, destination: '600' } },
+      strategy: 'simultaneous',
+      groupMembers: ['102', '103'],
+      steps: [[[aor('103')], 15]],
+      busy: null,
+      ringGroup: true,
+    },
+    {
+      name: 'divert all → a group nobody can answer is ignored (devices, then voicemail)',
+      features: { divertAll: { enabled: true, destination: '600' } },
+      strategy: 'simultaneous',
+      groupMembers: ['102'],
+      steps: [
+        [[aor('102')], 20],
+        [[vm('102')], 0],
+      ],
+      busy: [vm('102')],
+      ringGroup: false,
+    },
+    {
+      name: 'divert on no answer → sequential group replaces voicemail',
+      features: { divertNoAnswer: { enabled: true, destination: '600' } },
+      strategy: 'sequential',
+      steps: [
+        [[aor('102')], 20],
+        [[aor('103')], 15],
+        [[aor('104')], 15],
+      ],
+      busy: [vm('102')],
+      ringGroup: true,
+    },
+    {
+      name: 'divert on busy → simultaneous group',
+      features: { divertBusy: { enabled: true, destination: '600' } },
+      strategy: 'simultaneous',
+      steps: [
+        [[aor('102')], 20],
+        [[vm('102')], 0],
+      ],
+      busy: [aor('103'), aor('104')],
+      ringGroup: true,
+    },
+    {
+      name: 'divert on busy → sequential group rings its members together (the busy branch is one step)',
+      features: { divertBusy: { enabled: true, destination: '600' } },
+      strategy: 'sequential',
+      steps: [
+        [[aor('102')], 20],
+        [[vm('102')], 0],
+      ],
+      busy: [aor('103'), aor('104')],
+      ringGroup: true,
+    },
+  ];
+  for (const c of cases) {
+    const g = group('600', c.strategy, c.groupMembers ?? ['103', '104']);
+    const cfg = config([user('101'), user('102', { features: c.features }), ...members], [], [g]);
+    const d = decideRoute(cfg, platform, internal('101', '102'));
+    assert.deepEqual(plan(d), c.steps, c.name);
+    assert.deepEqual(busy(d), c.busy, c.name);
+    assert.equal(d.action === 'route' && d.ringGroup?.extension, c.ringGroup ? '600' : undefined, c.name);
+    if (d.action !== 'route') continue;
+    for (const st of [...d.steps, ...(d.onBusy ? [d.onBusy] : [])].filter((x) => x.why.includes('ring group'))) {
+      assert.equal(st.headers?.['X-Switchboard-Ring-Group'], '600', c.name);
+      assert.match(st.headers?.Diversion ?? '', /^<sip:102@acme\.pbx\.test>;reason=(unconditional|no-answer|user-busy)$/, c.name);
+    }
+  }
+  // inbound: a DDI of a user who diverts everything to a group rings the group (the caller is outside: nobody excluded)
+  const cfg = config([user('101', { features: { divertAll: { enabled: true, destination: '600' } } }), ...members], [['+61291234502', 'id-101']], [group('600', 'simultaneous', ['101', '103', '104'])]);
+  const inbound = decideRoute(cfg, platform, { source: 'trunk', from: '+61412000000', to: '+61291234502' });
+  assert.deepEqual(plan(inbound), [[[aor('103'), aor('104')], 15]]);
+  assert.equal(inbound.action === 'route' && inbound.kind, 'inbound');
+});
+
+test('ring groups in the rtjson document: parallel AoRs in one step, ring_group and no_answer 480', () => {
+  const cfg = config([user('101'), user('102', { pickupGroup: 'sales' }), user('103'), user('104')], [], [group('600', 'simultaneous', ['102', '103', '104'], 20), group('601', 'sequential', ['103', '104'], 10)]);
+  const doc = toRtjson(decideRoute(cfg, platform, internal('101', '600')));
+  assert.deepEqual(doc, {
+    version: '1.0',
+    action: 'route',
+    routing: 'serial',
+    kind: 'internal',
+    routes: [
+      {
+        uri: aor('102'),
+        fr_inv_timer: 20000,
+        headers: { extra: `P-Asserted-Identity: "User 101" <sip:101@${REALM}>\r\nX-Switchboard-Ring-Group: 600\r\n` },
+        parallel: [aor('103'), aor('104')],
+        why: 'ring group 600 (simultaneous): 102, 103, 104',
+      },
+    ],
+    ring_group: '600',
+    no_answer: { code: 480, reason: 'Temporarily Unavailable - no answer' },
+  });
+  const seq = toRtjson(decideRoute(cfg, platform, internal('101', '601')));
+  assert.deepEqual(
+    seq.routes!.map((r) => [r.uri, r.fr_inv_timer, r.parallel]),
+    [
+      [aor('103'), 10000, undefined],
+      [aor('104'), 10000, undefined],
+    ],
+  );
+  assert.equal(seq.no_answer!.code, 480);
+  // a user call diverting to a group: the group's steps drop the callee's pickup group header
+  const div = config([user('101'), user('102', { pickupGroup: 'sales', features: { divertNoAnswer: { enabled: true, destination: '600' } } }), user('103'), user('104')], [], [group('600', 'simultaneous', ['103', '104'])]);
+  const d = toRtjson(decideRoute(div, platform, internal('101', '102')));
+  assert.match(d.routes![0]!.headers!.extra, /X-Switchboard-Pickup-Group: sales;account=acme/);
+  assert.doesNotMatch(d.routes![1]!.headers!.extra, /Pickup-Group/);
+  assert.match(d.routes![1]!.headers!.extra, /Diversion: <sip:102@acme\.pbx\.test>;reason=no-answer\r\n/);
+  assert.deepEqual(d.routes![1]!.parallel, [aor('104')]);
+  assert.equal(d.ring_group, '600');
+  // a plain user call has no group fields
+  const plain = toRtjson(decideRoute(cfg, platform, internal('101', '103')));
+  assert.equal(plain.ring_group, undefined);
+  assert.equal(plain.no_answer, undefined);
+  assert.equal(plain.routes![0]!.parallel, undefined);
 });

@@ -6,7 +6,7 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { emergencyNumbersFor } from '../../shared/phone.ts';
 import { VOICEMAIL_ACCESS_CODE } from '../users/rules.ts';
-import type { AccountRoutingConfig, CallerId, Decision, Platform, RingStep, RouteRequest, RoutingOffice, RoutingUser, Target } from './schema.ts';
+import type { AccountRoutingConfig, CallerId, Decision, Platform, RingStep, RouteRequest, RoutingOffice, RoutingRingGroup, RoutingUser, Target } from './schema.ts';
 
 /** Group call pickup: dial *8 to answer a call ringing in your pickup group (handled by the feature server). */
 export const PICKUP_CODE = '*8';
@@ -14,6 +14,11 @@ export const PICKUP_CODE = '*8';
 export const EXTERNAL_RING_TIME = 60;
 /** Marks an AoR in the routing document: Kamailio looks these up in usrloc and rings every registered device. */
 export const AOR_PARAM = 'sb=aor';
+
+/** Header naming the ring group a call rings (its extension), on every branch of the group's steps. */
+export const RING_GROUP_HEADER = 'X-Switchboard-Ring-Group';
+/** What the caller hears when no member of a ring group answered (ring groups have no voicemail). */
+export const GROUP_NO_ANSWER = { code: 480, reason: 'Temporarily Unavailable - no answer' } as const;
 
 const reject = (code: number, reason: string): Decision => ({ action: 'reject', code, reason });
 
@@ -74,22 +79,75 @@ function voicemailStep(cfg: AccountRoutingConfig, platform: Platform, user: Rout
 }
 
 /**
- * A diversion destination as a step: an enabled internal user's devices, or an external number the diverting
- * user may call (externalLeg). null = no such step (disabled/unknown extension, forbidden or invalid number):
- * the ring plan goes on without it.
+ * The members a group call rings: enabled users, in member order, without `exclude` (the caller, the diverting
+ * user). A member's own call features are NOT followed: a group call rings the member's devices only (no
+ * divert all, no smart calling, no voicemail), for the group's ring time — a user's own ring time only counts
+ * when their extension is dialled directly (seed 001).
  */
-function divertStep(cfg: AccountRoutingConfig, platform: Platform, from: RoutingUser, destination: string, why: string, reason: string): RingStep | null {
+export function groupMembers(cfg: AccountRoutingConfig, group: RoutingRingGroup, exclude: ReadonlySet<string> = new Set()): RoutingUser[] {
+  const out: RoutingUser[] = [];
+  for (const id of group.memberIds) {
+    const u = cfg.usersById.get(id);
+    if (u && u.enabled && !exclude.has(u.id)) out.push(u);
+  }
+  return out;
+}
+
+function memberTarget(cfg: AccountRoutingConfig, user: RoutingUser): Target {
+  // the original callee's pickup group is not the member's: a group call carries none
+  return { ...userTarget(cfg, user), headers: { 'X-Switchboard-Pickup-Group': null } };
+}
+
+/**
+ * How a ring group rings. simultaneous: one step, every member's devices in parallel for the group's ring time
+ * (the first to answer wins, the others get CANCEL). sequential: one step per member in member order, each for
+ * the group's ring time (a hunt group: the group's ring time is per member, like FreePBX's 'hunt'; members' own
+ * ring times are not used). An offline member's step is skipped by the SIP server; a busy member moves on to
+ * the next step. `asOneStep` rings a sequential group's members together (the busy branch is a single step).
+ * Empty when no member can ring.
+ */
+export function groupSteps(cfg: AccountRoutingConfig, group: RoutingRingGroup, o: { exclude?: ReadonlySet<string>; headers?: Record<string, string>; asOneStep?: boolean } = {}): RingStep[] {
+  const members = groupMembers(cfg, group, o.exclude);
+  if (!members.length) return [];
+  const headers = { ...o.headers, [RING_GROUP_HEADER]: group.extension };
+  if (group.strategy === 'simultaneous' || o.asOneStep) {
+    return [{ targets: members.map((m) => memberTarget(cfg, m)), timeout: group.ringTime, why: `ring group ${group.extension} (${group.strategy}${o.asOneStep && group.strategy !== 'simultaneous' ? ', all at once' : ''}): ${members.map((m) => m.extension).join(', ')}`, headers }];
+  }
+  return members.map((m, i) => ({ targets: [memberTarget(cfg, m)], timeout: group.ringTime, why: `ring group ${group.extension} (sequential ${i + 1}/${members.length}): ${m.extension}`, headers }));
+}
+
+/**
+ * A diversion destination as steps: an enabled internal user's devices, a ring group (its steps, without the
+ * diverting user), or an external number the diverting user may call (externalLeg). Empty = no such step
+ * (disabled/unknown extension, a group with no member that can ring, forbidden or invalid number): the ring
+ * plan goes on without it.
+ */
+function divertSteps(
+  cfg: AccountRoutingConfig,
+  platform: Platform,
+  from: RoutingUser,
+  destination: string,
+  why: string,
+  reason: string,
+  o: { exclude?: ReadonlySet<string>; asOneStep?: boolean } = {},
+): { steps: RingStep[]; group?: RoutingRingGroup } {
   const diversion = { Diversion: `<sip:${from.extension}@${cfg.realm}>;reason=${reason}` };
   if (/^[0-9]{3,4}$/.test(destination)) {
+    const group = cfg.ringGroups.get(destination);
+    if (group) {
+      const exclude = new Set([...(o.exclude ?? []), from.id]);
+      const steps = groupSteps(cfg, group, { exclude, headers: diversion, asOneStep: o.asOneStep }).map((st) => ({ ...st, why: `${why} to ${st.why}` }));
+      return steps.length ? { steps, group } : { steps };
+    }
     const to = cfg.users.get(destination);
-    if (!to || !to.enabled || to.id === from.id) return null;
-    return { targets: [userTarget(cfg, to)], timeout: to.ringTime, why: `${why} to ${to.extension}`, headers: diversion };
+    if (!to || !to.enabled || to.id === from.id) return { steps: [] };
+    return { steps: [{ targets: [userTarget(cfg, to)], timeout: to.ringTime, why: `${why} to ${to.extension}`, headers: diversion }] };
   }
   if (/^\+[0-9]{6,15}$/.test(destination)) {
     const leg = externalLeg(cfg, platform, from, destination);
-    return leg ? { targets: [leg], timeout: EXTERNAL_RING_TIME, why: `${why} to ${leg.label}`, headers: diversion } : null;
+    return { steps: leg ? [{ targets: [leg], timeout: EXTERNAL_RING_TIME, why: `${why} to ${leg.label}`, headers: diversion }] : [] };
   }
-  return null;
+  return { steps: [] };
 }
 
 /**
@@ -102,12 +160,21 @@ function divertStep(cfg: AccountRoutingConfig, platform: Platform, from: Routing
  *  - parallel delayed: devices for the smart-call timeout, then devices and mobile together for the ring time.
  * External legs (diversion to a number, the mobile) are calls of this user: a number their enabled call types
  * forbid is skipped (no smart calling: devices for the ring time; a diversion: the next step, e.g. voicemail).
+ * A diversion to a ring group's extension rings the group (groupSteps) without the diverting user and without
+ * `callerId` (the caller's own phones); `ringGroup` is then set (the call ends 480 when nobody answers).
  */
-export function ringPlan(cfg: AccountRoutingConfig, platform: Platform, user: RoutingUser): { steps: RingStep[]; onBusy: RingStep | null } {
+export function ringPlan(
+  cfg: AccountRoutingConfig,
+  platform: Platform,
+  user: RoutingUser,
+  o: { callerId?: string } = {},
+): { steps: RingStep[]; onBusy: RingStep | null; ringGroup?: RoutingRingGroup } {
   const f = user.features;
+  // a group this user diverts to never rings the caller's own phones
+  const exclude = new Set(o.callerId ? [o.callerId] : []);
   if (f.divertAll.enabled && f.divertAll.destination) {
-    const step = divertStep(cfg, platform, user, f.divertAll.destination, 'divert all', 'unconditional');
-    if (step) return { steps: [step], onBusy: null };
+    const all = divertSteps(cfg, platform, user, f.divertAll.destination, 'divert all', 'unconditional', { exclude });
+    if (all.steps.length) return { steps: all.steps, onBusy: null, ...(all.group && { ringGroup: all.group }) };
   }
   const devices = userTarget(cfg, user);
   const sc = f.smartCalling;
@@ -128,11 +195,13 @@ export function ringPlan(cfg: AccountRoutingConfig, platform: Platform, user: Ro
     steps.push({ targets: [devices], timeout: user.ringTime, why: 'devices' });
   }
   const vm = user.vmEnabled ? voicemailStep(cfg, platform, user) : null;
-  const noAnswer = f.divertNoAnswer.enabled && f.divertNoAnswer.destination ? divertStep(cfg, platform, user, f.divertNoAnswer.destination, 'divert on no answer', 'no-answer') : null;
-  if (noAnswer) steps.push(noAnswer);
+  const noAnswer = f.divertNoAnswer.enabled && f.divertNoAnswer.destination ? divertSteps(cfg, platform, user, f.divertNoAnswer.destination, 'divert on no answer', 'no-answer', { exclude }) : { steps: [] };
+  if (noAnswer.steps.length) steps.push(...noAnswer.steps);
   else if (vm) steps.push(vm);
-  const busy = f.divertBusy.enabled && f.divertBusy.destination ? divertStep(cfg, platform, user, f.divertBusy.destination, 'divert on busy', 'user-busy') : null;
-  return { steps, onBusy: busy ?? (user.vmEnabled ? voicemailStep(cfg, platform, user, 'busy') : null) };
+  // the busy branch is one step: a sequential group there rings its members together
+  const busy = f.divertBusy.enabled && f.divertBusy.destination ? divertSteps(cfg, platform, user, f.divertBusy.destination, 'divert on busy', 'user-busy', { exclude, asOneStep: true }) : { steps: [] };
+  const ringGroup = noAnswer.group ?? busy.group;
+  return { steps, onBusy: busy.steps[0] ?? (user.vmEnabled ? voicemailStep(cfg, platform, user, 'busy') : null), ...(ringGroup && { ringGroup }) };
 }
 
 /** Dialled digits as typed: digits, a leading +, * and #; spaces and separators dropped. */
@@ -188,12 +257,32 @@ function internalCallerId(cfg: AccountRoutingConfig, caller: RoutingUser): { cal
   };
 }
 
-function callUser(cfg: AccountRoutingConfig, platform: Platform, callee: RoutingUser, kind: 'internal' | 'inbound', callerId: CallerId | null, headers: Record<string, string>): Decision {
+function callUser(
+  cfg: AccountRoutingConfig,
+  platform: Platform,
+  callee: RoutingUser,
+  kind: 'internal' | 'inbound',
+  callerId: CallerId | null,
+  headers: Record<string, string>,
+  caller?: RoutingUser,
+): Decision {
   if (!callee.enabled) return reject(480, 'Temporarily Unavailable - user disabled');
-  const { steps, onBusy } = ringPlan(cfg, platform, callee);
+  const { steps, onBusy, ringGroup } = ringPlan(cfg, platform, callee, { callerId: caller?.id });
   const h = { ...headers };
   if (callee.pickupGroup) h['X-Switchboard-Pickup-Group'] = `${callee.pickupGroup};account=${cfg.code}`;
-  return { action: 'route', kind, steps, onBusy, callerId, headers: h };
+  return { action: 'route', kind, steps, onBusy, callerId, headers: h, ...(ringGroup && { ringGroup: { extension: ringGroup.extension, noAnswer: { ...GROUP_NO_ANSWER } } }) };
+}
+
+/**
+ * A call to a ring group's extension: the group's steps (groupSteps) without the caller's own phones, no busy
+ * branch (a busy member does not end the call: the next member or the others still ring) and no voicemail:
+ * when nobody answers the caller gets 480. Refused 480 at once when no member can ring (none, all disabled,
+ * or only the caller).
+ */
+function callGroup(cfg: AccountRoutingConfig, group: RoutingRingGroup, kind: 'internal' | 'inbound', callerId: CallerId | null, headers: Record<string, string>, caller?: RoutingUser): Decision {
+  const steps = groupSteps(cfg, group, { exclude: new Set(caller ? [caller.id] : []) });
+  if (!steps.length) return reject(480, `Temporarily Unavailable - no member of ring group ${group.extension} can take calls`);
+  return { action: 'route', kind, steps, onBusy: null, callerId, headers: { ...headers }, ringGroup: { extension: group.extension, noAnswer: { ...GROUP_NO_ANSWER } } };
 }
 
 /** E.164 candidates for a number delivered by the trunk (with or without the +). */
@@ -262,7 +351,12 @@ export function decideRoute(cfg: AccountRoutingConfig, platform: Platform, req: 
   const callee = cfg.users.get(to);
   if (callee) {
     const id = internalCallerId(cfg, caller);
-    return callUser(cfg, platform, callee, 'internal', id.callerId, id.headers);
+    return callUser(cfg, platform, callee, 'internal', id.callerId, id.headers, caller);
+  }
+  const group = cfg.ringGroups.get(to);
+  if (group) {
+    const id = internalCallerId(cfg, caller);
+    return callGroup(cfg, group, 'internal', id.callerId, id.headers, caller);
   }
   if (!/^\+?[0-9]+$/.test(to)) return reject(404, 'Not Found - no such extension or service');
   if (/^[1-9][0-9]{2,3}$/.test(to)) return reject(404, 'Not Found - no such extension');
@@ -277,7 +371,7 @@ export function decideRoute(cfg: AccountRoutingConfig, platform: Platform, req: 
     const owner = cfg.usersById.get(ownerId);
     if (owner) {
       const id = internalCallerId(cfg, caller);
-      return callUser(cfg, platform, owner, 'internal', id.callerId, id.headers);
+      return callUser(cfg, platform, owner, 'internal', id.callerId, id.headers, caller);
     }
   }
   if (!caller.security.enabledCalls[kind]) return reject(403, `Forbidden - ${kind} calls are not enabled for extension ${caller.extension}`);
@@ -305,6 +399,11 @@ export interface RtjsonRoute {
   also?: string;
   /** Switchboard extension: the headers of the `also` branch (instead of `headers`; it is an external leg). */
   also_headers?: { extra: string };
+  /**
+   * Switchboard extension: more AoRs rung in parallel with `uri` in this step (the other members of a
+   * simultaneous ring group), each looked up in usrloc like `uri`, with the step's timer and `headers`.
+   */
+  parallel?: string[];
   why: string;
 }
 
@@ -318,6 +417,10 @@ export interface RtjsonDoc {
   kind?: string;
   code?: number;
   reason?: string;
+  /** Switchboard extension: the call rings this ring group (a member's 6xx does not end it). */
+  ring_group?: string;
+  /** Switchboard extension: the final answer when every step failed (a ring group nobody answered: 480). */
+  no_answer?: { code: number; reason: string };
 }
 
 /** Header sets merged left to right; a null value removes that header. One `Name: value\r\n` line each. */
@@ -332,9 +435,16 @@ function extraHeaders(...sets: Array<Record<string, string | null> | undefined>)
 function stepToRoute(step: RingStep, headers: Record<string, string>): RtjsonRoute {
   const [first, ...rest] = step.targets;
   if (!first) throw new Error('a ring step needs a target');
-  if (rest.length > 1) throw new Error('a ring step has at most two targets');
+  const external = rest.filter((t) => t.kind !== 'user');
+  const parallel = rest.filter((t) => t.kind === 'user');
+  if (external.length > 1) throw new Error('a ring step has at most one parallel external target');
+  if (parallel.length && first.kind !== 'user') throw new Error('parallel user targets need a user target first');
   const extra = extraHeaders(headers, step.headers, first.headers);
-  const also = rest[0];
+  // parallel AoRs get the step's headers (Kamailio's rtjson_update_branch): they must not need their own
+  for (const t of parallel) {
+    if (extraHeaders(headers, step.headers, t.headers) !== extra) throw new Error('parallel user targets must share the first target\'s headers');
+  }
+  const also = external[0];
   const alsoExtra = also ? extraHeaders(headers, step.headers, also.headers) : '';
   return {
     uri: first.uri,
@@ -342,6 +452,7 @@ function stepToRoute(step: RingStep, headers: Record<string, string>): RtjsonRou
     ...(extra && { headers: { extra } }),
     ...(also && { also: also.uri }),
     ...(alsoExtra && { also_headers: { extra: alsoExtra } }),
+    ...(parallel.length > 0 && { parallel: parallel.map((t) => t.uri) }),
     why: step.why,
   };
 }
@@ -349,7 +460,9 @@ function stepToRoute(step: RingStep, headers: Record<string, string>): RtjsonRou
 /**
  * The decision as Kamailio's rtjson document: serial routing over the steps (fr_inv_timer = the step's
  * ring time, headers.extra = caller ID / diversion headers), plus Switchboard's `also` (a parallel target
- * within a step) with its own `also_headers`, `busy` (the busy branch) and `action`/`code`/`reason` for refusals.
+ * within a step) with its own `also_headers`, `parallel` (more AoRs rung with `uri`: a simultaneous ring group),
+ * `busy` (the busy branch), `ring_group` / `no_answer` (a ring group call's final 480) and
+ * `action`/`code`/`reason` for refusals.
  */
 export function toRtjson(d: Decision): RtjsonDoc {
   if (d.action === 'reject') return { version: '1.0', action: 'reject', code: d.code, reason: d.reason };
@@ -360,6 +473,7 @@ export function toRtjson(d: Decision): RtjsonDoc {
     kind: d.action === 'route' ? d.kind : `voicemail-${d.mode}`,
     routes: d.steps.map((s) => stepToRoute(s, d.headers)),
     ...(d.action === 'route' && d.onBusy && { busy: stepToRoute(d.onBusy, d.headers) }),
+    ...(d.action === 'route' && d.ringGroup && { ring_group: d.ringGroup.extension, no_answer: d.ringGroup.noAnswer }),
   };
 }
 
@@ -372,6 +486,7 @@ export function makeConfig(parts: {
   offices: RoutingOffice[];
   users: RoutingUser[];
   numbers: Array<[string, string | null]>;
+  ringGroups?: RoutingRingGroup[];
 }): AccountRoutingConfig {
   return {
     accountId: parts.accountId,
@@ -383,5 +498,6 @@ export function makeConfig(parts: {
     usersById: new Map(parts.users.map((u) => [u.id, u])),
     usersBySip: new Map(parts.users.map((u) => [u.sipUsername, u])),
     numbers: new Map(parts.numbers),
+    ringGroups: new Map((parts.ringGroups ?? []).map((g) => [g.extension, g])),
   };
 }

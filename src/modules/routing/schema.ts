@@ -28,6 +28,17 @@ export interface RoutingOffice {
   defaultOutboundNumber: string | null;
 }
 
+/** A ring (hunt) group as routing sees it: members are user ids in ringing order (position). */
+export interface RoutingRingGroup {
+  id: string;
+  name: string;
+  extension: string;
+  strategy: 'simultaneous' | 'sequential';
+  /** Seconds: the whole group when simultaneous, each member when sequential. */
+  ringTime: number;
+  memberIds: string[];
+}
+
 export interface AccountRoutingConfig {
   accountId: string;
   code: string;
@@ -41,6 +52,8 @@ export interface AccountRoutingConfig {
   usersBySip: ReadonlyMap<string, RoutingUser>;
   /** The account's direct numbers (E.164) → the user they ring, or null when spare. */
   numbers: ReadonlyMap<string, string | null>;
+  /** Ring groups by extension (they share the users' extension space). */
+  ringGroups: ReadonlyMap<string, RoutingRingGroup>;
 }
 
 /** Where the platform's other SIP parts live (host[:port]); deployment settings, not account settings. */
@@ -78,7 +91,11 @@ export interface Target {
   headers?: Record<string, string | null>;
 }
 
-/** One ringing step: the targets ring together for `timeout` seconds; at most one `user` target, first. */
+/**
+ * One ringing step: the targets ring together for `timeout` seconds. The first target leads; further `user`
+ * targets (the other members of a simultaneous ring group) and at most one `external` target (the smart-call
+ * mobile) ring in parallel with it.
+ */
 export interface RingStep {
   targets: Target[];
   /** Seconds the step rings before it counts as not answered; 0 = the SIP server's default. */
@@ -107,6 +124,12 @@ export type Decision =
       callerId: CallerId | null;
       /** Extra SIP headers for every branch (caller ID, diversion, pickup group). */
       headers: Record<string, string>;
+      /**
+       * The call rings a ring group (dialled, or a diversion to one): when every step has failed the caller gets
+       * this final answer (480 no answer) instead of whatever the last branch said, and a member declining
+       * (6xx) does not end the call for the others.
+       */
+      ringGroup?: { extension: string; noAnswer: { code: number; reason: string } };
     }
   | { action: 'voicemail'; mode: 'deposit' | 'access'; mailbox: string; steps: RingStep[]; headers: Record<string, string> }
   | { action: 'reject'; code: number; reason: string };
