@@ -22,6 +22,8 @@ export interface ActiveCall {
 export class SipCaller {
   private stack: any;
   private byes = new Map<string, () => void>();
+  /** NOTIFY requests received (MWI tests): event, subscription state and body. */
+  readonly notifies: { callId: string; event: string; state: string; body: string }[] = [];
   private cseq = 1;
 
   constructor(
@@ -36,7 +38,10 @@ export class SipCaller {
       if (rq.method === 'BYE') {
         this.stack.send(sip.makeResponse(rq, 200, 'OK'));
         this.byes.get(rq.headers['call-id'])?.();
-      } else if (rq.method !== 'ACK') this.stack.send(sip.makeResponse(rq, 200, 'OK'));
+      } else if (rq.method !== 'ACK') {
+        if (rq.method === 'NOTIFY') this.notifies.push({ callId: rq.headers['call-id'], event: String(rq.headers.event ?? ''), state: String(rq.headers['subscription-state'] ?? ''), body: String(rq.content ?? '') });
+        this.stack.send(sip.makeResponse(rq, 200, 'OK'));
+      }
     });
     await new Promise((r) => setTimeout(r, 30));
     return this;
@@ -92,6 +97,25 @@ export class SipCaller {
         endedResolve();
       },
     };
+  }
+
+  /** SUBSCRIBE (Event: message-summary) to `uri` with `headers`; resolves with the final status and the dialog's refresh function. */
+  async subscribe(uri: string, headers: Record<string, string> = {}, expires = 600): Promise<{ status: number; refresh(expires: number): Promise<number> }> {
+    const callId = `${rnd()}@test`;
+    const from = { uri: 'sip:u101@test.invalid', params: { tag: rnd() } };
+    const send = (to: any, exp: number, extra: Record<string, string>): Promise<any> =>
+      new Promise((resolve) =>
+        this.stack.send(
+          {
+            method: 'SUBSCRIBE',
+            uri,
+            headers: { ...extra, to, from, 'call-id': callId, cseq: { method: 'SUBSCRIBE', seq: ++this.cseq }, contact: [{ uri: `sip:caller@${this.address}:${this.port}` }], event: 'message-summary', expires: exp, 'max-forwards': 70, 'content-length': 0 },
+          },
+          (r: any) => r.status >= 200 && resolve(r),
+        ),
+      );
+    const rs = await send({ uri }, expires, headers);
+    return { status: rs.status, refresh: async (exp) => (await send(rs.headers.to, exp, {})).status };
   }
 
   stop(): void {

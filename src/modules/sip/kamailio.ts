@@ -54,6 +54,7 @@ export function renderConfig(template: string, o: KamailioOptions & { runDir: st
     PORT: String(o.settings.port),
     TRUNK_IP: trunkIp,
     TRUNK_PORT: String(trunkPort),
+    VOICEMAIL: o.settings.voicemail,
     ROUTER_URL: o.routerUrl,
     ROUTER_HEADERS: o.settings.secret ? `X-Switchboard-Sip-Secret: ${o.settings.secret}` : '',
     BF_LIMIT: String(bf.limit),

@@ -52,6 +52,8 @@ export type PinCheck = 'ok' | 'wrong' | 'locked';
 export interface VoicemailBackend {
   /** The mailbox of extension `extension` in the account with code `accountCode`; null if there is no such user. */
   mailbox(accountCode: string, extension: string): Promise<MailboxInfo | null>;
+  /** The mailbox of the SIP user `sipUsername` of the account whose realm is `realm` (MWI subscriptions); null if none. */
+  mailboxBySipUser(realm: string, sipUsername: string): Promise<MailboxInfo | null>;
   /** The user's recorded greeting of that kind (WAV), or null (the server then plays the default prompt). */
   greeting(accountId: string, userId: string, kind: GreetingKind): Promise<Buffer | null>;
   setGreeting(accountId: string, userId: string, kind: GreetingKind, wav: Buffer): Promise<void>;

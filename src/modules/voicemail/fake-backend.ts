@@ -17,6 +17,10 @@ export function fakeBackend(boxes: FakeMailbox[]) {
       const b = boxes.find((x) => x.accountCode === accountCode && x.extension === extension);
       return b ? { ...b, hasPin: !!b.pin } : null;
     },
+    async mailboxBySipUser(realm, sipUsername) {
+      const b = boxes.find((x) => x.realm === realm && `u${x.extension}` === sipUsername);
+      return b ? { ...b, hasPin: !!b.pin } : null;
+    },
     async greeting(_a, userId, kind) {
       return greetings.get(`${userId}/${kind}`) ?? null;
     },

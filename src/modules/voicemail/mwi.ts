@@ -1,10 +1,10 @@
 /**
  * Message-waiting indicator: whenever a mailbox changes (deposit, heard, deleted, emailed-and-deleted,
- * expired — the voicemail.message.* events), every registered phone of the mailbox owner gets a NOTIFY
- * (Event: message-summary, RFC 3842) with `Messages-Waiting: yes/no` and `Voice-Message: new/old`, sent
- * through Kamailio so it reaches phones behind NAT. Unsolicited: phones need no subscription (Yealink,
- * Polycom, Grandstream, Cisco and Snom all light the lamp from it). Nothing crosses tenants: the target is
- * looked up by the event's account and user.
+ * expired — the voicemail.message.* events), the mailbox owner's phones get a NOTIFY (Event:
+ * message-summary, RFC 3842) with `Messages-Waiting: yes/no` and `Voice-Message: new/old`: in their
+ * subscription dialog when they subscribed (Kamailio routes message-summary SUBSCRIBEs to the voicemail
+ * server), else unsolicited to every registered contact, sent by Kamailio so it reaches phones behind NAT.
+ * Nothing crosses tenants: the target is looked up by the event's account and user.
  */
 import type { Conn } from '../../db/database.ts';
 import type { DomainEvent, EventBus } from '../../shared/events.ts';
@@ -50,6 +50,8 @@ export function startMwi(o: {
   conn: Conn;
   summary(accountId: string, userId: string): Promise<{ newCount: number; savedCount: number }>;
   send: MwiSend;
+  /** NOTIFY in the phones' own subscription dialogs (the voicemail server); returns how many were notified. */
+  subscribed?: (accountId: string, userId: string, summary: { newCount: number; savedCount: number }) => number;
   onError?: (err: unknown) => void;
 }): () => void {
   const types = new Set<string>(VOICEMAIL_EVENTS);
@@ -60,7 +62,10 @@ export function startMwi(o: {
     try {
       const target = await mwiTarget(o.conn, e.accountId, userId);
       if (!target) return;
-      await o.send(target, messageSummary(target, await o.summary(e.accountId, userId)));
+      const summary = await o.summary(e.accountId, userId);
+      // phones that subscribed get it in their subscription; otherwise every registered phone, unsolicited
+      if ((o.subscribed?.(e.accountId, userId, summary) ?? 0) > 0) return;
+      await o.send(target, messageSummary(target, summary));
     } catch (err) {
       o.onError?.(err);
     }

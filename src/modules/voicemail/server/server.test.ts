@@ -139,6 +139,31 @@ describe('voicemail media server', { skip: !havePrompts && !process.env.CI ? 'as
     c.phone.close();
   });
 
+  test('MWI: a subscription for the authenticated user gets the summary now and on every change; unsubscribe ends it', async () => {
+    const sub = await caller.subscribe(vm, { 'X-Switchboard-Mwi': 'user=u103;realm=acme.pbx.test' });
+    assert.equal(sub.status, 200);
+    const waitNotifies = async (n: number) => {
+      for (let i = 0; i < 50 && caller.notifies.length < n; i++) await new Promise((r) => setTimeout(r, 50));
+      return caller.notifies;
+    };
+    let got = await waitNotifies(1);
+    assert.equal(got[0]!.event, 'message-summary');
+    assert.match(got[0]!.body, /Messages-Waiting: no/);
+    assert.match(got[0]!.body, /Message-Account: sip:103@acme\.pbx\.test/);
+    assert.equal(server.subscriptions, 1);
+    assert.equal(server.notifyMailbox('acc-1', 'user-103', { newCount: 2, savedCount: 1 }), 1);
+    assert.equal(server.notifyMailbox('acc-1', 'user-102', { newCount: 1, savedCount: 0 }), 0, "another mailbox's change is not sent");
+    got = await waitNotifies(2);
+    assert.match(got[1]!.body, /Messages-Waiting: yes/);
+    assert.match(got[1]!.body, /Voice-Message: 2\/1/);
+    assert.equal(await sub.refresh(0), 200);
+    got = await waitNotifies(3);
+    assert.match(got[2]!.state, /^terminated/);
+    assert.equal(server.subscriptions, 0);
+    // without Switchboard's header (a phone naming a mailbox itself) → refused
+    assert.equal((await caller.subscribe(vm)).status, 403);
+  });
+
   test('three wrong PINs hang up; voicemail off says so; no header or another address is refused', async () => {
     const c = await caller.call(vm, { 'X-Switchboard-Voicemail': 'access;mailbox=102;account=acme' });
     for (const pin of ['1', '2', '3']) {

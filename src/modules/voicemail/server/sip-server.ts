@@ -13,7 +13,8 @@ import { createRequire } from 'node:module';
 import type * as SdpTransform from 'sdp-transform';
 import { randomBytes } from 'node:crypto';
 import type { Codec } from '../audio.ts';
-import type { VoicemailBackend } from '../backend.ts';
+import type { MailboxInfo, VoicemailBackend } from '../backend.ts';
+import { messageSummary } from '../mwi.ts';
 import { Channel } from './channel.ts';
 import { access, deposit, DEFAULT_LIMITS, type DepositLimits } from './flows.ts';
 import type { Prompts } from './prompts.ts';
@@ -54,8 +55,25 @@ interface Call {
   retransmit?: NodeJS.Timeout;
 }
 
+/** An MWI subscription (RFC 3842 / RFC 6665) held by the server: the dialog to send NOTIFYs in. */
+interface Subscription {
+  callId: string;
+  subscribe: any;
+  localTag: string;
+  box: MailboxInfo;
+  expiresAt: number;
+  cseq: number;
+}
+
 export interface VoicemailServer {
   readonly calls: number;
+  /** Active MWI subscriptions. */
+  readonly subscriptions: number;
+  /**
+   * Sends the mailbox's summary to its subscribed phones (in their subscription dialogs); returns how many
+   * subscriptions were notified (0: the caller falls back to unsolicited NOTIFY through Kamailio).
+   */
+  notifyMailbox(accountId: string, userId: string, summary: { newCount: number; savedCount: number }): number;
   /** Resolves when every running call script has finished (for tests and shutdown). */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -219,7 +237,7 @@ export function startVoicemailServer(o: VoicemailServerOptions): Promise<Voicema
     ok.headers.to = { ...rq.headers.to, params: { ...rq.headers.to.params, tag: call.localTag } };
     ok.headers.contact = [{ uri: contact }];
     ok.headers['content-type'] = 'application/sdp';
-    ok.headers.allow = 'INVITE, ACK, BYE, CANCEL, INFO, OPTIONS';
+    ok.headers.allow = 'INVITE, ACK, BYE, CANCEL, INFO, OPTIONS, SUBSCRIBE';
     if (rq.headers['record-route']) ok.headers['record-route'] = rq.headers['record-route'];
     ok.content = answerSdp(rtp, offer.codec, offer.dtmfPt);
     call.ok = ok;
@@ -265,6 +283,78 @@ export function startVoicemailServer(o: VoicemailServerOptions): Promise<Voicema
     void script.finally(() => running.delete(script));
   };
 
+  const subs = new Map<string, Subscription>();
+  const MAX_EXPIRES = 3600;
+
+  const sendNotify = (sub: Subscription, summary: { newCount: number; savedCount: number } | null, state: 'active' | 'terminated') => {
+    const rq0 = sub.subscribe;
+    const left = Math.max(0, Math.round((sub.expiresAt - Date.now()) / 1000));
+    const body = summary ? messageSummary({ extension: sub.box.extension, realm: sub.box.realm, sipUsername: '' }, summary) : '';
+    const rq = {
+      method: 'NOTIFY',
+      uri: rq0.headers.contact?.[0]?.uri,
+      headers: {
+        to: rq0.headers.from,
+        from: { ...rq0.headers.to, params: { ...rq0.headers.to.params, tag: sub.localTag } },
+        'call-id': sub.callId,
+        cseq: { method: 'NOTIFY', seq: ++sub.cseq },
+        route: rq0.headers['record-route'] ?? [],
+        contact: [{ uri: contact }],
+        event: 'message-summary',
+        'subscription-state': state === 'active' ? `active;expires=${left}` : 'terminated;reason=timeout',
+        ...(body && { 'content-type': 'application/simple-message-summary' }),
+        via: [],
+        'max-forwards': 70,
+      },
+      content: body,
+    };
+    if (!rq.uri) return;
+    try {
+      stack.send(rq, (rs: any) => {
+        // the phone forgot the subscription (rebooted): drop it
+        if (rs.status === 481) subs.delete(sub.callId);
+      });
+    } catch (err) {
+      log('voicemail: MWI NOTIFY not sent', { err: String(err) });
+    }
+  };
+
+  const onSubscribe = async (rq: any) => {
+    const callId = rq.headers['call-id'];
+    const requested = Number(rq.headers.expires ?? MAX_EXPIRES);
+    const expires = Number.isFinite(requested) ? Math.max(0, Math.min(MAX_EXPIRES, Math.floor(requested))) : MAX_EXPIRES;
+    let sub = subs.get(callId);
+    if (sub && rq.headers.to?.params?.tag !== sub.localTag) sub = undefined;
+    if (!sub) {
+      if (rq.headers.to?.params?.tag) return reply(rq, 481, 'Subscription Does Not Exist');
+      const m = /user=([A-Za-z0-9._-]+);realm=([A-Za-z0-9.-]+)/.exec(String(rq.headers['x-switchboard-mwi'] ?? ''));
+      if (!m) return reply(rq, 403, 'Forbidden - not from Switchboard');
+      const box = await o.backend.mailboxBySipUser(m[2]!, m[1]!).catch(() => null);
+      if (!box || !box.enabled) return reply(rq, 404, 'Not Found - no mailbox');
+      sub = { callId, subscribe: rq, localTag: rnd(), box, expiresAt: 0, cseq: 0 };
+      if (expires > 0) subs.set(callId, sub);
+    }
+    sub.expiresAt = Date.now() + expires * 1000;
+    const ok = sip.makeResponse(rq, 200, 'OK');
+    ok.headers.to = { ...rq.headers.to, params: { ...rq.headers.to.params, tag: sub.localTag } };
+    ok.headers.contact = [{ uri: contact }];
+    ok.headers.expires = expires;
+    if (rq.headers['record-route']) ok.headers['record-route'] = rq.headers['record-route'];
+    stack.send(ok);
+    if (expires === 0) {
+      subs.delete(callId);
+      return sendNotify(sub, null, 'terminated');
+    }
+    const summary = await o.backend.summary(sub.box.accountId, sub.box.userId).catch(() => null);
+    sendNotify(sub, summary ?? { newCount: 0, savedCount: 0 }, 'active');
+  };
+
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [id, sub] of subs) if (sub.expiresAt <= now) subs.delete(id);
+  }, 30_000);
+  sweep.unref();
+
   const onRequest = (rq: any, remote: { address: string; port: number }) => {
     try {
       if (!allow.has(remote.address)) {
@@ -297,10 +387,14 @@ export function startVoicemailServer(o: VoicemailServerOptions): Promise<Voicema
           if (m) call.ch.pushDigit(m[1]!.toUpperCase());
           return reply(rq, 200, 'OK');
         }
+        case 'SUBSCRIBE':
+          if (!/^message-summary/i.test(String(rq.headers.event ?? ''))) return reply(rq, 489, 'Bad Event');
+          void onSubscribe(rq).catch((err: unknown) => log('voicemail: SUBSCRIBE failed', { err: String(err) }));
+          return;
         case 'OPTIONS':
-          return reply(rq, 200, 'OK', { allow: 'INVITE, ACK, BYE, CANCEL, INFO, OPTIONS' });
+          return reply(rq, 200, 'OK', { allow: 'INVITE, ACK, BYE, CANCEL, INFO, OPTIONS, SUBSCRIBE' });
         default:
-          return reply(rq, 405, 'Method Not Allowed', { allow: 'INVITE, ACK, BYE, CANCEL, INFO, OPTIONS' });
+          return reply(rq, 405, 'Method Not Allowed', { allow: 'INVITE, ACK, BYE, CANCEL, INFO, OPTIONS, SUBSCRIBE' });
       }
     } catch (err) {
       log('voicemail: request failed', { err: String(err), method: rq?.method });
@@ -321,6 +415,18 @@ export function startVoicemailServer(o: VoicemailServerOptions): Promise<Voicema
           get calls() {
             return calls.size;
           },
+          get subscriptions() {
+            return subs.size;
+          },
+          notifyMailbox(accountId, userId, summary) {
+            let n = 0;
+            for (const sub of subs.values()) {
+              if (sub.box.accountId !== accountId || sub.box.userId !== userId || sub.expiresAt <= Date.now()) continue;
+              sendNotify(sub, summary, 'active');
+              n++;
+            }
+            return n;
+          },
           finishedStats,
           async idle() {
             while (running.size) await Promise.all([...running]);
@@ -331,6 +437,7 @@ export function startVoicemailServer(o: VoicemailServerOptions): Promise<Voicema
               call.ch.hangup();
             }
             await Promise.race([Promise.all([...running]), new Promise((r) => setTimeout(r, 2000))]);
+            clearInterval(sweep);
             stack.destroy();
           },
         }),
