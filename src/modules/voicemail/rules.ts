@@ -82,16 +82,24 @@ export function emailSubject(m: { callerName: string | null; callerNumber: strin
   return `New voicemail from ${callerLabel(m.callerName, m.callerNumber)} — ${formatDuration(m.durationMs)}`;
 }
 
-/** "Wednesday 2 December 2026, 21:30 (Australia/Sydney)"; an unknown zone falls back to UTC. */
+/** "Wednesday 2 December 2026, 21:30 (Australia/Sydney)"; an unknown zone falls back to UTC. Built from parts, so ICU versions agree. */
 export function formatLocalTime(iso: string, timezone: string): string {
   const d = new Date(iso);
-  const fmt = (tz: string) =>
-    new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }).format(d);
+  const parts = (tz: string) =>
+    Object.fromEntries(
+      new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+        .formatToParts(d)
+        .map((p) => [p.type, p.value]),
+    );
+  let p: Record<string, string>;
+  let zone = timezone;
   try {
-    return `${fmt(timezone)} (${timezone})`;
+    p = parts(timezone);
   } catch {
-    return `${fmt('UTC')} (UTC)`;
+    zone = 'UTC';
+    p = parts(zone);
   }
+  return `${p.weekday} ${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute} (${zone})`;
 }
 
 export function emailBody(m: { callerName: string | null; callerNumber: string | null; durationMs: number; receivedAt: string; timezone: string; mailbox: string; mailboxName: string }): string {
