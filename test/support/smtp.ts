@@ -35,7 +35,8 @@ export function parseMail(raw: string): { subject: string; text: string; headers
   }
   const enc = (headers['content-transfer-encoding'] ?? '7bit').toLowerCase();
   const text = enc === 'quoted-printable' ? decodeQuotedPrintable(body) : enc === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8') : body;
-  const subject = (headers.subject ?? '').replace(/=\?utf-8\?([QB])\?([^?]*)\?=/gi, (_, kind: string, data: string) =>
+  // RFC 2047: white space between adjacent encoded-words (long subjects are split into several) is not text.
+  const subject = (headers.subject ?? '').replace(/(=\?[^?]+\?[QB]\?[^?]*\?=)\s+(?==\?)/gi, '$1').replace(/=\?utf-8\?([QB])\?([^?]*)\?=/gi, (_, kind: string, data: string) =>
     kind.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8') : decodeQuotedPrintable(data.replace(/_/g, ' ')),
   );
   return { subject, text: text.replace(/\r\n/g, '\n'), headers };
