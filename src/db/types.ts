@@ -229,6 +229,7 @@ export interface DB {
   voicemail_messages: VoicemailMessagesTable;
   voicemail_greetings: VoicemailGreetingsTable;
   voicemail_pin_failures: VoicemailPinFailuresTable;
+  voicemail_trash: VoicemailTrashTable;
 }
 
 // ---------- auth / audit (migration 0101) ----------
@@ -338,4 +339,10 @@ export interface VoicemailPinFailuresTable {
   failures: number;
   locked_until: string | null;
   updated_at: string;
+}
+
+export interface VoicemailTrashTable {
+  audio_file: string;
+  account_id: string;
+  created_at: string;
 }

@@ -53,5 +53,14 @@ export async function up(db: Kysely<unknown>, _ctx: MigrationContext): Promise<v
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
 
+  // Recordings whose rows went with a deleted user (in that delete's transaction): the retention job removes
+  // the files. A rolled-back delete rolls this back too, so a file is never removed while its row lives.
+  await db.schema
+    .createTable('voicemail_trash')
+    .addColumn('audio_file', 'text', (c) => c.primaryKey())
+    .addColumn('account_id', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+
   await db.schema.alterTable('accounts').addColumn('voicemail_retention_days', 'integer', (c) => c.notNull().defaultTo(90)).execute();
 }

@@ -39,6 +39,7 @@ export function voicemailRetention(deps: Deps, opts: RetentionOptions): Retentio
         if (rows.length < PAGE) break;
       }
     }
+    await emptyTrash(deps, opts.audioStore);
     return removed;
   }
 
@@ -67,4 +68,18 @@ export function voicemailRetention(deps: Deps, opts: RetentionOptions): Retentio
       await running;
     },
   };
+}
+
+/** Removes the recordings of deleted users (voicemail_trash, filled by deletion.ts) from the audio folder. */
+export async function emptyTrash(deps: Deps, audio: VoicemailAudioStore): Promise<number> {
+  let n = 0;
+  for (;;) {
+    const rows = await deps.database.db.selectFrom('voicemail_trash').select(['audio_file', 'account_id']).limit(PAGE).execute();
+    for (const r of rows) {
+      await audio.remove(r.audio_file);
+      await deps.database.db.deleteFrom('voicemail_trash').where('account_id', '=', r.account_id).where('audio_file', '=', r.audio_file).execute();
+      n++;
+    }
+    if (rows.length < PAGE) return n;
+  }
 }

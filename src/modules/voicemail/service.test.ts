@@ -6,6 +6,8 @@ import { createRecordingBus } from '../../shared/events.ts';
 import { memoryAudioStore } from './audio-store.ts';
 import type { VoicemailBackend } from './backend.ts';
 import { voicemailBackend } from './service.ts';
+import { voicemailRetention } from './retention.ts';
+import { findOrphans } from '../../../test/support/orphans.ts';
 import { encodeWav } from './wav.ts';
 
 /** A short 8 kHz mono WAV whose samples encode `seed`, so two recordings never look alike. */
@@ -164,13 +166,22 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(user.body.voicemail.pinSet, true);
     });
 
-    it('a deleted user takes their messages and greetings with them (rows)', async () => {
+    it('a deleted user takes their messages and greetings with them: rows at once, files at the next retention run', async () => {
       const { id: userId } = seed.users.bo!;
+      const files = audio.files.size;
       await vm.deposit({ accountId: seed.accountId, userId, callerNumber: '1', callerName: null, receivedAt: now.toISOString(), durationMs: 1, wav: testWav(9) });
+      await vm.setGreeting(seed.accountId, userId, 'name', testWav(10));
+      assert.equal(audio.files.size, files + 2);
       const r = await s.api('DELETE', `/api/v1/accounts/vmback/users/${userId}`);
       assert.equal(r.status, 204, r.text);
-      const left = await s.deps.database.db.selectFrom('voicemail_messages').select('id').where('user_id', '=', userId).execute();
-      assert.deepEqual(left, []);
+      const db = s.deps.database.db;
+      assert.deepEqual(await db.selectFrom('voicemail_messages').select('id').where('user_id', '=', userId).execute(), []);
+      assert.deepEqual(await db.selectFrom('voicemail_greetings').select('kind').where('user_id', '=', userId).execute(), []);
+      assert.equal((await db.selectFrom('voicemail_trash').select('audio_file').execute()).length, 2);
+      assert.equal(await voicemailRetention(s.deps, { audioStore: audio, clock: () => now }).runOnce(), 0);
+      assert.equal(audio.files.size, files, 'the recordings are removed');
+      assert.deepEqual(await db.selectFrom('voicemail_trash').select('audio_file').execute(), []);
+      assert.deepEqual(await findOrphans(s.store.database), []);
     });
   });
 }
