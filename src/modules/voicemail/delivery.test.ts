@@ -11,7 +11,7 @@ import { smtpMailer, unconfiguredMailer } from '../auth/mailer.ts';
 import { fsAudioStore } from './audio-store.ts';
 import { voicemailDelivery } from './delivery.ts';
 import { voicemailBackend } from './service.ts';
-import { seedMailboxes, testWav } from './service.test.ts';
+import { seedMailboxes, testWav } from '../../../test/support/voicemail.ts';
 
 const FROM = 'Switchboard <pbx@switchboard.test>';
 

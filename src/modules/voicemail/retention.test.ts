@@ -6,7 +6,7 @@ import { createRecordingBus } from '../../shared/events.ts';
 import { memoryAudioStore } from './audio-store.ts';
 import { voicemailRetention } from './retention.ts';
 import { voicemailBackend } from './service.ts';
-import { seedMailboxes, testWav } from './service.test.ts';
+import { seedMailboxes, testWav } from '../../../test/support/voicemail.ts';
 
 for (const { kind, skip } of await storeKinds()) {
   describe(`voicemail retention (${kind})`, { skip }, () => {

@@ -9,7 +9,7 @@ import { as, seedTenant, type Person, type Tenant } from '../../../test/support/
 import { fsAudioStore } from './audio-store.ts';
 import type { VoicemailBackend } from './backend.ts';
 import { voicemailBackend } from './service.ts';
-import { testWav } from './service.test.ts';
+import { testWav } from '../../../test/support/voicemail.ts';
 import { isStoreFormat, parseWav } from './wav.ts';
 
 /** 44.1 kHz 16-bit stereo, `seconds` of a 440 Hz tone. */
