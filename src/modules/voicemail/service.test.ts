@@ -21,7 +21,7 @@ for (const { kind, skip } of await storeKinds()) {
 
     before(async () => {
       s = await startTestServer(kind, { events: bus });
-      seed = await seedMailboxes(s, 'vmback', [{ key: 'anna' }, { key: 'bo', voicemail: { enabled: false } }]);
+      seed = await seedMailboxes(s, 'vmback', [{ key: 'anna' }, { key: 'bo', voicemail: { enabled: false } }, { key: 'cy' }]);
       vm = voicemailBackend(s.deps, audio, () => now);
     });
     after(() => s?.close());
@@ -123,6 +123,13 @@ for (const { kind, skip } of await storeKinds()) {
       assert.deepEqual(audit, [{ action: 'pin.locked', source: '192.0.2.7' }]);
       now = new Date('2026-12-02T10:05:01Z');
       assert.equal(await vm.checkPin(acc, userId, '2468', '192.0.2.7'), 'ok');
+    });
+
+    it('PIN: attempts in parallel (several calls at once) are counted one by one', async () => {
+      const { id: userId } = seed.users.cy!;
+      const results = await Promise.all(['1', '2', '3', '4', '5', '6'].map((d) => vm.checkPin(seed.accountId, userId, d.repeat(4), '192.0.2.9')));
+      assert.deepEqual(results, ['wrong', 'wrong', 'locked', 'locked', 'locked', 'locked']);
+      assert.equal(await vm.checkPin(seed.accountId, userId, '2468', '192.0.2.9'), 'locked');
     });
 
     it('changePin follows the users rule and the new PIN works', async () => {

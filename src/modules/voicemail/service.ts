@@ -11,7 +11,7 @@ import type { Folder, GreetingKind, MailboxInfo, PinCheck, VoicemailBackend } fr
 import type { VoicemailAudioStore } from './audio-store.ts';
 import { convertGreeting } from './convert.ts';
 import * as repo from './repository.ts';
-import { audioFilename, deliveryPolicy, greetingFilename, pinAttempt } from './rules.ts';
+import { PIN_MAX_FAILURES, audioFilename, deliveryPolicy, greetingFilename, pinAttempt } from './rules.ts';
 import type { GreetingInfo, MessageList, VoicemailMessage } from './schema.ts';
 import { isStoreFormat, parseWav, wavToStoreFormat } from './wav.ts';
 
@@ -64,6 +64,18 @@ async function storeGreeting(deps: Deps, audio: VoicemailAudioStore, actor: Acto
   return info;
 }
 
+const pinQueues = new Map<string, Promise<unknown>>();
+function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = pinQueues.get(key) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  const tail = run.catch(() => {});
+  pinQueues.set(key, tail);
+  void tail.then(() => {
+    if (pinQueues.get(key) === tail) pinQueues.delete(key);
+  });
+  return run;
+}
+
 /** The store behind the media server (backend.ts), over the real database and audio folder. */
 export function voicemailBackend(deps: Deps, audio: VoicemailAudioStore, clock: Clock = systemClock): VoicemailBackend {
   const db = () => deps.database.db;
@@ -72,6 +84,24 @@ export function voicemailBackend(deps: Deps, audio: VoicemailAudioStore, clock: 
     if (!mb) throw new NotFoundError('mailbox');
     return mb;
   };
+  async function checkPinNow(accountId: string, userId: string, pin: string, source: string): Promise<PinCheck> {
+    const mb = await repo.mailbox(db(), accountId, userId);
+    // No mailbox or no PIN: nothing can match, and there is nothing to lock.
+    if (!mb || !mb.vm_pin) return 'wrong';
+    const now = clock();
+    const before = await repo.pinState(db(), accountId, userId);
+    const { result, state, lockedNow } = pinAttempt(before, sameSecret(pin, mb.vm_pin), now);
+    const changed = JSON.stringify(before ?? { failures: 0, lockedUntil: null }) !== JSON.stringify(state);
+    if (changed) await repo.savePinState(db(), accountId, userId, state, now.toISOString());
+    if (result === 'ok') return 'ok';
+    await requestContext.run({ source }, async () => {
+      const failures = lockedNow ? PIN_MAX_FAILURES : result === 'locked' ? undefined : state.failures;
+      await emit(deps, VOICEMAIL_ACTOR, 'voicemail.pin.failed', accountId, userId, undefined, { userId, extension: mb.extension, ...(failures !== undefined && { failuresInARow: failures }), ...(result === 'locked' && !lockedNow && { whileLocked: true }) });
+      if (lockedNow) await emit(deps, VOICEMAIL_ACTOR, 'voicemail.pin.locked', accountId, userId, undefined, { userId, extension: mb.extension, lockedUntil: state.lockedUntil });
+    });
+    return result;
+  }
+
   return {
     async mailbox(accountCode, extension): Promise<MailboxInfo | null> {
       const mb = await repo.mailboxByExtension(db(), accountCode, extension);
@@ -161,22 +191,9 @@ export function voicemailBackend(deps: Deps, audio: VoicemailAudioStore, clock: 
       if (m) await removeMessage(deps, audio, VOICEMAIL_ACTOR, m, 'voicemail.message.deleted');
     },
 
-    async checkPin(accountId, userId, pin, source): Promise<PinCheck> {
-      const mb = await repo.mailbox(db(), accountId, userId);
-      // No mailbox or no PIN: nothing can match, and there is nothing to lock.
-      if (!mb || !mb.vm_pin) return 'wrong';
-      const now = clock();
-      const before = await repo.pinState(db(), accountId, userId);
-      const { result, state, lockedNow } = pinAttempt(before, sameSecret(pin, mb.vm_pin), now);
-      const changed = JSON.stringify(before ?? { failures: 0, lockedUntil: null }) !== JSON.stringify(state);
-      if (changed) await repo.savePinState(db(), accountId, userId, state, now.toISOString());
-      if (result === 'ok') return 'ok';
-      await requestContext.run({ source }, async () => {
-        const failures = lockedNow ? 3 : result === 'locked' ? undefined : state.failures;
-        await emit(deps, VOICEMAIL_ACTOR, 'voicemail.pin.failed', accountId, userId, undefined, { userId, extension: mb.extension, ...(failures !== undefined && { failuresInARow: failures }), ...(result === 'locked' && !lockedNow && { whileLocked: true }) });
-        if (lockedNow) await emit(deps, VOICEMAIL_ACTOR, 'voicemail.pin.locked', accountId, userId, undefined, { userId, extension: mb.extension, lockedUntil: state.lockedUntil });
-      });
-      return result;
+    checkPin(accountId, userId, pin, source): Promise<PinCheck> {
+      // One attempt at a time per mailbox, so parallel calls cannot lose a counted failure.
+      return serialised(userId, () => checkPinNow(accountId, userId, pin, source));
     },
 
     async changePin(accountId, userId, pin) {
