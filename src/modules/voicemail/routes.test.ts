@@ -109,6 +109,16 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(r.headers.get('content-type'), 'audio/wav');
       assert.match(r.headers.get('content-disposition')!, /^attachment; filename="voicemail-\d{3,4}-2026-12-02T1230\.wav"$/); // 01:30Z in Sydney (UTC+11)
       assert.ok(r.buf.equals(testWav(1 + 'basic'.length)));
+      assert.equal(r.headers.get('accept-ranges'), 'bytes');
+      // Safari's <audio> probes with a range first.
+      const part = await raw('GET', `${mailbox(P('basic'))}/messages/${id}/audio`, { cookie: P('basic').cookie!, range: 'bytes=0-1' });
+      assert.equal(part.status, 206);
+      assert.equal(part.headers.get('content-range'), `bytes 0-1/${r.buf.length}`);
+      assert.deepEqual(part.buf, Buffer.from('RI'));
+      const tail = await raw('GET', `${mailbox(P('basic'))}/messages/${id}/audio`, { cookie: P('basic').cookie!, range: 'bytes=44-' });
+      assert.ok(tail.buf.equals(r.buf.subarray(44)));
+      const beyond = await raw('GET', `${mailbox(P('basic'))}/messages/${id}/audio`, { cookie: P('basic').cookie!, range: `bytes=${r.buf.length}-` });
+      assert.equal(beyond.status, 416);
       assert.equal((await raw('GET', `${mailbox(P('basic'))}/messages/${msgs.basicB![0]}/audio`, as(P('basic')))).status, 404, "another mailbox's message id under mine");
     });
 

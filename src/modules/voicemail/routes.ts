@@ -5,6 +5,7 @@ import type { Deps } from '../../shared/deps.ts';
 import { fsAudioStore, type VoicemailAudioStore } from './audio-store.ts';
 import type { Folder, GreetingKind } from './backend.ts';
 import { MAX_GREETING_BYTES } from './convert.ts';
+import { byteRange } from './rules.ts';
 import { greetingListSchema, greetingParams, greetingSchema, mailboxParams, messageListSchema, messageParams, messagePatchSchema, voicemailMessageSchema } from './schema.ts';
 import * as service from './service.ts';
 
@@ -23,13 +24,17 @@ export interface VoicemailModuleOptions {
   audioStore?: VoicemailAudioStore;
 }
 
-function sendWav(reply: FastifyReply, wav: Buffer, filename: string) {
-  return reply
+function sendWav(reply: FastifyReply, range: string | undefined, wav: Buffer, filename: string) {
+  reply
     .header('content-type', 'audio/wav')
     .header('content-disposition', `attachment; filename="${filename}"`)
     .header('cache-control', 'private, no-store')
     .header('x-content-type-options', 'nosniff')
-    .send(wav);
+    .header('accept-ranges', 'bytes');
+  const r = byteRange(range, wav.length);
+  if (r === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${wav.length}`).send();
+  if (r) return reply.code(206).header('content-range', `bytes ${r.start}-${r.end}/${wav.length}`).send(wav.subarray(r.start, r.end + 1));
+  return reply.send(wav);
 }
 
 /** A user's mailbox under /api/v1/accounts/:account/users/:userId/voicemail: messages and greetings. */
@@ -55,7 +60,7 @@ export function voicemailRoutes(app: FastifyInstance, deps: Deps, opts: Voicemai
     },
     async (req, reply) => {
       const { wav, filename } = await service.messageAudio(deps, audio, req.actor, req.params.account, req.params.userId, req.params.id);
-      return sendWav(reply, wav, filename);
+      return sendWav(reply, req.headers.range, wav, filename);
     },
   );
   app.patch<{ Params: MessageP; Body: { folder: Folder } }>(
@@ -78,7 +83,7 @@ export function voicemailRoutes(app: FastifyInstance, deps: Deps, opts: Voicemai
     { schema: { tags, summary: 'A recorded greeting (WAV, PCM 16-bit mono 8 kHz)', params: greetingParams, produces: ['audio/wav'] } },
     async (req, reply) => {
       const { wav, filename } = await service.greetingAudio(deps, audio, req.actor, req.params.account, req.params.userId, req.params.kind);
-      return sendWav(reply, wav, filename);
+      return sendWav(reply, req.headers.range, wav, filename);
     },
   );
   app.delete<{ Params: GreetingP }>(`${base}/greetings/:kind`, { schema: { tags, summary: 'Remove a greeting (the default prompt plays again)', params: greetingParams } }, async (req, reply) => {
