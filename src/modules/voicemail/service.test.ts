@@ -75,6 +75,9 @@ for (const { kind, skip } of await storeKinds()) {
       const upd = bus.events.find((e) => e.type === 'voicemail.message.updated')!;
       assert.deepEqual(upd.after, { userId, id: m3.id, folder: 'saved' });
 
+      await assert.rejects(vm.deposit({ accountId: acc, userId, callerNumber: null, callerName: null, receivedAt: '2026-12-02T09:00:00.000Z', durationMs: 1, wav: Buffer.from('not a wav') }), /wav: is not a WAV file/);
+      assert.equal(audio.files.size, 3, 'a refused deposit stores nothing');
+
       await vm.remove(acc, userId, m1.id);
       assert.equal(await vm.audio(acc, userId, m1.id), null);
       assert.equal(audio.files.size, 2);

@@ -135,11 +135,15 @@ export function voicemailBackend(deps: Deps, audio: VoicemailAudioStore, clock: 
 
     async deposit(input) {
       const mb = await mustMailbox(input.accountId, input.userId);
+      // What is stored is always the 8 kHz 16-bit mono WAV (backend.ts); anything else is converted or refused.
+      const p = parseWav(input.wav);
+      if (!p.ok) throw new ValidationError([{ field: 'wav', reason: p.reason }]);
+      const wav = isStoreFormat(p.info) ? input.wav : wavToStoreFormat(input.wav, p.info);
       const now = clock().toISOString();
       const policy = deliveryPolicy(mb);
       const id = newId();
       const file = `${newId()}.wav`;
-      await audio.write(file, input.wav);
+      await audio.write(file, wav);
       const row = {
         id,
         account_id: mb.account_id,
@@ -150,7 +154,7 @@ export function voicemailBackend(deps: Deps, audio: VoicemailAudioStore, clock: 
         received_at: input.receivedAt,
         duration_ms: Math.max(0, Math.round(input.durationMs)),
         audio_file: file,
-        size_bytes: input.wav.length,
+        size_bytes: wav.length,
         email_status: policy.email ? 'pending' : 'none',
         email_attempts: 0,
         email_next_at: policy.email ? now : null,
