@@ -33,6 +33,7 @@ import type { DeviceNotifier } from './modules/devices/notifier.ts';
 import { provisioningRoutes, type ProvisioningModuleOptions } from './modules/provisioning/routes.ts';
 import { routingRoutes } from './modules/routing/routes.ts';
 import { sipSettingsFromEnv, type SipSettings } from './modules/sip/settings.ts';
+import { voicemailRoutes, type VoicemailModuleOptions } from './modules/voicemail/routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -57,6 +58,8 @@ export interface AppOptions {
   provisioning?: ProvisioningModuleOptions;
   /** SIP routing endpoint settings (default: from the environment, see src/modules/sip/settings.ts). */
   sip?: Partial<SipSettings>;
+  /** Voicemail: the audio store (default: the folder from SWITCHBOARD_VOICEMAIL_DIR / beside the SQLite store). */
+  voicemail?: VoicemailModuleOptions;
 }
 
 /** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
@@ -114,6 +117,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   userRoutes(app, deps);
   deviceRoutes(app, deps, { notifier: opts.deviceNotifier });
   provisioningRoutes(app, deps, opts.provisioning);
+  voicemailRoutes(app, deps, opts.voicemail);
   routingRoutes(app, deps, { ...sipSettingsFromEnv(), ...opts.sip });
   await portal(app, { dist: opts.portalDist });
   return { app, deps };

@@ -1,3 +1,5 @@
+import { dirname, join } from 'node:path';
+
 /** Configuration from the environment, with defaults that make `npm start` work on a fresh machine. */
 export interface Config {
   port: number;
@@ -6,20 +8,31 @@ export interface Config {
   providerApiKey?: string;
   logLevel: string;
   dataDir: string;
+  /** Voicemail audio folder: SWITCHBOARD_VOICEMAIL_DIR, else voicemail/ beside the SQLite file (or in the data dir). */
+  voicemailDir: string;
   seedDemo: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = env.SWITCHBOARD_DATA_DIR ?? 'data';
+  const databaseUrl = env.DATABASE_URL ?? `${dataDir}/switchboard.sqlite`;
   return {
     port: Number(env.PORT ?? 8080),
     host: env.HOST ?? '127.0.0.1',
-    databaseUrl: env.DATABASE_URL ?? `${dataDir}/switchboard.sqlite`,
+    databaseUrl,
+    voicemailDir: voicemailDirFor(env, dataDir, databaseUrl),
     providerApiKey: env.SWITCHBOARD_API_KEY || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     dataDir,
     seedDemo: env.SWITCHBOARD_DEMO !== '0',
   };
+}
+
+/** The voicemail audio folder: $SWITCHBOARD_VOICEMAIL_DIR, else `voicemail` in the directory the SQLite store lives in. */
+export function voicemailDirFor(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: string): string {
+  if (env.SWITCHBOARD_VOICEMAIL_DIR) return env.SWITCHBOARD_VOICEMAIL_DIR;
+  const sqliteFile = /^postgres(ql)?:\/\//.test(databaseUrl) ? null : databaseUrl.replace(/^sqlite:(\/\/)?/, '');
+  return join(sqliteFile && sqliteFile !== ':memory:' ? dirname(sqliteFile) : dataDir, 'voicemail');
 }
 
 /** Log redaction: secrets never reach the log, whatever route or module logs them. */

@@ -6,6 +6,8 @@ export interface AccountsTable {
   sip_realm: string;
   country: string;
   extension_length: number | null;
+  /** Migration 0501: messages older than this are deleted by the retention job (1–3650). */
+  voicemail_retention_days: number;
   created_at: string;
   updated_at: string;
 }
@@ -223,6 +225,11 @@ export interface DB {
   password_tokens: PasswordTokensTable;
   user_offices: UserOfficesTable;
   audit_log: AuditLogTable;
+  // voicemail (0501)
+  voicemail_messages: VoicemailMessagesTable;
+  voicemail_greetings: VoicemailGreetingsTable;
+  voicemail_pin_failures: VoicemailPinFailuresTable;
+  voicemail_trash: VoicemailTrashTable;
 }
 
 // ---------- auth / audit (migration 0101) ----------
@@ -293,4 +300,49 @@ export interface AuditLogTable {
   source: string | null;
   before: string | null;
   after: string | null;
+}
+
+// ---------- voicemail (migration 0501) ----------
+export interface VoicemailMessagesTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  /** 'new' | 'saved' */
+  folder: string;
+  caller_number: string | null;
+  caller_name: string | null;
+  received_at: string;
+  duration_ms: number;
+  /** File name inside the voicemail audio folder (a server-generated UUID + .wav). */
+  audio_file: string;
+  size_bytes: number;
+  /** 'none' | 'pending' | 'sent' | 'failed' */
+  email_status: string;
+  email_attempts: number;
+  email_next_at: string | null;
+  email_last_error: string | null;
+  created_at: string;
+}
+
+export interface VoicemailGreetingsTable {
+  account_id: string;
+  user_id: string;
+  /** 'unavailable' | 'busy' | 'name' */
+  kind: string;
+  audio_file: string;
+  updated_at: string;
+}
+
+export interface VoicemailPinFailuresTable {
+  user_id: string;
+  account_id: string;
+  failures: number;
+  locked_until: string | null;
+  updated_at: string;
+}
+
+export interface VoicemailTrashTable {
+  audio_file: string;
+  account_id: string;
+  created_at: string;
 }

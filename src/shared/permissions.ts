@@ -53,6 +53,9 @@ export const ACTIONS = [
   'device.write',
   'provisioning.read',
   'provisioning.write',
+  // voicemail: the mailbox of a user (messages, greetings)
+  'voicemail.read',
+  'voicemail.manage',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -79,6 +82,8 @@ export const ACTION_PHRASES: Record<Action, string> = {
   'device.write': 'change handsets',
   'provisioning.read': 'view provisioning settings',
   'provisioning.write': 'change provisioning settings',
+  'voicemail.read': 'listen to voicemail',
+  'voicemail.manage': 'manage voicemail (messages and greetings)',
 };
 
 /** "A Basic User", "An Office Manager". */
@@ -105,6 +110,8 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'user.credentials': 'self',
     'user.password': 'self',
     'device.read': 'self',
+    'voicemail.read': 'self',
+    'voicemail.manage': 'self',
   },
   call_center_agent: {
     'account.read': 'account',
@@ -114,6 +121,8 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'user.credentials': 'self',
     'user.password': 'self',
     'device.read': 'self',
+    'voicemail.read': 'self',
+    'voicemail.manage': 'self',
   },
   call_center_supervisor: {
     'account.read': 'account',
@@ -123,6 +132,8 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'user.credentials': 'self',
     'user.password': 'self',
     'device.read': 'self',
+    'voicemail.read': 'self',
+    'voicemail.manage': 'self',
   },
   // Site Manager: the users of the office(s) they manage (user_offices; default: their own office).
   site_manager: {
@@ -141,6 +152,8 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'apikey.write': 'self',
     'device.read': 'office',
     'device.write': 'office',
+    'voicemail.read': 'office',
+    'voicemail.manage': 'office',
   },
   // Office Manager: the customer administrator, the whole account.
   office_manager: {
@@ -165,6 +178,8 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'device.write': 'account',
     'provisioning.read': 'account',
     'provisioning.write': 'account',
+    'voicemail.read': 'account',
+    'voicemail.manage': 'account',
   },
 };
 

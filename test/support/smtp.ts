@@ -35,13 +35,42 @@ export function parseMail(raw: string): { subject: string; text: string; headers
   }
   const enc = (headers['content-transfer-encoding'] ?? '7bit').toLowerCase();
   const text = enc === 'quoted-printable' ? decodeQuotedPrintable(body) : enc === 'base64' ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8') : body;
-  const subject = (headers.subject ?? '').replace(/=\?utf-8\?([QB])\?([^?]*)\?=/gi, (_, kind: string, data: string) =>
+  // RFC 2047: white space between adjacent encoded-words (long subjects are split into several) is not text.
+  const subject = (headers.subject ?? '').replace(/(=\?[^?]+\?[QB]\?[^?]*\?=)\s+(?==\?)/gi, '$1').replace(/=\?utf-8\?([QB])\?([^?]*)\?=/gi, (_, kind: string, data: string) =>
     kind.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8') : decodeQuotedPrintable(data.replace(/_/g, ' ')),
   );
   return { subject, text: text.replace(/\r\n/g, '\n'), headers };
 }
 
-export async function startSmtpSink(): Promise<SmtpSink> {
+export interface MailAttachmentPart {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
+
+/** The attachments of a multipart message (nodemailer's base64 parts), for tests that check what was attached. */
+export function parseAttachments(raw: string): MailAttachmentPart[] {
+  const { headers } = parseMail(raw);
+  const boundary = /boundary="?([^";]+)"?/i.exec(headers['content-type'] ?? '')?.[1];
+  if (!boundary) return [];
+  const out: MailAttachmentPart[] = [];
+  for (const part of raw.split(`--${boundary}`).slice(1)) {
+    if (part.startsWith('--')) break;
+    const p = parseMail(part.replace(/^\r?\n/, ''));
+    const disp = p.headers['content-disposition'] ?? '';
+    if (!/attachment/i.test(disp)) continue;
+    const body = part.replace(/^\r?\n/, '').slice(part.replace(/^\r?\n/, '').search(/\r?\n\r?\n/)).trim();
+    out.push({
+      filename: /filename="?([^";]+)"?/i.exec(disp)?.[1] ?? '',
+      contentType: (p.headers['content-type'] ?? '').split(';')[0]!.trim(),
+      content: Buffer.from(body.replace(/\s+/g, ''), 'base64'),
+    });
+  }
+  return out;
+}
+
+/** `port`: listen on that port (e.g. one a test kept closed to play an SMTP server that is down, then comes back). */
+export async function startSmtpSink(port = 0): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   const waiters: Array<() => void> = [];
   const server = new SMTPServer({
@@ -66,12 +95,12 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
   const addr = server.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const bound = typeof addr === 'object' && addr ? addr.port : 0;
   return {
-    port,
-    url: `smtp://127.0.0.1:${port}`,
+    port: bound,
+    url: `smtp://127.0.0.1:${bound}`,
     messages,
     async waitFor(match, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;

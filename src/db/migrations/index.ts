@@ -5,6 +5,7 @@ import * as m0201 from './0201_groups_call_flows.ts';
 import * as m0202 from './0202_imports_config_versions.ts';
 import * as m0301 from './0301_devices_provisioning.ts';
 import * as m0401 from './0401_sip_subscribers.ts';
+import * as m0501 from './0501_voicemail.ts';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -15,7 +16,7 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
 /**
  * Numbered, forward-only migrations. Append new ones with the next number; never edit a landed one.
  * Numbers are reserved per area so parallel work does not collide: 00xx core, 01xx auth/audit,
- * 02xx numbers/import/config versions, 03xx devices/provisioning, 04xx SIP.
+ * 02xx numbers/import/config versions, 03xx devices/provisioning, 04xx SIP, 05xx voicemail.
  */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001_core': m0001,
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0202_imports_config_versions': m0202,
   '0301_devices_provisioning': m0301,
   '0401_sip_subscribers': m0401,
+  '0501_voicemail': m0501,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

@@ -11,6 +11,7 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     sipRealm: row.sip_realm,
     country: row.country,
     extensionLength: row.extension_length === 3 || row.extension_length === 4 ? row.extension_length : null,
+    voicemailRetentionDays: row.voicemail_retention_days ?? 90,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -31,9 +32,10 @@ export async function codeOrRealmTaken(conn: Conn, code: string, realm: string):
   return { code: rows.some((r) => r.code === code), realm: rows.some((r) => r.sip_realm === realm) };
 }
 
-export async function insert(conn: Conn, row: AccountsTable): Promise<Account> {
-  await conn.insertInto('accounts').values(row).execute();
-  return toAccount(row);
+export async function insert(conn: Conn, row: Omit<AccountsTable, 'voicemail_retention_days'> & { voicemail_retention_days?: number }): Promise<Account> {
+  const full = { voicemail_retention_days: 90, ...row };
+  await conn.insertInto('accounts').values(full).execute();
+  return toAccount(full);
 }
 
 export async function update(conn: Conn, accountId: string, patch: Partial<AccountsTable>): Promise<void> {

@@ -39,5 +39,9 @@ export function validateAccountUpdate(input: AccountUpdate): FieldError[] {
     if (r) errors.push({ field: 'country', reason: r });
   }
   if (input.name !== undefined && input.name.trim() === '') errors.push({ field: 'name', reason: 'must not be blank' });
+  if (input.voicemailRetentionDays !== undefined) {
+    const d = input.voicemailRetentionDays;
+    if (!Number.isInteger(d) || d < 1 || d > 3650) errors.push({ field: 'voicemailRetentionDays', reason: 'must be a whole number of days from 1 to 3650' });
+  }
   return errors;
 }

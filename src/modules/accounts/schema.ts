@@ -6,6 +6,8 @@ export interface Account {
   sipRealm: string;
   country: string;
   extensionLength: 3 | 4 | null;
+  /** Voicemail messages older than this many days are deleted (1–3650, default 90). */
+  voicemailRetentionDays: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -17,7 +19,7 @@ export interface AccountCreate {
   country: string;
 }
 
-export type AccountUpdate = Partial<Pick<AccountCreate, 'name' | 'country'>>;
+export type AccountUpdate = Partial<Pick<AccountCreate, 'name' | 'country'>> & { voicemailRetentionDays?: number };
 
 export const accountSchema = {
   $id: 'Account',
@@ -29,10 +31,11 @@ export const accountSchema = {
     sipRealm: { type: 'string', description: 'SIP domain the account\'s phones register to' },
     country: { type: 'string', description: 'ISO 3166-1 alpha-2' },
     extensionLength: { type: ['integer', 'null'], enum: [3, 4, null], description: 'Fixed by the first user' },
+    voicemailRetentionDays: { type: 'integer', description: 'Voicemail messages older than this many days are deleted (1–3650, default 90)' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
-  required: ['id', 'code', 'name', 'sipRealm', 'country', 'extensionLength', 'createdAt', 'updatedAt'],
+  required: ['id', 'code', 'name', 'sipRealm', 'country', 'extensionLength', 'voicemailRetentionDays', 'createdAt', 'updatedAt'],
 } as const;
 
 export const accountCreateSchema = {
@@ -54,5 +57,6 @@ export const accountUpdateSchema = {
   properties: {
     name: accountCreateSchema.properties.name,
     country: accountCreateSchema.properties.country,
+    voicemailRetentionDays: { type: 'integer', description: 'Days a voicemail message is kept (1–3650); Office Manager or provider' },
   },
 } as const;

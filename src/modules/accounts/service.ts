@@ -61,6 +61,7 @@ export async function updateAccount(deps: Deps, actor: Actor, key: string, input
   await repo.update(deps.database.db, before.id, {
     ...(patch.name !== undefined && { name: patch.name }),
     ...(patch.country !== undefined && { country: patch.country }),
+    ...(patch.voicemailRetentionDays !== undefined && { voicemail_retention_days: patch.voicemailRetentionDays }),
     updated_at: nowIso(),
   });
   const after = await findAccount(deps, before.id);

@@ -1,10 +1,18 @@
 import nodemailer from 'nodemailer';
 
 /** Outgoing email, one interface: nodemailer over SMTP for real, a recording fake in unit tests. */
+export interface MailAttachment {
+  filename: string;
+  content: Buffer;
+  contentType: string;
+}
+
 export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  /** Files to attach (voicemail WAVs). */
+  attachments?: MailAttachment[];
 }
 
 export interface Mailer {
@@ -54,7 +62,7 @@ export function smtpMailer(config: MailConfig): Mailer {
   return {
     configured: true,
     async send(m) {
-      await transport.sendMail({ from: config.from, to: m.to, subject: m.subject, text: m.text });
+      await transport.sendMail({ from: config.from, to: m.to, subject: m.subject, text: m.text, ...(m.attachments?.length && { attachments: m.attachments }) });
     },
   };
 }

@@ -3,6 +3,7 @@ import type { UsageItem } from '../../shared/errors.ts';
 import type { CallFlowDocument } from '../call-flows/rules.ts';
 import { userDeletionParticipants } from './registry.ts';
 import './devices.ts';
+import '../voicemail/deletion.ts';
 
 type Item = UsageItem & { userId?: string };
 
