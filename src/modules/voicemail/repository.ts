@@ -58,6 +58,11 @@ export async function mailboxByExtension(conn: Conn, accountCode: string, extens
   return mailboxQuery(conn).where('a.code', '=', accountCode).where('u.extension', '=', extension).executeTakeFirst();
 }
 
+/** MWI subscriptions: the mailbox of the SIP user Kamailio authenticated (realm compared case-insensitively). */
+export async function mailboxBySipUser(conn: Conn, realm: string, sipUsername: string): Promise<MailboxRow | undefined> {
+  return mailboxQuery(conn).where('a.sip_realm', '=', realm.toLowerCase()).where('u.sip_username', '=', sipUsername).executeTakeFirst();
+}
+
 export async function mailbox(conn: Conn, accountId: string, userId: string): Promise<MailboxRow | undefined> {
   return mailboxQuery(conn).where('u.account_id', '=', accountId).where('u.id', '=', userId).executeTakeFirst();
 }

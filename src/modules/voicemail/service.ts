@@ -102,22 +102,29 @@ export function voicemailBackend(deps: Deps, audio: VoicemailAudioStore, clock: 
     return result;
   }
 
+  const info = (mb: repo.MailboxRow | undefined): MailboxInfo | null => {
+    if (!mb) return null;
+    return {
+      accountId: mb.account_id,
+      accountCode: mb.account_code,
+      realm: mb.sip_realm,
+      userId: mb.id,
+      extension: mb.extension,
+      displayName: mb.display_name,
+      enabled: mb.vm_enabled === 1,
+      keepOnServer: mb.vm_keep_on_server === 1,
+      hasPin: !!mb.vm_pin,
+      timezone: mb.timezone,
+    };
+  };
+
   return {
-    async mailbox(accountCode, extension): Promise<MailboxInfo | null> {
-      const mb = await repo.mailboxByExtension(db(), accountCode, extension);
-      if (!mb) return null;
-      return {
-        accountId: mb.account_id,
-        accountCode: mb.account_code,
-        realm: mb.sip_realm,
-        userId: mb.id,
-        extension: mb.extension,
-        displayName: mb.display_name,
-        enabled: mb.vm_enabled === 1,
-        keepOnServer: mb.vm_keep_on_server === 1,
-        hasPin: !!mb.vm_pin,
-        timezone: mb.timezone,
-      };
+    async mailbox(accountCode, extension) {
+      return info(await repo.mailboxByExtension(db(), accountCode, extension));
+    },
+
+    async mailboxBySipUser(realm, sipUsername) {
+      return info(await repo.mailboxBySipUser(db(), realm, sipUsername));
     },
 
     async greeting(accountId, userId, kind) {
