@@ -6,13 +6,16 @@ import { buildApp, type AppOptions } from './app.ts';
 import { countProviderKeys, createProviderKey } from './modules/auth/provider-keys.ts';
 import { seedDemo } from './demo/seed.ts';
 import { announceDemoLogin } from './modules/auth/demo.ts';
+import { fsAudioStore } from './modules/voicemail/audio-store.ts';
 
 /** Opens the store, migrates, seeds the demo tenant into an empty store, and listens. */
 export async function startServer(config: Config, extra: Partial<AppOptions> = {}) {
   const database = openDatabase(config.databaseUrl);
   await migrate(database);
   const portalUrl = process.env.PORTAL_URL ?? `http://${config.host}:${config.port}`;
-  const { app, deps } = await buildApp({ database, providerApiKey: config.providerApiKey, logLevel: config.logLevel, auth: { portalUrl }, ...extra });
+  // one voicemail audio store for the API and, under `sip start`, the voicemail service in this process
+  const audioStore = extra.voicemail?.audioStore ?? fsAudioStore(config.voicemailDir);
+  const { app, deps } = await buildApp({ database, providerApiKey: config.providerApiKey, logLevel: config.logLevel, auth: { portalUrl }, ...extra, voicemail: { audioStore } });
   if (!config.providerApiKey && (await countProviderKeys(database.db)) === 0) {
     const key = await createProviderKey(database.db, 'first-start');
     mkdirSync(config.dataDir, { recursive: true });
@@ -32,5 +35,5 @@ export async function startServer(config: Config, extra: Partial<AppOptions> = {
     await app.close();
     await database.close();
   };
-  return { app, deps, database, stop };
+  return { app, deps, database, audioStore, stop };
 }

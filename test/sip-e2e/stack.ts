@@ -16,6 +16,9 @@ import { KAMAILIO_BIN, startKamailio, type KamailioProcess } from '../../src/mod
 import type { SipSettings } from '../../src/modules/sip/settings.ts';
 import { ROUTE_PATH } from '../../src/modules/routing/routes.ts';
 import { createKamailioNotifier, lateBoundNotifier, sipTargetResolver } from '../../src/modules/sip/notifier.ts';
+import type { Mailer } from '../../src/modules/auth/mailer.ts';
+import { memoryAudioStore } from '../../src/modules/voicemail/audio-store.ts';
+import { startVoicemailService, type VoicemailService } from '../../src/modules/voicemail/server/start.ts';
 
 export const SIP = { listen: '127.0.0.1', port: 5070, trunk: '127.0.0.1:5090', voicemail: '127.0.0.1:5095', secret: 'e2e-routing-secret' } satisfies SipSettings;
 export const REALM = 'e2e.pbx.test';
@@ -33,15 +36,22 @@ export interface Stack {
   server: TestServer;
   kamailio: KamailioProcess;
   officeId: string;
+  /** Switchboard's voicemail service on SIP.voicemail, when started with `voicemail`. */
+  voicemail: VoicemailService | null;
   addUser(input: Partial<UserCreate> & { extension: string }): Promise<{ id: string; user: string; password: string; extension: string }>;
   close(): Promise<void>;
 }
 
-export async function startStack(kind: StoreKind, opts: { bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number } } = {}): Promise<Stack> {
+export async function startStack(
+  kind: StoreKind,
+  opts: { bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number }; voicemail?: { mailer: Mailer; silenceMs?: number } } = {},
+): Promise<Stack> {
   // Device resync (devices API) → SIP NOTIFY check-sync through this Kamailio, attached once it runs.
   const notifier = lateBoundNotifier();
-  const server = await startTestServer(kind, { sip: SIP, deviceNotifier: notifier });
+  const audioStore = memoryAudioStore();
+  const server = await startTestServer(kind, { sip: SIP, deviceNotifier: notifier, voicemail: { audioStore } });
   let kamailio: KamailioProcess | undefined;
+  let voicemail: VoicemailService | null = null;
   try {
     const d = server.deps;
     await createAccount(d, SYSTEM_ACTOR, { code: 'e2e', name: 'E2E', sipRealm: REALM, country: 'AU' });
@@ -52,21 +62,36 @@ export async function startStack(kind: StoreKind, opts: { bruteForce?: { limit: 
     kamailio = await startKamailio({ databaseUrl, routerUrl: `${server.baseUrl}${ROUTE_PATH}`, settings: SIP, bruteForce: opts.bruteForce, children: 4 });
     const k = kamailio;
     notifier.attach(createKamailioNotifier({ ctlSocket: k.ctlSocket, resolve: sipTargetResolver(server.store.database.db) }));
+    if (opts.voicemail) {
+      const [address, port] = SIP.voicemail.split(':') as [string, string];
+      voicemail = await startVoicemailService({
+        deps: d,
+        audioStore,
+        mailer: opts.voicemail.mailer,
+        settings: { address, port: Number(port), allow: ['127.0.0.1'], rtpAddress: '127.0.0.1', rtpPorts: [41000, 41998], maxMs: 60_000, silenceMs: opts.voicemail.silenceMs ?? 3000 },
+        deliveryIntervalMs: 200,
+      });
+      voicemail.attachKamailio(k.ctlSocket);
+    }
+    const vm = voicemail;
     return {
       server,
       kamailio: k,
       officeId: office.id,
+      voicemail: vm,
       async addUser(input) {
         const u = await createUser(d, SYSTEM_ACTOR, 'e2e', { firstName: `User ${input.extension}`, officeId: office.id, ...input });
         return { id: u.id, user: u.sipUsername, password: u.sipPassword, extension: u.extension };
       },
       async close() {
         notifier.attach(null);
+        await vm?.stop();
         await k.stop();
         await server.close();
       },
     };
   } catch (err) {
+    await voicemail?.stop();
     await kamailio?.stop();
     await server.close();
     throw err;

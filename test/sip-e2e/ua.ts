@@ -29,6 +29,7 @@ export interface Received {
   headers: Record<string, any>;
   /** Date.now() when it arrived (ring groups: who rang when). */
   at: number;
+  content?: string;
 }
 
 const rnd = () => randomBytes(6).toString('hex');
@@ -154,6 +155,78 @@ export class UA {
     return { status: rs.status!, reason: rs.reason!, answeredBy: rs.headers.to.uri, bye: bye.status };
   }
 
+  /**
+   * Calls `target` with an SDP offer (a test phone's media, test/support/rtp-phone.ts) and ACKs the answer;
+   * the caller hangs up with `hangup()`, and `farEndHungUp()` tells whether the far end sent BYE.
+   */
+  async dial(target: string, sdp: string): Promise<{ status: number; reason: string; answer: string; callId: string; hangup(): Promise<number>; farEndHungUp(): boolean }> {
+    const callId = `${rnd()}@localhost`;
+    const invite: SipMessage = {
+      method: 'INVITE',
+      uri: `sip:${target}@${this.o.domain}`,
+      headers: {
+        to: { uri: `sip:${target}@${this.o.domain}` },
+        from: { uri: this.aor, params: { tag: rnd() } },
+        'call-id': callId,
+        cseq: { method: 'INVITE', seq: ++this.cseq },
+        contact: [{ uri: this.contact }],
+        route: this.route,
+        'content-type': 'application/sdp',
+        'max-forwards': 70,
+      },
+      content: sdp,
+    };
+    const rs = await this.request(invite);
+    const farEndHungUp = () => this.received.some((r) => r.method === 'BYE' && r.callId === callId);
+    if (rs.status! >= 300) return { status: rs.status!, reason: rs.reason!, answer: '', callId, hangup: async () => 0, farEndHungUp };
+    const routeSet = (rs.headers['record-route'] ?? []).slice().reverse();
+    const inDialog = (method: string, seq: number): SipMessage => ({
+      method,
+      uri: rs.headers.contact[0].uri,
+      headers: { to: rs.headers.to, from: invite.headers.from, 'call-id': callId, cseq: { method, seq }, route: routeSet, 'max-forwards': 70, via: [], 'content-length': 0 },
+    });
+    this.stack.send(inDialog('ACK', rs.headers.cseq.seq));
+    return {
+      status: rs.status!,
+      reason: rs.reason!,
+      answer: rs.content ?? '',
+      callId,
+      farEndHungUp,
+      hangup: async () => {
+        if (farEndHungUp()) return 0;
+        const bye = await new Promise<SipMessage>((r) => this.stack.send(inDialog('BYE', ++this.cseq), (x: SipMessage) => x.status! >= 200 && r(x)));
+        return bye.status!;
+      },
+    };
+  }
+
+  /** SUBSCRIBE to message-waiting (RFC 3842) for the phone's own AoR through Kamailio; resolves with the final status. */
+  async subscribeMwi(expires = 600): Promise<number> {
+    const rs = await this.request({
+      method: 'SUBSCRIBE',
+      uri: this.aor,
+      headers: {
+        to: { uri: this.aor },
+        from: { uri: this.aor, params: { tag: rnd() } },
+        'call-id': `${rnd()}@localhost`,
+        cseq: { method: 'SUBSCRIBE', seq: ++this.cseq },
+        contact: [{ uri: this.contact }],
+        event: 'message-summary',
+        accept: 'application/simple-message-summary',
+        expires,
+        route: this.route,
+        'max-forwards': 70,
+        'content-length': 0,
+      },
+    });
+    return rs.status!;
+  }
+
+  /** message-summary NOTIFY bodies received so far. */
+  mwi(): string[] {
+    return this.received.filter((r) => r.method === 'NOTIFY' && /message-summary/i.test(String(r.headers.event))).map((r) => String(r.content ?? ''));
+  }
+
   /** An out-of-dialog non-INVITE request (MESSAGE, NOTIFY, OPTIONS ...) to a full SIP URI; resolves with the final response. */
   send(method: string, uri: string, body = ''): Promise<SipMessage> {
     return this.request({
@@ -175,7 +248,7 @@ export class UA {
 
   private onRequest(rq: SipMessage): void {
     const callId = rq.headers['call-id'];
-    this.received.push({ method: rq.method!, callId, ruri: rq.uri!, from: rq.headers.from?.uri, headers: rq.headers, at: Date.now() });
+    this.received.push({ method: rq.method!, callId, ruri: rq.uri!, from: rq.headers.from?.uri, headers: rq.headers, at: Date.now(), content: rq.content });
     if (rq.method === 'ACK') return;
     if (rq.method === 'INVITE') {
       if (this.mode === 'busy') return this.stack.send(sip.makeResponse(rq, 486, 'Busy Here'));

@@ -11,16 +11,23 @@ import { ROUTE_PATH } from '../routing/routes.ts';
 import { renderConfig, startKamailio, TEMPLATE } from './kamailio.ts';
 import { sipSettingsFromEnv } from './settings.ts';
 import { createKamailioNotifier, lateBoundNotifier, sipTargetResolver } from './notifier.ts';
+import { mailerFromEnv } from '../auth/mailer.ts';
+import { migrate, openDatabase } from '../../db/database.ts';
+import { buildApp } from '../../app.ts';
+import { fsAudioStore } from '../voicemail/audio-store.ts';
+import { startVoicemailService, type VoicemailService } from '../voicemail/server/start.ts';
+import { voicemailSettingsFromEnv } from '../voicemail/server/settings.ts';
 
 export function sipCommands(program: Command): void {
   const sip = program.command('sip').description('the SIP server (Kamailio) that registers phones and routes calls');
   sip
     .command('start')
-    .description('start Switchboard (API + routing endpoint) and Kamailio on the same store; Ctrl-C stops both')
+    .description('start Switchboard (API + routing endpoint), the voicemail service and Kamailio on the same store; Ctrl-C stops them')
     .option('-p, --port <port>', 'HTTP port of Switchboard (default $PORT or 8080)')
     .option('--router-url <url>', 'use an already running Switchboard at this routing URL instead of starting one')
+    .option('--no-voicemail', 'do not start the voicemail service here (it runs elsewhere: `switchboard voicemail start`)')
     .option('--verbose', "echo Kamailio's log")
-    .action(async (o: { port?: string; routerUrl?: string; verbose?: boolean }) => {
+    .action(async (o: { port?: string; routerUrl?: string; verbose?: boolean; voicemail: boolean }) => {
       const config = loadConfig();
       if (o.port) config.port = Number(o.port);
       if (program.opts().database) config.databaseUrl = program.opts().database;
@@ -32,19 +39,59 @@ export function sipCommands(program: Command): void {
       const server = o.routerUrl ? null : await startServer(config, { deviceNotifier: notifier });
       const routerUrl = o.routerUrl ?? `http://127.0.0.1:${config.port}${ROUTE_PATH}`;
       let kamailio;
+      let voicemail: VoicemailService | null = null;
       try {
+        // voicemail (deposit, 777, MWI, email, retention) on the store this process serves
+        if (server && o.voicemail) {
+          voicemail = await startVoicemailService({
+            deps: server.deps,
+            audioStore: server.audioStore,
+            mailer: mailerFromEnv(),
+            settings: voicemailSettingsFromEnv(),
+            log: (msg, extra) => server.app.log.info(extra ?? {}, msg),
+          });
+        }
         kamailio = await startKamailio({ databaseUrl: config.databaseUrl, routerUrl, settings, echo: !!o.verbose });
       } catch (err) {
+        await voicemail?.stop();
         await server?.stop();
         throw err;
       }
+      voicemail?.attachKamailio(kamailio.ctlSocket);
       if (server) notifier.attach(createKamailioNotifier({ ctlSocket: kamailio.ctlSocket, resolve: sipTargetResolver(server.database.db) }));
       console.log(`Kamailio (pid ${kamailio.pid}) on udp/tcp ${settings.listen}:${settings.port}; routing via ${routerUrl}`);
-      console.log(`  config + log: ${kamailio.runDir}  trunk: ${settings.trunk}  voicemail: ${settings.voicemail}`);
+      console.log(`  config + log: ${kamailio.runDir}  trunk: ${settings.trunk}  voicemail: ${settings.voicemail}${voicemail ? ' (this process)' : ''}`);
       const stop = async () => {
         notifier.attach(null);
+        voicemail?.attachKamailio(null);
         await kamailio.stop();
+        await voicemail?.stop();
         await server?.stop();
+        process.exit(0);
+      };
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stop());
+    });
+  program
+    .command('voicemail')
+    .description('the voicemail service (SIP + RTP media server, email delivery, retention, message-waiting)')
+    .command('start')
+    .description('run the voicemail service alone (e.g. on its own host) against the store; Kamailio sends it calls at SWITCHBOARD_SIP_VOICEMAIL')
+    .option('--kamailio-ctl <socket>', "Kamailio's control socket (unix:/run/kamailio/kamailio_ctl) for unsolicited MWI NOTIFYs")
+    .action(async (o: { kamailioCtl?: string }) => {
+      const config = loadConfig();
+      if (program.opts().database) config.databaseUrl = program.opts().database;
+      const database = openDatabase(config.databaseUrl);
+      await migrate(database);
+      // the app is built (not listened on) for its event subscribers: the audit log records PIN failures
+      const { app, deps } = await buildApp({ database, logLevel: config.logLevel });
+      const settings = voicemailSettingsFromEnv();
+      const vm = await startVoicemailService({ deps, audioStore: fsAudioStore(config.voicemailDir), mailer: mailerFromEnv(), settings, log: (msg, extra) => app.log.info(extra ?? {}, msg) });
+      if (o.kamailioCtl) vm.attachKamailio(o.kamailioCtl);
+      console.log(`voicemail on udp ${settings.address}:${settings.port}, RTP ${settings.rtpAddress}:${settings.rtpPorts.join('-')}, accepting SIP from ${settings.allow.join(', ')}`);
+      const stop = async () => {
+        await vm.stop();
+        await app.close();
+        await database.close();
         process.exit(0);
       };
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stop());
