@@ -132,7 +132,23 @@ export class Channel {
     this.digits = this.digits.filter((d) => d !== '#');
     const level = o.silenceLevel ?? 250;
     const maxSamples = Math.round((o.maxMs * RATE) / 1000);
-    const buf = new Int16Array(maxSamples);
+    // one-second chunks allocated as audio arrives: a 3-minute buffer per call up front (2.9 MB, zeroed) made
+    // the garbage collector stall every call's 20 ms send clock when many recordings started together
+    const chunks: Int16Array[] = [];
+    const put = (pcm: Int16Array, at: number) => {
+      for (let i = 0; i < pcm.length; ) {
+        const c = Math.floor((at + i) / RATE);
+        const off = (at + i) % RATE;
+        const n = Math.min(pcm.length - i, RATE - off);
+        (chunks[c] ??= new Int16Array(RATE)).set(pcm.subarray(i, i + n), off);
+        i += n;
+      }
+    };
+    const take = (end: number) => {
+      const out = new Int16Array(end);
+      for (let c = 0; c * RATE < end; c++) if (chunks[c]) out.set(chunks[c]!.subarray(0, Math.min(RATE, end - c * RATE)), c * RATE);
+      return out;
+    };
     let base: number | null = null;
     let written = 0; // samples up to the furthest frame received
     let lastSound = 0; // sample index just after the last frame with sound
@@ -148,7 +164,7 @@ export class Channel {
         clearInterval(silenceTimer);
         // trim the trailing silence when silence ended it; otherwise keep it all (up to the last frame)
         const end = how === 'silence' ? lastSound : written;
-        resolve({ pcm: buf.slice(0, Math.min(end, maxSamples)), ended: how });
+        resolve({ pcm: take(Math.min(end, maxSamples)), ended: how });
       };
       this.rtp.onAudio((pcm, ts) => {
         if (base === null) base = (ts - written) >>> 0;
@@ -156,7 +172,7 @@ export class Channel {
         if (at > maxSamples + RATE * 10) return; // a timestamp jump far ahead: ignore the packet
         if (at >= maxSamples) return finish('max');
         const n = Math.min(pcm.length, maxSamples - at);
-        buf.set(pcm.subarray(0, n), at);
+        put(pcm.subarray(0, n), at);
         written = Math.max(written, at + n);
         if (rms(pcm) >= level) lastSound = Math.max(lastSound, at + n);
         if (written >= maxSamples) finish('max');

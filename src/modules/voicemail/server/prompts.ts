@@ -36,6 +36,13 @@ export class Prompts {
     return need.filter((n) => !existsSync(join(this.dir, `${n}.wav`)));
   }
 
+  /** Loads every prompt now (start-up), so no call waits on the disk or the WAV parser. */
+  preload(): this {
+    for (const n of [...PROMPTS, 'tone-beep', ...Array.from({ length: 21 }, (_, i) => `digits/${i}`), 'digits/star', 'digits/pound']) this.get(n);
+    for (let t = 30; t <= 90; t += 10) this.get(`digits/${t}`);
+    return this;
+  }
+
   get(name: string): Int16Array {
     let pcm = this.cache.get(name);
     if (!pcm) {

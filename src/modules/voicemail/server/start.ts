@@ -41,6 +41,7 @@ export async function startVoicemailService(o: {
       `voicemail prompts missing in ${prompts.dir}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ' …' : ''} — install Debian's asterisk-core-sounds-en-wav or set SWITCHBOARD_VOICEMAIL_PROMPTS`,
     );
   }
+  prompts.preload();
   const backend = voicemailBackend(o.deps, o.audioStore);
   const s = o.settings;
   const server = await startVoicemailServer({
