@@ -38,7 +38,7 @@ export async function startVoicemailService(o: {
   const missing = prompts.missing();
   if (missing.length) {
     throw new Error(
-      `voicemail prompts missing in ${prompts.dir}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ' …' : ''} — install Debian's asterisk-core-sounds-en-wav or set SWITCHBOARD_VOICEMAIL_PROMPTS`,
+      `voicemail prompts missing in ${prompts.dir}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ' …' : ''} — install Debian's asterisk-core-sounds-en-wav, set SWITCHBOARD_VOICEMAIL_PROMPTS, or start with --no-voicemail`,
     );
   }
   prompts.preload();
