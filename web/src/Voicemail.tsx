@@ -298,7 +298,7 @@ function GreetingRow({ user, kind, info, onChanged }: { user: User; kind: Greeti
       {info && <audio className="vm-audio" controls preload="none" src={`${greetingAudioUrl(s.base, user.id, kind)}?v=${encodeURIComponent(info.updatedAt)}`} aria-label={`Play the ${label} greeting`} />}
       <div className={`vm-upload${fieldError ? ' has-error' : ''}`}>
         <label htmlFor={inputId} className="label-like">
-          {info ? `Replace the ${label} greeting` : `Upload a ${label} greeting`}
+          {info ? `Replace the ${label} greeting (WAV or MP3)` : `${label} greeting file (WAV or MP3)`}
         </label>
         <div className="vm-upload-row">
           <input

@@ -273,9 +273,9 @@ export type GreetingKind = 'unavailable' | 'busy' | 'name';
 export const GREETING_KINDS: GreetingKind[] = ['unavailable', 'busy', 'name'];
 export const GREETING_LABELS: Record<GreetingKind, string> = { unavailable: 'Unavailable', busy: 'Busy', name: 'Name' };
 export const GREETING_HELP: Record<GreetingKind, string> = {
-  unavailable: 'Played when you do not answer',
-  busy: 'Played when you are on another call',
-  name: 'Your name, used in the default greetings',
+  unavailable: 'Played when a call is not answered',
+  busy: 'Played when the line is busy',
+  name: 'The spoken name, used in the standard greetings',
 };
 
 export interface VoicemailMessage {

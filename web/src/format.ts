@@ -60,12 +60,12 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * Who left a message: an extension stays as it is ("101"); a phone number is shown as elsewhere in the portal
+ * Who left a message: an extension reads "Ext. 101"; a phone number is shown as elsewhere in the portal
  * (+61 2 9999 0000), read in the account's country when it is written nationally; null = withheld.
  */
 export function formatCaller(number: string | null | undefined, country?: string): string {
   if (!number) return '';
-  if (/^\d{2,6}$/.test(number)) return number;
+  if (/^\d{2,6}$/.test(number)) return `Ext. ${number}`;
   const p = parsePhoneNumberFromString(number, (country || undefined) as Parameters<typeof parsePhoneNumberFromString>[1]);
   return p?.isValid() ? p.formatInternational() : number;
 }
