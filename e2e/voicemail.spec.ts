@@ -195,6 +195,13 @@ test('a user uploads a greeting, plays it, sees a bad file refused with the reas
   await page.getByRole('dialog', { name: 'Delete the Unavailable greeting' }).getByRole('button', { name: 'Delete greeting' }).click();
   await expect(unavailable).toContainText('Standard prompt');
   expect((await apiGet<{ items: unknown[] }>(t.api, `${mailbox(t.basic.id)}/greetings`)).items).toEqual([]);
+
+  // On a phone-sized screen the messages and greetings fit without sideways scrolling.
+  await page.setViewportSize({ width: 412, height: 915 });
+  await page.locator('#my-voicemail-messages').scrollIntoViewIfNeeded();
+  await expect(messages(page)).toHaveCount(2);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  await shot(page, '64-my-voicemail-narrow');
 });
 
 test("an Office Manager sees a user's voicemail in Manage User; a Site Manager's empty mailbox says so", async ({ page }) => {

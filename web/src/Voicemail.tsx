@@ -117,9 +117,14 @@ function VoicemailMessages({ user, id }: { user: User; id: string }) {
       intro={intro}
       actions={
         list && (
-          <span className="vm-counts" aria-live="polite" data-testid="vm-counts">
-            {countsText(list)}
-          </span>
+          <div className="vm-head-actions">
+            <span className="vm-counts" aria-live="polite" data-testid="vm-counts">
+              {countsText(list)}
+            </span>
+            <button type="button" className="btn btn-sm btn-ghost" onClick={load} aria-label="Refresh voicemail messages">
+              ↻ Refresh
+            </button>
+          </div>
         )
       }
     >
@@ -141,7 +146,7 @@ function VoicemailMessages({ user, id }: { user: User; id: string }) {
             const who = m.callerName || number || 'Unknown caller';
             const url = messageAudioUrl(s.base, user.id, m.id);
             return (
-              <li key={m.id} className={`vm-msg${m.folder === 'new' ? ' vm-msg-new' : ''}`} data-testid="vm-message" aria-label={`${m.folder === 'new' ? 'New message' : 'Message'} from ${who}`}>
+              <li key={m.id} className={`vm-msg${m.folder === 'new' ? ' vm-msg-new' : ''}`} data-testid="vm-message">
                 <div className="vm-msg-head">
                   <div className="vm-caller">
                     <span className="vm-who">{who}</span>
@@ -273,7 +278,7 @@ function GreetingRow({ user, kind, info, onChanged }: { user: User; kind: Greeti
   };
 
   return (
-    <li className="vm-greeting" data-testid={`greeting-${kind}`} aria-label={`${label} greeting`}>
+    <li className="vm-greeting" data-testid={`greeting-${kind}`}>
       <div className="vm-msg-head">
         <div className="vm-caller">
           <span className="vm-who">{label}</span>
