@@ -59,7 +59,10 @@ curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$work/server.log
 
 echo "--- playwright test"
 set +e
-SWITCHBOARD_URL="http://127.0.0.1:$port" SWITCHBOARD_API_KEY="$key" E2E_PASSWORD="$e2e_password" E2E_MAIL_FILE="$work/mail.jsonl" npx playwright test "$@"
+# The server's store and voicemail folder (the default: voicemail/ beside the SQLite file), for specs that
+# seed what only a call can create (e2e/seed-voicemail.ts).
+SWITCHBOARD_URL="http://127.0.0.1:$port" SWITCHBOARD_API_KEY="$key" E2E_PASSWORD="$e2e_password" E2E_MAIL_FILE="$work/mail.jsonl" \
+  E2E_DATABASE_URL="$work/switchboard.sqlite" E2E_VOICEMAIL_DIR="$work/voicemail" npx playwright test "$@"
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then

@@ -4,6 +4,8 @@ import { useSession } from './session.tsx';
 import { Diversions, Section, SmartCalling } from './userSections.tsx';
 import { CheckField, Empty, FormError, Spinner, TextField, diff, errorText, useForm, useToast } from './ui.tsx';
 import { formatNumber } from './format.ts';
+import { can } from './perms.ts';
+import { VoicemailBox } from './Voicemail.tsx';
 
 /** 'My Settings': what a Basic User may change on their own record — voicemail PIN, diversions, smart calling, password. */
 export function SelfService() {
@@ -100,6 +102,11 @@ function SelfForm({ user, onSaved }: { user: User; onSaved: (u: User) => void })
           </button>
         </div>
       </form>
+      {can(s.actor, 'ownVoicemail') && (
+        <div className="page-form">
+          <VoicemailBox user={user} idPrefix="my-voicemail" />
+        </div>
+      )}
       {s.caps.setPassword && <ChangePassword user={user} />}
     </div>
   );

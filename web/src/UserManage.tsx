@@ -7,6 +7,7 @@ import { useSession } from './session.tsx';
 import { AccountInformation, AppsSettings, CallSipSettings, Diversions, Section, SecuritySettings, SmartCalling, SubHead, VoicemailSettings } from './userSections.tsx';
 import { NavLink, Crumbs, Dialog, Empty, FormError, Spinner, TextField, diff, errorText, useForm, useToast } from './ui.tsx';
 import { formatMac, formatNumber, initials } from './format.ts';
+import { VoicemailBox } from './Voicemail.tsx';
 
 /** What the form edits: the user minus read-only fields, with a write-only PIN that starts empty. */
 export function toDraft(u: User) {
@@ -38,6 +39,7 @@ export type Draft = ReturnType<typeof toDraft>;
 const SECTIONS: Array<[string, string]> = [
   ['user-details', 'User Details'],
   ['handsets', 'Handsets'],
+  ['voicemail-messages', 'Voicemail'],
   ['features', 'Features'],
   ['apps', 'Apps'],
   ['security', 'Security'],
@@ -208,7 +210,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
       )}
       <div className="manage-layout">
         <nav className="section-nav" aria-label="User sections">
-          {SECTIONS.filter(([id]) => id !== 'usage' || s.caps.usage).map(([id, label]) => (
+          {SECTIONS.filter(([id]) => (id !== 'usage' || s.caps.usage) && (id !== 'voicemail-messages' || can(s.actor, 'othersVoicemail'))).map(([id, label]) => (
             <a key={id} href={`#${id}`}>
               {label}
             </a>
@@ -233,6 +235,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
           <Section id="handsets" title="Handsets" intro="Physical handsets assigned to this user.">
             <Handsets user={user} />
           </Section>
+          {can(s.actor, 'othersVoicemail') && <VoicemailBox user={user} idPrefix="voicemail" />}
           <Section id="features" title="Features" intro="Call diversions, smart calling, callback and direct number.">
             <SubHead>Call Diversions</SubHead>
             <Diversions form={form} />

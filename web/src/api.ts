@@ -124,6 +124,8 @@ export interface Account {
   sipRealm: string;
   country: string;
   extensionLength: 3 | 4 | null;
+  /** Days a voicemail message is kept on the server (default 90). */
+  voicemailRetentionDays?: number;
 }
 export interface PhoneNumber {
   id: string;
@@ -252,17 +254,70 @@ export const del = <T>(path: string) => api<T>('DELETE', path);
  * Sends a file as a multipart/form-data upload (field `file`), as a browser form would. The browser sets
  * the content type with its boundary; the CSRF header goes along as on every other call.
  */
-export async function upload<T>(path: string, file: Blob, filename: string): Promise<T> {
+export async function upload<T>(path: string, file: Blob, filename: string, method: 'POST' | 'PUT' = 'POST'): Promise<T> {
   const form = new FormData();
   form.append('file', file, filename);
   let res: Response;
   try {
-    res = await fetch(path, { method: 'POST', headers: { ...CSRF_HEADER, accept: 'application/json' }, credentials: 'same-origin', body: form });
+    res = await fetch(path, { method, headers: { ...CSRF_HEADER, accept: 'application/json' }, credentials: 'same-origin', body: form });
   } catch {
     throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
   }
   return readResponse<T>(res, path);
 }
+
+// ---------- voicemail (src/modules/voicemail/routes.ts; docs/voicemail.md) ----------
+
+export type VoicemailFolder = 'new' | 'saved';
+export type GreetingKind = 'unavailable' | 'busy' | 'name';
+export const GREETING_KINDS: GreetingKind[] = ['unavailable', 'busy', 'name'];
+export const GREETING_LABELS: Record<GreetingKind, string> = { unavailable: 'Unavailable', busy: 'Busy', name: 'Name' };
+export const GREETING_HELP: Record<GreetingKind, string> = {
+  unavailable: 'Played when a call is not answered',
+  busy: 'Played when the line is busy',
+  name: 'The spoken name, used in the standard greetings',
+};
+
+export interface VoicemailMessage {
+  id: string;
+  folder: VoicemailFolder;
+  callerNumber: string | null;
+  callerName: string | null;
+  receivedAt: string;
+  durationMs: number;
+  sizeBytes: number;
+}
+export interface VoicemailMessageList {
+  /** New first, then saved; oldest first within a folder. */
+  items: VoicemailMessage[];
+  newCount: number;
+  savedCount: number;
+}
+export interface GreetingInfo {
+  kind: GreetingKind;
+  updatedAt: string;
+}
+export interface StoredGreeting extends GreetingInfo {
+  durationMs: number;
+  sizeBytes: number;
+}
+
+/** Paths of one user's mailbox; `base` is the account prefix (acct(code)). */
+export const mailboxPath = (base: string, userId: string) => `${base}/users/${encodeURIComponent(userId)}/voicemail`;
+/** A message's recording (audio/wav; the session cookie is enough, so it can be an <audio> src or a download link). */
+export const messageAudioUrl = (base: string, userId: string, id: string) => `${mailboxPath(base, userId)}/messages/${encodeURIComponent(id)}/audio`;
+export const greetingAudioUrl = (base: string, userId: string, kind: GreetingKind) => `${mailboxPath(base, userId)}/greetings/${kind}/audio`;
+
+export const voicemailApi = {
+  messages: (base: string, userId: string) => get<VoicemailMessageList>(`${mailboxPath(base, userId)}/messages`),
+  /** 'saved' = heard. */
+  setFolder: (base: string, userId: string, id: string, folder: VoicemailFolder) => patch<VoicemailMessage>(`${mailboxPath(base, userId)}/messages/${encodeURIComponent(id)}`, { folder }),
+  deleteMessage: (base: string, userId: string, id: string) => del<void>(`${mailboxPath(base, userId)}/messages/${encodeURIComponent(id)}`),
+  greetings: (base: string, userId: string) => get<{ items: GreetingInfo[] }>(`${mailboxPath(base, userId)}/greetings`),
+  /** WAV or MP3, up to 5 MB and 5 minutes; a bad file is a 422 with fields [{field: 'file', reason}]. */
+  putGreeting: (base: string, userId: string, kind: GreetingKind, file: File) => upload<StoredGreeting>(`${mailboxPath(base, userId)}/greetings/${kind}`, file, file.name, 'PUT'),
+  deleteGreeting: (base: string, userId: string, kind: GreetingKind) => del<void>(`${mailboxPath(base, userId)}/greetings/${kind}`),
+};
 
 export function qs(params: Record<string, string | number | boolean | undefined | null>): string {
   const s = new URLSearchParams();

@@ -52,3 +52,31 @@ export function formatMac(mac: string): string {
 export function plural(n: number, word: string): string {
   return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
 }
+
+/** 23,400 ms → "0:23"; 754,000 → "12:34". */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+}
+
+/**
+ * Who left a message: an extension reads "Ext. 101"; a phone number is shown as elsewhere in the portal
+ * (+61 2 9999 0000), read in the account's country when it is written nationally; null = withheld.
+ */
+export function formatCaller(number: string | null | undefined, country?: string): string {
+  if (!number) return '';
+  if (/^\d{2,6}$/.test(number)) return `Ext. ${number}`;
+  const p = parsePhoneNumberFromString(number, (country || undefined) as Parameters<typeof parsePhoneNumberFromString>[1]);
+  return p?.isValid() ? p.formatInternational() : number;
+}
+
+/** "Wed 2 Dec 2026, 9:30 am" in `timeZone` (the office's; the browser's when unknown). */
+export function formatDateTime(iso: string, timeZone?: string): string {
+  const d = new Date(iso);
+  const opts: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric', minute: '2-digit' };
+  try {
+    return new Intl.DateTimeFormat(undefined, { ...opts, timeZone }).format(d);
+  } catch {
+    return new Intl.DateTimeFormat(undefined, opts).format(d);
+  }
+}

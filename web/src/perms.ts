@@ -4,7 +4,22 @@ import type { Actor, Scope } from './api.ts';
  * What the interface offers to whom. The server is the authority (src/shared/permissions.ts); this only
  * hides buttons a person could not use anyway. Keep the two in step.
  */
-type Can = 'addOffice' | 'manageOffice' | 'addUser' | 'manageUser' | 'deleteUser' | 'credentials' | 'numbers' | 'groups' | 'applyConfig' | 'importUsers';
+type Can =
+  | 'addOffice'
+  | 'manageOffice'
+  | 'addUser'
+  | 'manageUser'
+  | 'deleteUser'
+  | 'credentials'
+  | 'numbers'
+  | 'groups'
+  | 'applyConfig'
+  | 'importUsers'
+  /** voicemail.read / voicemail.manage of one's own mailbox ('self' on the server). */
+  | 'ownVoicemail'
+  /** voicemail.read / voicemail.manage of other users' mailboxes (office reach for a Site Manager, account for an Office Manager). */
+  | 'othersVoicemail';
+const VOICEMAIL_SELF: Scope[] = ['basic_user', 'call_center_agent', 'call_center_supervisor', 'site_manager', 'office_manager'];
 const MANAGERS: Scope[] = ['site_manager', 'office_manager'];
 
 export function can(actor: Actor, what: Can): boolean {
@@ -20,6 +35,9 @@ export function can(actor: Actor, what: Can): boolean {
     case 'applyConfig':
     case 'importUsers':
       return s === 'office_manager';
+    case 'ownVoicemail':
+      return VOICEMAIL_SELF.includes(s);
+    case 'othersVoicemail':
     case 'manageOffice':
     case 'addUser':
     case 'manageUser':

@@ -82,6 +82,9 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(kv['account.1.outbound_proxy_enable'], '1');
       assert.equal(kv['account.1.outbound_proxy.1.address'], 'sip.switchboard.example');
       assert.equal(kv['voice_mail.number.1'], '777');
+      assert.equal(kv['account.1.subscribe_mwi'], '1', 'MWI subscription on');
+      assert.equal(kv['account.1.subscribe_mwi_to_vm'], '0', "for the account's own URI, not the voicemail number");
+      assert.equal(kv['account.1.display_mwi.enable'], '1');
       assert.equal(kv['local_time.time_zone'], '+10');
       assert.equal(kv['local_time.summer_time'], '1');
       assert.equal(kv['local_time.start_time'], '10/1/7/2');
@@ -123,6 +126,9 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(xmlAttribute(r.body, 'reg.1.server.1.address'), t.realm);
       assert.equal(xmlAttribute(r.body, 'reg.1.outboundProxy.address'), 'sip.switchboard.example');
       assert.equal(xmlAttribute(r.body, 'msg.mwi.1.callBack'), '777');
+      assert.equal(xmlAttribute(r.body, 'msg.mwi.1.callBackMode'), 'contact');
+      assert.equal(xmlAttribute(r.body, 'msg.mwi.1.subscribe'), `${ph.sipUsername}@${t.realm}`, "MWI SUBSCRIBE for the user's own AoR");
+      assert.equal(xmlAttribute(r.body, 'up.oneTouchVoiceMail'), '1');
       assert.equal(xmlAttribute(r.body, 'tcpIpApp.sntp.gmtOffset'), '36000');
       assert.equal(xmlAttribute(r.body, 'tcpIpApp.sntp.daylightSavings.start.month'), '10');
       assert.equal(xmlAttribute(r.body, 'up.basicSettingsPasswordEnabled'), '1');
@@ -143,6 +149,7 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(xmlElement(r.body, 'P48'), 'sip.switchboard.example:5080');
       assert.equal(xmlElement(r.body, 'P3'), 'Grant Phone');
       assert.equal(xmlElement(r.body, 'P33'), '777');
+      assert.equal(xmlElement(r.body, 'P99'), '1', 'subscribe for MWI');
       assert.equal(xmlElement(r.body, 'P64'), String(600 + 720));
       assert.equal(xmlElement(r.body, 'P246'), '10,1,7,2,0;4,1,7,3,0;60');
       assert.equal(xmlElement(r.body, 'P323'), '1', 'MPK 1 is a BLF');
@@ -176,11 +183,61 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(xmlElement(r.body, 'Outbound_Proxy_1_'), 'sip.switchboard.example:5080');
       assert.equal(xmlElement(r.body, 'Display_Name_1_'), 'Cisco Phone');
       assert.equal(xmlElement(r.body, 'Voice_Mail_Number'), '777');
+      assert.equal(xmlElement(r.body, 'Mailbox_ID_1_'), c.sipUsername, "MWI SUBSCRIBE for the user's own AoR …");
+      assert.equal(xmlElement(r.body, 'Mailbox_Subscribe_URL_1_'), `${t.realm}:5080`, '… at the account realm');
       assert.equal(xmlElement(r.body, 'Time_Zone'), 'GMT+10:00');
       assert.equal(xmlElement(r.body, 'Daylight_Saving_Time_Rule'), 'start=10/1/7/2:0:0;end=4/1/7/3:0:0;save=1');
       assert.equal(xmlElement(r.body, 'NAT_Keep_Alive_Enable_1_'), 'No', 'not behind a firewall → no keep-alive');
       assert.match(r.body, /<Password_1_ ua="na">/);
       assert.match(r.body, /<Station_Name ua="ro">/);
+    });
+
+    it("voicemail off → no MWI subscription and no voicemail number on any vendor; on again → back", async () => {
+      const files = {
+        yealink: { file: `${phones.yealink!.mac}.cfg`, auth: digest() },
+        polycom: { file: `${phones.polycom!.mac}-switchboard.cfg`, auth: digest() },
+        grandstream: { file: `cfg${phones.grandstream!.mac}.xml`, auth: basic() },
+        snom: { file: `${phones.snom!.mac}.xml`, auth: basic() },
+        cisco: { file: `spa${phones.cisco!.mac}.xml`, auth: basic() },
+      };
+      const setVoicemail = async (enabled: boolean) => {
+        for (const key of Object.keys(files)) {
+          const r = await s.api('PATCH', `/api/v1/accounts/${t.code}/users/${phones[key]!.userId}`, { voicemail: { enabled } });
+          assert.equal(r.status, 200, r.text);
+        }
+      };
+      const fetch = async (key: keyof typeof files) => {
+        const r = await phoneGet(s.baseUrl, path(files[key].file), files[key].auth);
+        assert.equal(r.status, 200, r.body);
+        return r.body;
+      };
+      await setVoicemail(false);
+      try {
+        const y = parseKv(await fetch('yealink'));
+        assert.equal(y['account.1.subscribe_mwi'], '0');
+        assert.equal(y['account.1.display_mwi.enable'], '0');
+        assert.equal(y['voice_mail.number.1'], '');
+        const p = await fetch('polycom');
+        assert.equal(xmlAttribute(p, 'msg.mwi.1.subscribe'), '');
+        assert.equal(xmlAttribute(p, 'msg.mwi.1.callBackMode'), 'disabled');
+        assert.equal(xmlAttribute(p, 'msg.mwi.1.callBack'), '');
+        assert.equal(xmlAttribute(p, 'up.oneTouchVoiceMail'), '0');
+        const g = await fetch('grandstream');
+        assert.equal(xmlElement(g, 'P99'), '0');
+        assert.equal(xmlElement(g, 'P33'), '');
+        assert.equal(xmlElement(await fetch('snom'), 'user_mailbox', 'idx="1"'), '');
+        const c = await fetch('cisco');
+        assert.equal(xmlElement(c, 'Voice_Mail_Number'), '');
+        assert.equal(xmlElement(c, 'Mailbox_ID_1_'), '');
+        assert.equal(xmlElement(c, 'Mailbox_Subscribe_URL_1_'), '');
+      } finally {
+        await setVoicemail(true);
+      }
+      assert.equal(parseKv(await fetch('yealink'))['account.1.subscribe_mwi'], '1');
+      assert.equal(xmlAttribute(await fetch('polycom'), 'msg.mwi.1.subscribe'), `${phones.polycom!.sipUsername}@${t.realm}`);
+      assert.equal(xmlElement(await fetch('grandstream'), 'P99'), '1');
+      assert.equal(xmlElement(await fetch('snom'), 'user_mailbox', 'idx="1"'), '777');
+      assert.equal(xmlElement(await fetch('cisco'), 'Mailbox_ID_1_'), phones.cisco!.sipUsername);
     });
 
     it('changing the user changes the next file: name, SIP password, permissions, office timezone', async () => {

@@ -158,6 +158,44 @@ describe('renderers', () => {
     assert.equal(small.length, 2);
   });
 
+  it("MWI: every vendor subscribes for the user's own AoR and dials 777 — and none does with voicemail off", () => {
+    const aor = 'u201abc@acme.pbx.example';
+    const on = {
+      yealink: renderYealink(ctx(), cat).body,
+      polycom: renderPolycom(ctx({ vendor: 'polycom', model: 'vvx411' }), cat).body,
+      grandstream: renderGrandstream(ctx({ vendor: 'grandstream', model: 'gxp2170' }), cat).body,
+      snom: renderSnom(ctx({ vendor: 'snom', model: 'd735' }), cat).body,
+      cisco: renderCisco(ctx({ vendor: 'cisco', model: 'spa504g' }), cat).body,
+    };
+    assert.match(on.yealink, /^account\.1\.subscribe_mwi = 1$/m);
+    assert.match(on.yealink, /^account\.1\.subscribe_mwi_to_vm = 0$/m);
+    assert.match(on.yealink, /^voice_mail\.number\.1 = 777$/m);
+    assert.match(on.polycom, new RegExp(`msg\\.mwi\\.1\\.subscribe="${aor}"`));
+    assert.match(on.polycom, /msg\.mwi\.1\.callBackMode="contact" msg\.mwi\.1\.callBack="777"/);
+    assert.match(on.grandstream, /<P99>1<\/P99>/);
+    assert.match(on.grandstream, /<P33>777<\/P33>/);
+    assert.match(on.snom, /<user_mailbox idx="1" perm="R">777<\/user_mailbox>/);
+    assert.match(on.cisco, /<Mailbox_ID_1_ ua="ro">u201abc<\/Mailbox_ID_1_>/);
+    assert.match(on.cisco, /<Mailbox_Subscribe_URL_1_ ua="ro">acme\.pbx\.example:5060<\/Mailbox_Subscribe_URL_1_>/);
+    assert.match(on.cisco, /<Voice_Mail_Number ua="ro">777<\/Voice_Mail_Number>/);
+
+    const off = { voicemailEnabled: false };
+    const y = renderYealink(ctx({}, off), cat).body;
+    assert.match(y, /^account\.1\.subscribe_mwi = 0$/m);
+    assert.match(y, /^voice_mail\.number\.1 = $/m);
+    const p = renderPolycom(ctx({ vendor: 'polycom', model: 'vvx411' }, off), cat).body;
+    assert.match(p, /msg\.mwi\.1\.subscribe="" msg\.mwi\.1\.callBackMode="disabled" msg\.mwi\.1\.callBack=""/);
+    const g = renderGrandstream(ctx({ vendor: 'grandstream', model: 'gxp2170' }, off), cat).body;
+    assert.match(g, /<P99>0<\/P99>/);
+    assert.match(g, /<P33><\/P33>/);
+    assert.match(renderSnom(ctx({ vendor: 'snom', model: 'd735' }, off), cat).body, /<user_mailbox idx="1" perm="R"><\/user_mailbox>/);
+    const c = renderCisco(ctx({ vendor: 'cisco', model: 'spa504g' }, off), cat).body;
+    assert.match(c, /<Mailbox_ID_1_ ua="ro"><\/Mailbox_ID_1_>/);
+    assert.match(c, /<Voice_Mail_Number ua="ro"><\/Voice_Mail_Number>/);
+    // A spare handset has no mailbox at all.
+    assert.doesNotMatch(renderYealink(ctx({ user: null }), cat).body, /voice_mail\.number\.1 = 777|subscribe_mwi = 1/);
+  });
+
   it('behind a firewall → NAT keep-alive settings (seed 000)', () => {
     assert.match(renderYealink(ctx(), cat).body, /^account\.1\.nat\.udp_update_enable = 1$/m);
     assert.match(renderYealink(ctx({}, { behindFirewall: false }), cat).body, /^account\.1\.nat\.udp_update_enable = 0$/m);

@@ -139,6 +139,19 @@ export function effectiveKeys(ctx: ProvisioningContext, cat: Catalog): KeySpec[]
   return keys.slice(0, max);
 }
 
+/**
+ * Message waiting (MWI) and the voicemail key, the same on every vendor: with the user's voicemail on, the phone
+ * SUBSCRIBEs to message-summary for the user's own AoR (Kamailio relays a phone's message-summary SUBSCRIBE
+ * to the voicemail server for the *authenticated* user, whatever the Request-URI names: see the SUBSCRIBE
+ * block in deploy/kamailio/kamailio.cfg) and the Messages/Voicemail key dials the access code (777). With
+ * voicemail off: no subscription, no light, no voicemail number.
+ */
+export function mwiSettings(ctx: ProvisioningContext, cat: Catalog): { enabled: boolean; aor: string; accessCode: string } {
+  const u = ctx.user;
+  const enabled = Boolean(u?.voicemailEnabled);
+  return { enabled, aor: u ? `${u.sipUsername}@${ctx.account.sipRealm}` : '', accessCode: enabled ? cat.defaults.voicemailAccessCode : '' };
+}
+
 const header = (ctx: ProvisioningContext) => `Switchboard auto-provisioning for ${clean(ctx.label)} (${ctx.vendor} ${ctx.model}, ${ctx.mac}); generated - changes here are overwritten`;
 
 // ---------- Yealink: key = value ----------
@@ -176,6 +189,7 @@ export function renderYealink(ctx: ProvisioningContext, cat: Catalog): RenderedF
     'auto_provision.repeat.minutes': String(d.resyncIntervalMinutes),
   };
   const u = ctx.user;
+  const mwi = mwiSettings(ctx, cat);
   if (u) {
     const proxy = outboundProxy(ctx);
     Object.assign(c, {
@@ -194,7 +208,12 @@ export function renderYealink(ctx: ProvisioningContext, cat: Catalog): RenderedF
       'account.1.nat.udp_update_enable': u.behindFirewall ? '1' : '0',
       'account.1.nat.udp_update_time': String(d.natKeepaliveSeconds),
       'account.1.nat.rport': u.behindFirewall ? '1' : '0',
-      'voice_mail.number.1': d.voicemailAccessCode,
+      // MWI: subscribe for the account's own URI (subscribe_mwi_to_vm = 0: not to the voicemail number)
+      'account.1.subscribe_mwi': mwi.enabled ? '1' : '0',
+      'account.1.subscribe_mwi_to_vm': '0',
+      'account.1.subscribe_mwi_expires': String(d.registrationExpires),
+      'account.1.display_mwi.enable': mwi.enabled ? '1' : '0',
+      'voice_mail.number.1': mwi.accessCode,
       // 'Allow management of: Update settings' off → the Menu key is locked (settings need the unlock PIN)
       'phone_setting.phone_lock.enable': u.handsetManagement.updateSettings ? '0' : '1',
       'phone_setting.phone_lock.lock_key_type': '2',
@@ -269,6 +288,7 @@ export function renderPolycom(ctx: ProvisioningContext, cat: Catalog): RenderedF
     }),
   };
   const u = ctx.user;
+  const mwi = mwiSettings(ctx, cat);
   if (u) {
     const proxy = outboundProxy(ctx);
     Object.assign(c, {
@@ -282,9 +302,11 @@ export function renderPolycom(ctx: ProvisioningContext, cat: Catalog): RenderedF
       'reg.1.server.1.transport': { udp: 'UDPOnly', tcp: 'TCPOnly', tls: 'TLS' }[ctx.sip.transport],
       'reg.1.server.1.expires': String(d.registrationExpires),
       ...(proxy && { 'reg.1.outboundProxy.address': ctx.sip.host, 'reg.1.outboundProxy.port': String(ctx.sip.port) }),
-      'msg.mwi.1.subscribe': u.sipUsername,
-      'msg.mwi.1.callBackMode': u.voicemailEnabled ? 'contact' : 'disabled',
-      'msg.mwi.1.callBack': d.voicemailAccessCode,
+      // MWI: SUBSCRIBE for the user's own AoR; the Messages key calls the access code
+      'msg.mwi.1.subscribe': mwi.enabled ? mwi.aor : '',
+      'msg.mwi.1.callBackMode': mwi.enabled ? 'contact' : 'disabled',
+      'msg.mwi.1.callBack': mwi.accessCode,
+      'up.oneTouchVoiceMail': mwi.enabled ? '1' : '0',
       'nat.keepalive.interval': u.behindFirewall ? String(d.natKeepaliveSeconds) : '0',
       // 'Update settings' off → the Basic settings menu asks for a password
       'up.basicSettingsPasswordEnabled': u.handsetManagement.updateSettings ? '0' : '1',
@@ -333,6 +355,7 @@ export function renderGrandstream(ctx: ProvisioningContext, cat: Catalog): Rende
     P30: d.ntpServer,
   };
   const u = ctx.user;
+  const mwi = mwiSettings(ctx, cat);
   if (u) {
     const proxy = outboundProxy(ctx);
     Object.assign(c, {
@@ -344,7 +367,8 @@ export function renderGrandstream(ctx: ProvisioningContext, cat: Catalog): Rende
       P36: u.sipUsername, // authenticate ID
       P34: u.sipPassword, // authenticate password
       P3: u.displayName, // display name
-      P33: d.voicemailAccessCode, // voicemail access number
+      P33: mwi.accessCode, // voicemail access number
+      P99: mwi.enabled ? '1' : '0', // subscribe for MWI (to the account's own URI)
       P130: { udp: '0', tcp: '1', tls: '2' }[ctx.sip.transport], // SIP transport
       P32: String(Math.round(d.registrationExpires / 60)), // register expiration (minutes)
       P52: u.behindFirewall ? '2' : '0', // NAT traversal: 2 = keep-alive
@@ -392,6 +416,7 @@ export function renderSnom(ctx: ProvisioningContext, cat: Catalog): RenderedFile
     'user_idle_text[1]': ctx.label,
   };
   const u = ctx.user;
+  const mwi = mwiSettings(ctx, cat);
   if (u) {
     const proxy = outboundProxy(ctx);
     Object.assign(c, {
@@ -402,7 +427,8 @@ export function renderSnom(ctx: ProvisioningContext, cat: Catalog): RenderedFile
       'user_pass[1]': u.sipPassword,
       'user_host[1]': `${ctx.account.sipRealm}:${ctx.sip.port}`,
       'user_outbound[1]': proxy ? `${proxy};transport=${ctx.sip.transport}` : '',
-      'user_mailbox[1]': d.voicemailAccessCode,
+      // the Retrieve key dials the mailbox; an empty mailbox = no MWI subscription for the identity
+      'user_mailbox[1]': mwi.accessCode,
       'user_expiry[1]': String(d.registrationExpires),
       keepalive_interval: u.behindFirewall ? String(d.natKeepaliveSeconds) : '0',
     });
@@ -445,13 +471,14 @@ const CISCO_SECRET = /^(Password_|User_ID_|Auth_ID_|Proxy_|Outbound_Proxy_|Admin
 export function renderCisco(ctx: ProvisioningContext, cat: Catalog): RenderedFile {
   const d = cat.defaults;
   const rule = zoneRule(ctx.timezone);
+  const mwi = mwiSettings(ctx, cat);
   const c: Params = {
     Station_Name: ctx.label,
     Time_Zone: `GMT${formatOffset(rule.stdOffset)}`,
     Daylight_Saving_Time_Enable: rule.dst ? 'Yes' : 'No',
     Daylight_Saving_Time_Rule: ciscoDstRule(rule),
     Primary_NTP_Server: d.ntpServer,
-    Voice_Mail_Number: d.voicemailAccessCode,
+    Voice_Mail_Number: mwi.accessCode,
   };
   const u = ctx.user;
   if (u) {
@@ -471,7 +498,10 @@ export function renderCisco(ctx: ProvisioningContext, cat: Catalog): RenderedFil
       NAT_Mapping_Enable_1_: u.behindFirewall ? 'Yes' : 'No',
       NAT_Keep_Alive_Enable_1_: u.behindFirewall ? 'Yes' : 'No',
       NAT_Keep_Alive_Intvl: String(d.natKeepaliveSeconds),
-      Mailbox_ID_1_: u.sipUsername,
+      // MWI: SUBSCRIBE sip:<Mailbox_ID>@<Mailbox_Subscribe_URL> = the user's own AoR; empty = no subscription
+      Mailbox_ID_1_: mwi.enabled ? u.sipUsername : '',
+      Mailbox_Subscribe_URL_1_: mwi.enabled ? `${ctx.account.sipRealm}:${ctx.sip.port}` : '',
+      Mailbox_Subscribe_Expires_1_: String(d.registrationExpires),
       Station_Display_Name: u.displayName,
     });
   } else c.Line_Enable_1_ = 'No';
