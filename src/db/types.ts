@@ -200,6 +200,8 @@ export interface SipSubscribersTable {
   password: string;
   user_id: string;
   account_id: string;
+  /** Migration 0403: users.behind_firewall, loaded by auth_db with the credentials (NAT forced). */
+  force_nat: number;
 }
 
 export interface DB {

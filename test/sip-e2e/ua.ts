@@ -38,6 +38,8 @@ export class UA {
   stack: any;
   readonly received: Received[] = [];
   mode: AnswerMode = 'answer';
+  /** When set, answered INVITEs get this SDP (a test phone's media, given the caller's offer). */
+  answerWith?: (offer: string) => string;
   private cseq = 1;
   private readonly regCallId = `${rnd()}@localhost`;
   private readonly fromTag = rnd();
@@ -260,6 +262,10 @@ export class UA {
       rs.headers.to = { ...rq.headers.to, params: { ...rq.headers.to.params, tag: rnd() } };
       rs.headers.contact = [{ uri: this.contact }];
       if (rq.headers['record-route']) rs.headers['record-route'] = rq.headers['record-route'];
+      if (this.answerWith) {
+        rs.headers['content-type'] = 'application/sdp';
+        rs.content = this.answerWith(String(rq.content ?? ''));
+      }
       return this.stack.send(rs);
     }
     if (rq.method === 'CANCEL') {

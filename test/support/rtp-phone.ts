@@ -55,14 +55,16 @@ export class RtpPhone {
     return b;
   }
 
+  private closed = false;
+
   private send(b: Buffer): void {
-    if (this.remote) this.sock.send(b, this.remote.port, this.remote.address);
+    if (this.remote && !this.closed) this.sock.send(b, this.remote.port, this.remote.address);
   }
 
   /** Sends `pcm` in real time (20 ms frames); resolves when the last frame is sent. */
   async play(pcm: Int16Array): Promise<void> {
     const t0 = performance.now();
-    for (let i = 0, n = 0; i < pcm.length; i += FRAME, n++) {
+    for (let i = 0, n = 0; i < pcm.length && !this.closed; i += FRAME, n++) {
       const frame = new Int16Array(FRAME);
       frame.set(pcm.subarray(i, i + FRAME));
       this.send(this.packet(0, encodeG711('PCMU', frame)));
@@ -103,6 +105,8 @@ export class RtpPhone {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.sock.close();
   }
 }

@@ -9,7 +9,11 @@ import { loadConfig } from '../../config.ts';
 import { startServer } from '../../server.ts';
 import { ROUTE_PATH } from '../routing/routes.ts';
 import { renderConfig, startKamailio, TEMPLATE } from './kamailio.ts';
-import { sipSettingsFromEnv } from './settings.ts';
+import { rtpengineSettingsFromEnv, sipSettingsFromEnv } from './settings.ts';
+import { RTPENGINE_BIN, startRtpengine, type RtpengineProcess } from './rtpengine.ts';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createKamailioNotifier, lateBoundNotifier, sipTargetResolver } from './notifier.ts';
 import { mailerFromEnv } from '../auth/mailer.ts';
 import { migrate, openDatabase } from '../../db/database.ts';
@@ -40,7 +44,13 @@ export function sipCommands(program: Command): void {
       const routerUrl = o.routerUrl ?? `http://127.0.0.1:${config.port}${ROUTE_PATH}`;
       let kamailio;
       let voicemail: VoicemailService | null = null;
+      let rtpengine: RtpengineProcess | null = null;
+      const rtpSettings = rtpengineSettingsFromEnv(process.env, existsSync(RTPENGINE_BIN));
+      const rtpDir = mkdtempSync(join(tmpdir(), 'sb-rtpengine-'));
       try {
+        // media relay for phones behind NAT and for carrier calls (docs/media.md)
+        if (rtpSettings.mode === 'start') rtpengine = await startRtpengine(rtpSettings, rtpDir);
+        if (rtpSettings.mode !== 'off') settings.rtpengine = rtpSettings.socket;
         // voicemail (deposit, 777, MWI, email, retention) on the store this process serves
         if (server && o.voicemail) {
           voicemail = await startVoicemailService({
@@ -54,6 +64,7 @@ export function sipCommands(program: Command): void {
         kamailio = await startKamailio({ databaseUrl: config.databaseUrl, routerUrl, settings, echo: !!o.verbose });
       } catch (err) {
         await voicemail?.stop();
+        await rtpengine?.stop();
         await server?.stop();
         throw err;
       }
@@ -61,11 +72,18 @@ export function sipCommands(program: Command): void {
       if (server) notifier.attach(createKamailioNotifier({ ctlSocket: kamailio.ctlSocket, resolve: sipTargetResolver(server.database.db) }));
       console.log(`Kamailio (pid ${kamailio.pid}) on udp/tcp ${settings.listen}:${settings.port}; routing via ${routerUrl}`);
       console.log(`  config + log: ${kamailio.runDir}  trunk: ${settings.trunk}  voicemail: ${settings.voicemail}${voicemail ? ' (this process)' : ''}`);
+      console.log(
+        rtpSettings.mode === 'off'
+          ? '  media relay: off (SWITCHBOARD_RTPENGINE=off or rtpengine not installed): phones behind NAT get no audio'
+          : `  media relay: rtpengine ${rtpengine ? `(pid ${rtpengine.pid}) ` : ''}at ${rtpSettings.socket}, interface ${rtpSettings.interface}, ports ${rtpSettings.ports.join('-')}`,
+      );
       const stop = async () => {
         notifier.attach(null);
         voicemail?.attachKamailio(null);
         await kamailio.stop();
         await voicemail?.stop();
+        await rtpengine?.stop();
+        rmSync(rtpDir, { recursive: true, force: true });
         await server?.stop();
         process.exit(0);
       };

@@ -1,0 +1,125 @@
+/**
+ * rtpengine process manager: starts Debian's `rtpengine` (userspace forwarding, no kernel module: --table=-1)
+ * in the foreground as a child we hold by PID, with no config file of the system's (--config-file=none), and
+ * waits until its ng control protocol answers `ping`. Kamailio's rtpengine module talks to the same socket.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RtpengineSettings } from './settings.ts';
+
+export const RTPENGINE_BIN = process.env.RTPENGINE_BIN ?? '/usr/bin/rtpengine';
+
+/** udp:host:port → [host, port]. */
+export function ngAddress(socket: string): [string, number] {
+  const m = /^udp6?:(.+):(\d+)$/.exec(socket);
+  if (!m) throw new Error(`not an rtpengine ng socket: ${socket}`);
+  return [m[1]!, Number(m[2])];
+}
+
+/** One ng command (bencoded dictionary with string values only); resolves with the raw reply or null on timeout. */
+export function ngCommand(socket: string, command: string, timeoutMs = 500): Promise<string | null> {
+  const [host, port] = ngAddress(socket);
+  return new Promise((resolve) => {
+    const sock = createSocket('udp4');
+    const cookie = randomBytes(6).toString('hex');
+    const done = (v: string | null) => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(null), timeoutMs);
+    sock.on('message', (m) => {
+      const s = m.toString();
+      if (s.startsWith(`${cookie} `)) done(s.slice(cookie.length + 1));
+    });
+    sock.on('error', () => done(null));
+    sock.send(`${cookie} d7:command${command.length}:${command}e`, port, host);
+  });
+}
+
+export class RtpengineProcess {
+  private child?: ChildProcess;
+  private exited?: Promise<number | null>;
+  private logText = '';
+
+  constructor(
+    readonly settings: RtpengineSettings,
+    readonly runDir: string,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  log(): string {
+    return this.logText;
+  }
+
+  async start(timeoutMs = 10_000): Promise<void> {
+    if (!existsSync(RTPENGINE_BIN)) throw new Error(`rtpengine not found at ${RTPENGINE_BIN} (apt-get install rtpengine-daemon, or SWITCHBOARD_RTPENGINE=off)`);
+    const [ngHost, ngPort] = ngAddress(this.settings.socket);
+    const args = [
+      '--config-file=none',
+      '--foreground',
+      '--log-stderr',
+      `--interface=${this.settings.interface}`,
+      `--listen-ng=${ngHost}:${ngPort}`,
+      `--port-min=${this.settings.ports[0]}`,
+      `--port-max=${this.settings.ports[1]}`,
+      '--table=-1',
+      '--timeout=60',
+      '--silent-timeout=3600',
+      '--delete-delay=0',
+      '--log-level=5',
+      `--pidfile=${join(this.runDir, 'rtpengine.pid')}`,
+    ];
+    const child = spawn(RTPENGINE_BIN, args, { cwd: this.runDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    const file = createWriteStream(join(this.runDir, 'rtpengine.log'));
+    const onData = (chunk: Buffer) => {
+      this.logText = (this.logText + chunk.toString()).slice(-500_000);
+      file.write(chunk);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    this.exited = new Promise((r) =>
+      child.on('exit', (code) => {
+        file.end();
+        r(code);
+      }),
+    );
+    let exitCode: number | null | undefined;
+    void this.exited.then((c) => (exitCode = c));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (exitCode !== undefined) throw new Error(`rtpengine exited with ${exitCode} during start-up:\n${this.logText.slice(-3000)}`);
+      if ((await ngCommand(this.settings.socket, 'ping', 300)) === 'd6:result4:ponge') return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await this.stop();
+    throw new Error(`rtpengine did not answer ping within ${timeoutMs} ms:\n${this.logText.slice(-3000)}`);
+  }
+
+  /** SIGTERM to the PID we started, SIGKILL after 5 s. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child?.pid && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const done = await Promise.race([this.exited!.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+      if (!done) {
+        child.kill('SIGKILL');
+        await this.exited;
+      }
+    }
+    this.child = undefined;
+  }
+}
+
+export async function startRtpengine(settings: RtpengineSettings, runDir: string): Promise<RtpengineProcess> {
+  const p = new RtpengineProcess(settings, runDir);
+  await p.start();
+  return p;
+}
