@@ -55,6 +55,12 @@ for (const { kind, skip } of await storeKinds()) {
     let callee: UA;
     let u101: { id: string; user: string; password: string };
     let u102: { id: string; user: string; password: string };
+    const phones: RtpPhone[] = [];
+    const newPhone = async () => {
+      const p = await new RtpPhone().open();
+      phones.push(p);
+      return p;
+    };
 
     before(async () => {
       smtp = await startSmtpSink();
@@ -74,6 +80,7 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await callee.register()).status, 200);
     });
     after(async () => {
+      for (const p of phones) p.close();
       await caller?.unregister().catch(() => {});
       await callee?.unregister().catch(() => {});
       caller?.stop();
@@ -84,7 +91,7 @@ for (const { kind, skip } of await storeKinds()) {
 
     test('busy callee → the mailbox records the caller; the .wav arrives by email with the tone; the API lists it; the lamp lights', async () => {
       callee.mode = 'busy';
-      const phone = await new RtpPhone().open();
+      const phone = await newPhone();
       const call = await caller.dial('102', phone.sdp());
       assert.equal(call.status, 200, `answered by voicemail (${call.reason})`);
       phone.answer(call.answer);
@@ -116,7 +123,7 @@ for (const { kind, skip } of await storeKinds()) {
 
     test('777 from the mailbox owner: a wrong PIN, the right one, 1 plays the message, 7 deletes it, the lamp goes off', async () => {
       callee.mode = 'answer';
-      const phone = await new RtpPhone().open();
+      const phone = await newPhone();
       const call = await callee.dial('777', phone.sdp());
       assert.equal(call.status, 200, call.reason);
       phone.answer(call.answer);
