@@ -5,6 +5,7 @@ import { REDACT_PATHS } from './config.ts';
 import type { Database } from './db/database.ts';
 import { createEventBus, type EventBus } from './shared/events.ts';
 import { errorHandler } from './shared/http-errors.ts';
+import { refuseControlChars } from './shared/input-guard.ts';
 import { UnauthorizedError } from './shared/errors.ts';
 import type { Actor } from './shared/permissions.ts';
 import type { Deps } from './shared/deps.ts';
@@ -45,6 +46,8 @@ export interface AppOptions {
   events?: EventBus;
   providerApiKey?: string;
   logLevel?: string;
+  /** Where log lines go (default stdout); tests read them to prove what was and was not logged. */
+  logStream?: { write(line: string): void };
   /** Where the built portal lives (default web/dist). */
   portalDist?: string;
   /** Extra authenticators tried after the provider key (portal sessions, user API keys ...). */
@@ -62,12 +65,15 @@ export interface AppOptions {
 /** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
 export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; deps: Deps }> {
   const app = Fastify({
-    logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+    logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, ...(opts.logStream && { stream: opts.logStream }) },
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    // router errors (bad percent-encoding, over-long path segment) answer in the same {error, message, fields} shape
+    frameworkErrors: (error, req, reply) => errorHandler(error, req, reply),
   });
   const deps: Deps = { database: opts.database, events: opts.events ?? createEventBus((err, e) => app.log.error({ err, event: e.type }, 'event handler failed')) };
 
   app.setErrorHandler(errorHandler);
+  app.addHook('preValidation', refuseControlChars);
   for (const schema of [accountSchema, officeSchema, userSchema, userWithSecretSchema, numberSchema, pickupGroupSchema, ringGroupSchema]) app.addSchema(schema);
 
   await app.register(swagger, {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../shared/deps.ts';
+import { offsetQuerySchema } from '../../shared/pagination.ts';
 import { createPhoneServer, phoneServerOptions, type PhoneServer, type PhoneServerOptions } from './phone.ts';
 import { refusalSchema, rotateSchema, settingsSchema, settingsUpdateSchema, type SettingsUpdate } from './schema.ts';
 import * as service from './service.ts';
@@ -48,7 +49,7 @@ export function provisioningRoutes(app: FastifyInstance, deps: Deps, opts: Provi
       schema: {
         tags,
         summary: 'Refused provisioning requests (newest first)',
-        querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: offsetQuerySchema } },
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'ProvisioningRefusal#' } } } } },
       },
     },
