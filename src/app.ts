@@ -6,6 +6,7 @@ import type { Database } from './db/database.ts';
 import { createEventBus, type EventBus } from './shared/events.ts';
 import { errorHandler } from './shared/http-errors.ts';
 import { refuseControlChars } from './shared/input-guard.ts';
+import { partAwareValidator } from './shared/validation.ts';
 import { UnauthorizedError } from './shared/errors.ts';
 import type { Actor } from './shared/permissions.ts';
 import type { Deps } from './shared/deps.ts';
@@ -66,7 +67,8 @@ export interface AppOptions {
 export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; deps: Deps }> {
   const app = Fastify({
     logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, ...(opts.logStream && { stream: opts.logStream }) },
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    // bodies are validated as sent (no type coercion); path, query and headers are coerced from text
+    schemaController: { compilersFactory: { buildValidator: partAwareValidator() } },
     // router errors (bad percent-encoding, over-long path segment) answer in the same {error, message, fields} shape
     frameworkErrors: (error, req, reply) => errorHandler(error, req, reply),
   });

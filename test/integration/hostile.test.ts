@@ -181,6 +181,41 @@ for (const { kind, skip } of await storeKinds()) {
       }
     });
 
+    test('write bodies are taken as sent: null or a wrong type is a 400, nothing changed', async () => {
+      const u = await s.api('POST', '/api/v1/accounts/acme/users', { firstName: 'Nora', lastName: 'Null', officeId, email: 'nora@acme.example' });
+      assert.equal(u.status, 201, u.text);
+      const path = `/api/v1/accounts/acme/users/${u.body.id}`;
+      const subscribers = async () => (await s.store.database.db.selectFrom('sip_subscribers').select('username').where('username', '=', u.body.sipUsername).execute()).length;
+      assert.equal(await subscribers(), 1);
+      const before = (await s.api('GET', path)).body;
+
+      assertError(await s.api('PATCH', path, { enabled: null }), 400, 'enabled');
+      assertError(await s.api('PATCH', path, { enabled: 'false' }), 400, 'enabled');
+      assertError(await s.api('PATCH', path, { enabled: 0 }), 400, 'enabled');
+      assertError(await s.api('PATCH', path, { firstName: 42 }), 400, 'firstName');
+      assertError(await s.api('PATCH', path, { ringTime: '40' }), 400, 'ringTime');
+      assertError(await s.api('PATCH', path, { voicemail: { enabled: null } }), 400, 'voicemail.enabled');
+      assertError(await s.api('POST', '/api/v1/accounts/acme/users', { firstName: 42, officeId }), 400, 'firstName');
+      assertError(await s.api('POST', '/api/v1/accounts/acme/users', { firstName: 'X', officeId: [officeId] }), 400, 'officeId');
+      const after = (await s.api('GET', path)).body;
+      assert.deepEqual(after, before, 'the user is unchanged');
+      assert.equal(after.enabled, true);
+      assert.equal(await subscribers(), 1, 'SIP credentials not withdrawn');
+
+      const prov = (await s.api('GET', '/api/v1/accounts/acme/provisioning')).body;
+      assertError(await s.api('PATCH', '/api/v1/accounts/acme/provisioning', { macLock: null }), 400, 'macLock');
+      assert.deepEqual((await s.api('GET', '/api/v1/accounts/acme/provisioning')).body.macLock, prov.macLock);
+
+      // null where the schema says "clear this field" still clears it
+      const cleared = await s.api('PATCH', path, { email: null });
+      assert.equal(cleared.status, 200, cleared.text);
+      assert.equal(cleared.body.email, null);
+      // and query strings are still read from text
+      const listed = await s.api('GET', '/api/v1/accounts/acme/users?limit=1&includeTotal=true');
+      assert.equal(listed.status, 200, listed.text);
+      assert.equal(listed.body.items.length, 1);
+    });
+
     test('no request above left an error-level log line', () => {
       assert.deepEqual(errorLines(), []);
       assert.ok(logs.length > 0, 'the log was captured');
