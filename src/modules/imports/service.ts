@@ -16,6 +16,7 @@ import { formatMac } from '../devices/rules.ts';
 import { normaliseGroupName } from '../pickup-groups/rules.ts';
 import { COLUMN_NAMES, CSV_COLUMNS } from './columns.ts';
 import { toCsv } from './export.ts';
+import { csvSafe } from '../../shared/csv.ts';
 import * as repo from './repository.ts';
 import { parseCsv, templateRecords, validateRows, type ImportContext, type RowError, type RowPlan } from './rules.ts';
 
@@ -251,7 +252,7 @@ const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` :
 
 function resultCsv(rows: ResultRow[]): string {
   const out = [RESULT_COLUMNS.join(',')];
-  for (const r of rows) out.push(RESULT_COLUMNS.map((c) => cell(r[c])).join(','));
+  for (const r of rows) out.push(RESULT_COLUMNS.map((c) => cell(csvSafe(r[c]))).join(','));
   return `${out.join('\n')}\n`;
 }
 
