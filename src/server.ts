@@ -15,7 +15,7 @@ export async function startServer(config: Config, extra: Partial<AppOptions> = {
   const { app, deps } = await buildApp({ database, providerApiKey: config.providerApiKey, logLevel: config.logLevel, auth: { portalUrl }, ...extra });
   if (!config.providerApiKey && (await countProviderKeys(database.db)) === 0) {
     const key = await createProviderKey(database.db, 'first-start');
-    mkdirSync(config.dataDir, { recursive: true });
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const file = join(config.dataDir, 'provider-api-key');
     writeFileSync(file, `${key}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
