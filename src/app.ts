@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { REDACT_PATHS } from './config.ts';
+import { logRequestSerializer, REDACT_PATHS } from './config.ts';
 import type { Database } from './db/database.ts';
 import { createEventBus, type EventBus } from './shared/events.ts';
 import { errorHandler } from './shared/http-errors.ts';
@@ -66,7 +66,7 @@ export interface AppOptions {
 /** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
 export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; deps: Deps }> {
   const app = Fastify({
-    logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, ...(opts.logStream && { stream: opts.logStream }) },
+    logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { req: logRequestSerializer }, ...(opts.logStream && { stream: opts.logStream }) },
     // bodies are validated as sent (no type coercion); path, query and headers are coerced from text
     schemaController: { compilersFactory: { buildValidator: partAwareValidator() } },
     // router errors (bad percent-encoding, over-long path segment) answer in the same {error, message, fields} shape

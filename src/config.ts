@@ -22,6 +22,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/**
+ * A request URL as logged: `/prov/<token>/<file>` carries the account's secret path token, so every /prov path
+ * keeps only its file name (the last segment) — also when it matches no route (404s, odd depths, bad
+ * encodings). A lone segment without a dot that is as long as a token is hidden too.
+ */
+export function redactProvUrl(url: string): string {
+  const m = /^\/+prov\/+([^?#]*)(.*)$/is.exec(url);
+  if (!m) return url;
+  const segs = m[1]!.split('/');
+  const last = segs[segs.length - 1]!;
+  const file = segs.length === 1 && !last.includes('.') && last.length >= 16 ? '[token]' : last;
+  return `/prov/${segs.length > 1 ? '[token]/' : ''}${file}${m[2]}`;
+}
+
+/** Every request log line (Fastify's default fields) with the URL passed through redactProvUrl. */
+export function logRequestSerializer(req: { method: string; url: string; ip: string; host?: string; socket?: { remotePort?: number } }) {
+  return { method: req.method, url: redactProvUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
 /** Log redaction: secrets never reach the log, whatever route or module logs them. */
 export const REDACT_PATHS = [
   'req.headers.authorization',

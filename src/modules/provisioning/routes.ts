@@ -11,8 +11,6 @@ export interface ProvisioningModuleOptions extends Partial<PhoneServerOptions> {
   server?: PhoneServer;
 }
 
-/** Log lines for /prov/ requests never carry the secret path token. */
-const redactReq = (req: FastifyRequest) => ({ method: req.method, url: req.url.replace(/^\/prov\/[^/]+\/(?=[^/]+$)/, '/prov/[token]/'), remoteAddress: req.ip });
 
 /**
  * Admin API (under /api/v1, API-key authenticated) and the phone-facing server under /prov/ (NOT behind
@@ -58,7 +56,8 @@ export function provisioningRoutes(app: FastifyInstance, deps: Deps, opts: Provi
 
   // ----- phone-facing -----
   const server = opts.server ?? createPhoneServer(deps.database.db, { ...phoneServerOptions(), ...stripUndefined(opts) });
-  const phoneRoute = { schema: { hide: true }, logSerializers: { req: redactReq } } as const;
+  // request log lines never carry the path token: the app's request serializer (config.ts redactProvUrl)
+  const phoneRoute = { schema: { hide: true } } as const;
   const serve = async (req: FastifyRequest<{ Params: { token?: string; file: string } }>, reply: FastifyReply) => {
     const res = await server.handle(
       {
