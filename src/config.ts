@@ -14,7 +14,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: Number(env.PORT ?? 8080),
     host: env.HOST ?? '127.0.0.1',
-    databaseUrl: env.DATABASE_URL ?? `${dataDir}/switchboard.sqlite`,
+    databaseUrl: env.DATABASE_URL || `${dataDir}/switchboard.sqlite`,
     providerApiKey: env.SWITCHBOARD_API_KEY || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     dataDir,

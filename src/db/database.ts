@@ -46,7 +46,8 @@ export function openDatabase(url: string): Database {
     return { db, dialect: 'postgres', description: safe, close };
   }
   const file = url.replace(/^sqlite:(\/\/)?/, '');
-  if (file !== ':memory:') {
+  const onDisk = file !== ':memory:' && file !== '';
+  if (onDisk) {
     // The store holds SIP passwords in clear: a folder we create is the owner's alone (0700), and the file is
     // 0600 before SQLite opens it (SQLite gives the -wal and -shm files the database file's mode).
     mkdirSync(dirname(resolve(file)), { recursive: true, mode: 0o700 });
@@ -55,7 +56,7 @@ export function openDatabase(url: string): Database {
   }
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
-  if (file !== ':memory:') for (const f of [`${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+  if (onDisk) for (const f of [`${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
