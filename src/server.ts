@@ -6,6 +6,7 @@ import { buildApp, type AppOptions } from './app.ts';
 import { countProviderKeys, createProviderKey } from './modules/auth/provider-keys.ts';
 import { seedDemo } from './demo/seed.ts';
 import { announceDemoLogin } from './modules/auth/demo.ts';
+import { portalUrlProblem } from './modules/auth/rules.ts';
 
 /** Opens the store, migrates, seeds the demo tenant into an empty store, and listens. */
 export async function startServer(config: Config, extra: Partial<AppOptions> = {}) {
@@ -26,6 +27,8 @@ export async function startServer(config: Config, extra: Partial<AppOptions> = {
     app.log.info('created the demo tenant "demo" (2 offices, 12 users)');
     await announceDemoLogin(deps, config.dataDir);
   }
+  const portalProblem = portalUrlProblem(portalUrl);
+  if (portalProblem) app.log.warn(`emails with set-password links are refused until this is fixed: ${portalProblem}`);
   await app.listen({ port: config.port, host: config.host });
   app.log.info(`Switchboard on http://${config.host}:${config.port} (store: ${database.description})`);
   const stop = async () => {

@@ -6,6 +6,9 @@ import { sql } from 'kysely';
 import { startTestServer, type TestServer } from '../support/http.ts';
 import { storeKinds } from '../support/stores.ts';
 import { errorHandler } from '../../src/shared/http-errors.ts';
+import { smtpMailer } from '../../src/modules/auth/mailer.ts';
+import { startSmtpSink, type SmtpSink } from '../support/smtp.ts';
+import { seedTenant, type Tenant } from '../support/tenants.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -248,6 +251,50 @@ for (const { kind, skip } of await storeKinds()) {
     test('no request above left an error-level log line', () => {
       assert.deepEqual(errorLines(), []);
       assert.ok(logs.length > 0, 'the log was captured');
+    });
+  });
+}
+
+for (const { kind, skip } of await storeKinds()) {
+  describe(`set-password links with HOST=0.0.0.0 and no PORTAL_URL (${kind})`, { skip }, () => {
+    let s: TestServer;
+    let sink: SmtpSink;
+    let t: Tenant;
+    const logs: Array<{ level: number; msg?: string; err?: { message?: string } }> = [];
+
+    before(async () => {
+      sink = await startSmtpSink();
+      s = await startTestServer(kind, {
+        logLevel: 'info',
+        logStream: { write: (line: string) => void logs.push(JSON.parse(line)) },
+        // what server.ts derives from HOST=0.0.0.0 PORT=8080 when PORTAL_URL is unset
+        auth: { mailer: smtpMailer({ host: '127.0.0.1', port: sink.port, from: 'pbx@switchboard.test' }), portalUrl: 'http://0.0.0.0:8080' },
+      });
+      t = await seedTenant(s, 'acme', { login: false });
+    });
+    after(async () => {
+      await s?.close();
+      await sink?.close();
+    });
+
+    const tokens = async () => (await s.store.database.db.selectFrom('password_tokens').select('id').execute()).length;
+
+    test('send-credentials is refused with an error naming PORTAL_URL; no link is mailed', async () => {
+      const before = await tokens();
+      const r = await s.api('POST', `/api/v1/accounts/acme/users/${t.people.basic!.id}/send-credentials`);
+      assert.equal(r.status, 503, r.text);
+      assert.equal(r.body.error, 'portal_url_unusable');
+      assert.match(r.body.message, /PORTAL_URL/);
+      assert.deepEqual(r.body.fields.map((f: { field: string }) => f.field), ['PORTAL_URL']);
+      assert.equal(await tokens(), before, 'no token issued');
+    });
+
+    test('a password reset still answers 202 but mails nothing and logs why', async () => {
+      const r = await s.api('POST', '/api/v1/auth/password-reset', { account: 'acme', email: t.people.basic!.email }, {});
+      assert.equal(r.status, 202, r.text);
+      await new Promise((res) => setTimeout(res, 200));
+      assert.equal(sink.messages.length, 0);
+      assert.ok(logs.some((l) => /PORTAL_URL/.test(l.err?.message ?? '')), 'the operator is told to set PORTAL_URL');
     });
   });
 }
