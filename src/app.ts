@@ -86,7 +86,16 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.startsWith('/api/docs')) void reply.headers({ 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin' });
+  });
+  // Swagger UI: the plugin's CSP (hashes of its own inline code), never framed, no MIME sniffing. No
+  // upgrade-insecure-requests: a plain-http install (the default) must still load the page's own assets.
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: true,
+    transformStaticCSP: (csp) => csp.replace(/frame-ancestors [^;]*/, "frame-ancestors 'none'").replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => {
     await opts.database.db.selectFrom('accounts').select('id').limit(1).execute();

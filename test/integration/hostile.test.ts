@@ -248,6 +248,21 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(reimport.status, 200, reimport.text);
     });
 
+    test('the API docs (Swagger UI) cannot be framed or sniffed and carry a CSP', async () => {
+      for (const path of ['/api/docs/', '/api/docs/static/swagger-ui.css', '/api/docs/static/swagger-initializer.js']) {
+        const r = await fetch(s.baseUrl + path);
+        assert.equal(r.status, 200, path);
+        await r.arrayBuffer();
+        const csp = r.headers.get('content-security-policy') ?? '';
+        assert.match(csp, /default-src 'self'/, path);
+        assert.match(csp, /frame-ancestors 'none'/, path);
+        assert.match(csp, /object-src 'none'/, path);
+        assert.doesNotMatch(csp, /upgrade-insecure-requests/, path);
+        assert.equal(r.headers.get('x-frame-options'), 'DENY', path);
+        assert.equal(r.headers.get('x-content-type-options'), 'nosniff', path);
+      }
+    });
+
     test('no request above left an error-level log line', () => {
       assert.deepEqual(errorLines(), []);
       assert.ok(logs.length > 0, 'the log was captured');
