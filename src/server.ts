@@ -7,6 +7,7 @@ import { countProviderKeys, createProviderKey } from './modules/auth/provider-ke
 import { seedDemo } from './demo/seed.ts';
 import { announceDemoLogin } from './modules/auth/demo.ts';
 import { portalUrlProblem } from './modules/auth/rules.ts';
+import { failInterruptedImports } from './modules/imports/service.ts';
 
 /** Opens the store, migrates, seeds the demo tenant into an empty store, and listens. */
 export async function startServer(config: Config, extra: Partial<AppOptions> = {}) {
@@ -27,6 +28,8 @@ export async function startServer(config: Config, extra: Partial<AppOptions> = {
     app.log.info('created the demo tenant "demo" (2 offices, 12 users)');
     await announceDemoLogin(deps, config.dataDir);
   }
+  const interrupted = await failInterruptedImports(deps);
+  if (interrupted) app.log.warn(`${interrupted} import job(s) left unfinished by the previous process marked failed`);
   const portalProblem = portalUrlProblem(portalUrl);
   if (portalProblem) app.log.warn(`emails with set-password links are refused until this is fixed: ${portalProblem}`);
   await app.listen({ port: config.port, host: config.host });

@@ -9,6 +9,13 @@ import { errorHandler } from '../../src/shared/http-errors.ts';
 import { smtpMailer } from '../../src/modules/auth/mailer.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp.ts';
 import { seedTenant, type Tenant } from '../support/tenants.ts';
+import { failInterruptedImports } from '../../src/modules/imports/service.ts';
+import { startServer } from '../../src/server.ts';
+import { loadConfig } from '../../src/config.ts';
+import { migrate, openDatabase } from '../../src/db/database.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -313,3 +320,78 @@ for (const { kind, skip } of await storeKinds()) {
     });
   });
 }
+
+const job = (id: string, accountId: string, status: string) => ({
+  id,
+  account_id: accountId,
+  status,
+  update_existing: 0,
+  total: 3,
+  processed: 1,
+  created_count: 0,
+  updated_count: 0,
+  errors: '[]',
+  result_csv: null,
+  created_by: 'provider',
+  created_at: new Date().toISOString(),
+  finished_at: null,
+});
+
+for (const { kind, skip } of await storeKinds()) {
+  describe(`import jobs a stopped process left unfinished (${kind})`, { skip }, () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startTestServer(kind);
+    });
+    after(() => s?.close());
+
+    test('are marked failed, with the reason, when the server starts; finished jobs are left alone', async () => {
+      const acct = await s.api('POST', '/api/v1/accounts', { code: 'imp', name: 'Imp', sipRealm: 'imp.pbx.example', country: 'AU' });
+      assert.equal(acct.status, 201, acct.text);
+      const db = s.store.database.db;
+      const ids = { queued: '00000000-0000-4000-8000-0000000000a1', validating: '00000000-0000-4000-8000-0000000000a2', loading: '00000000-0000-4000-8000-0000000000a3', done: '00000000-0000-4000-8000-0000000000a4' };
+      for (const [status, id] of Object.entries(ids)) await db.insertInto('imports').values(job(id, acct.body.id, status)).execute();
+      // seconds old: the read-time 15-minute staleness rule does not cover them yet
+      assert.equal((await s.api('GET', `/api/v1/accounts/imp/imports/${ids.loading}`)).body.status, 'loading');
+
+      assert.equal(await failInterruptedImports(s.deps), 3);
+      for (const status of ['queued', 'validating', 'loading'] as const) {
+        const r = await s.api('GET', `/api/v1/accounts/imp/imports/${ids[status]}`);
+        assert.equal(r.body.status, 'failed', status);
+        assert.match(r.body.errors[0].reason, /interrupted/);
+        assert.ok(r.body.finishedAt, 'finishedAt is set');
+      }
+      const done = await db.selectFrom('imports').selectAll().where('id', '=', ids.done).executeTakeFirstOrThrow();
+      assert.equal(done.status, 'done');
+      assert.equal(done.finished_at, null);
+      assert.equal(await failInterruptedImports(s.deps), 0, 'nothing left to fail');
+    });
+  });
+}
+
+test('serve marks unfinished import jobs failed before it listens (SQLite file)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-restart-'));
+  try {
+    const config = { ...loadConfig({ SWITCHBOARD_DATA_DIR: dir, SWITCHBOARD_DEMO: '0', LOG_LEVEL: 'silent', PORT: '0', SWITCHBOARD_API_KEY: 'sbp_test_restart' }) };
+    const database = openDatabase(config.databaseUrl);
+    await migrate(database);
+    const accountId = '00000000-0000-4000-8000-0000000000b0';
+    await database.db
+      .insertInto('accounts')
+      .values({ id: accountId, code: 'restart', name: 'Restart', sip_realm: 'restart.pbx.example', country: 'AU', extension_length: null, created_at: new Date().toISOString(), updated_at: new Date().toISOString() })
+      .execute();
+    await database.db.insertInto('imports').values(job('00000000-0000-4000-8000-0000000000b1', accountId, 'loading')).execute();
+    await database.close();
+
+    const server = await startServer(config);
+    try {
+      const row = await server.database.db.selectFrom('imports').selectAll().where('id', '=', '00000000-0000-4000-8000-0000000000b1').executeTakeFirstOrThrow();
+      assert.equal(row.status, 'failed');
+      assert.match(row.errors, /interrupted/);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -84,11 +84,23 @@ function toJob(row: NonNullable<Awaited<ReturnType<typeof repo.findJob>>>): Impo
     processed: l?.processed ?? row.processed,
     created: row.created_count,
     updated: row.updated_count,
-    errors: stale ? [{ row: 0, column: '', reason: 'the import was interrupted (server restart); nothing was written — upload the file again' }] : (JSON.parse(row.errors) as RowError[]),
+    errors: stale ? [{ row: 0, column: '', reason: INTERRUPTED_REASON }] : (JSON.parse(row.errors) as RowError[]),
     createdBy: row.created_by,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
   };
+}
+
+const INTERRUPTED_REASON = 'the import was interrupted (server restart); nothing was written — upload the file again';
+
+/**
+ * At server start, before any request: jobs a previous process left queued, validating or loading can never
+ * finish (their transaction died with the process and rolled back), so they are marked failed with the reason.
+ * A single Switchboard process per store is assumed (as for the SQLite store).
+ */
+export async function failInterruptedImports(deps: Deps): Promise<number> {
+  const rows = await repo.failUnfinishedJobs(deps.database.db, JSON.stringify([{ row: 0, column: '', reason: INTERRUPTED_REASON }]), nowIso());
+  return rows.length;
 }
 
 /** Import is an Office Manager (or provider) action: it creates users in any office. */
