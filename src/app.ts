@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { logRequestSerializer, REDACT_PATHS } from './config.ts';
 import type { Database } from './db/database.ts';
 import { createEventBus, type EventBus } from './shared/events.ts';
-import { errorHandler } from './shared/http-errors.ts';
+import { clientErrorHandler, errorHandler } from './shared/http-errors.ts';
 import { refuseControlChars } from './shared/input-guard.ts';
 import { partAwareValidator } from './shared/validation.ts';
 import { UnauthorizedError } from './shared/errors.ts';
@@ -71,6 +71,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     schemaController: { compilersFactory: { buildValidator: partAwareValidator() } },
     // router errors (bad percent-encoding, over-long path segment) answer in the same {error, message, fields} shape
     frameworkErrors: (error, req, reply) => errorHandler(error, req, reply),
+    clientErrorHandler,
   });
   const deps: Deps = { database: opts.database, events: opts.events ?? createEventBus((err, e) => app.log.error({ err, event: e.type }, 'event handler failed')) };
 

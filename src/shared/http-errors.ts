@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type FieldError } from './errors.ts';
 
@@ -23,7 +25,7 @@ export function fieldsFromAjv(errors: AjvError[], context?: string): FieldError[
 const FRAMEWORK_ERRORS: Record<string, { error: string; field: string; reason: string }> = {
   FST_ERR_BAD_URL: { error: 'bad_request', field: 'path', reason: 'is not a valid URL (bad percent-encoding)' },
   FST_ERR_MAX_PARAM_LENGTH: { error: 'uri_too_long', field: 'path', reason: 'has a segment longer than 100 characters' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { error: 'unsupported_media_type', field: 'content-type', reason: 'is not supported here (send application/json)' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { error: 'unsupported_media_type', field: 'content-type', reason: 'is not a supported content type' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { error: 'bad_request', field: 'content-length', reason: 'does not match the body' },
   FST_ERR_CTP_BODY_TOO_LARGE: { error: 'payload_too_large', field: 'body', reason: 'is too large' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { error: 'bad_request', field: 'body', reason: 'must not be empty when the content type is application/json' },
@@ -80,4 +82,21 @@ export function errorHandler(error: FastifyError & { validation?: AjvError[]; va
   }
   request.log.error({ err: error }, 'unhandled error');
   return reply.code(500).send({ error: 'internal', message: 'internal server error', fields: [] });
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (a control character in a header, a broken
+ * request line, headers too large, too slow): the same {error, message, fields} shape, then the socket closes.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, error, field, reason] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'request_timeout', 'request', 'did not arrive in time']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers_too_large', 'headers', 'are larger than the server accepts']
+        : [400, 'bad_request', 'request', 'is not valid HTTP (a control character in a header, a broken request line ...)'];
+  const body = JSON.stringify({ error, message: `${field}: ${reason}`, fields: [{ field, reason }] });
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
+  socket.destroy(err);
 }

@@ -1,6 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
 import { startTestServer, type TestServer } from '../support/http.ts';
@@ -55,6 +56,22 @@ function raw(baseUrl: string, method: string, path: string, headers: Record<stri
     });
     req.on('error', reject);
     req.end(body);
+  });
+}
+
+/** Bytes straight onto a socket: requests no HTTP client would send. */
+function rawSocket(baseUrl: string, request: string): Promise<{ head: string; body: string }> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const sock = connect(Number(url.port), url.hostname, () => sock.end(Buffer.from(request, 'latin1')));
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    sock.on('error', reject);
+    sock.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const i = text.indexOf('\r\n\r\n');
+      resolve({ head: text.slice(0, i), body: text.slice(i + 4) });
+    });
   });
 }
 
@@ -166,6 +183,12 @@ for (const { kind, skip } of await storeKinds()) {
       const big = JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024), timezone: 'Australia/Perth' });
       assertError(await raw(s.baseUrl, 'POST', '/api/v1/accounts/acme/offices', { ...auth, 'content-type': 'application/json' }, big), 413, 'body');
       assertError(await s.api('GET', '/api/v1/no-such-thing'), 404);
+      // refused by Node's HTTP parser (NUL in a credential header) before Fastify sees it
+      for (const header of ['Authorization: Bearer sbp_a\u0000b', 'Cookie: sb_session=a\u0000b']) {
+        const answer = await rawSocket(s.baseUrl, `GET /api/v1/accounts HTTP/1.1\r\nHost: x\r\n${header}\r\n\r\n`);
+        assert.match(answer.head, /^HTTP\/1\.1 400 /, header);
+        assertError({ status: 400, body: JSON.parse(answer.body), text: answer.body }, 400, 'request');
+      }
       assert.deepEqual(errorLines(), []);
     });
 
