@@ -418,3 +418,47 @@ test('serve marks unfinished import jobs failed before it listens (SQLite file)'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+for (const { kind, skip } of await storeKinds()) {
+  describe(`every route in the OpenAPI document under hostile path and query values (${kind})`, { skip }, () => {
+    let s: TestServer;
+    const errorLog: string[] = [];
+    before(async () => {
+      s = await startTestServer(kind, { logLevel: 'error', logStream: { write: (line: string) => void errorLog.push(line) } });
+    });
+    after(() => s?.close());
+
+    test('never a 5xx, every error in the {error, message, fields} shape, nothing logged as an error', async () => {
+      const t = await seedTenant(s, 'fz', { login: false });
+      const doc = (await s.api('GET', '/api/openapi.json')).body as { paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }> }>> };
+      const values = ['1e300', '99999999999999999999', '-1', '1.5', '%00', '%ZZ', 'x'.repeat(99), '%C0%80'];
+      const valid = (name: string) => (name === 'account' ? 'fz' : name === 'userId' ? t.people.basic!.id : 'none');
+      let requests = 0;
+      const bad: string[] = [];
+      for (const [path, ops] of Object.entries(doc.paths)) {
+        const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+        for (const [method, op] of Object.entries(ops)) {
+          const query = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
+          const urls: string[] = [];
+          for (const v of values) {
+            for (const target of pathParams) urls.push(path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === target ? v : valid(name))));
+            const base = path.replace(/\{(\w+)\}/g, (_m, name: string) => valid(name));
+            for (const q of query) urls.push(`${base}?${q}=${v}`);
+          }
+          const bodies = method === 'get' || method === 'delete' ? [undefined] : [undefined, { unknownField: '\u0000' }, { name: null, firstName: 1, enabled: 'x' }];
+          for (const url of urls) {
+            for (const body of bodies) {
+              requests++;
+              const r = await s.api(method.toUpperCase(), url, body);
+              const shaped = r.status < 400 || (typeof r.body?.error === 'string' && typeof r.body.message === 'string' && Array.isArray(r.body.fields));
+              if (r.status >= 500 || !shaped) bad.push(`${method.toUpperCase()} ${url.slice(0, 120)} ${JSON.stringify(body)} → ${r.status} ${r.text.slice(0, 120)}`);
+            }
+          }
+        }
+      }
+      assert.ok(requests > 500, `walked ${requests} requests`);
+      assert.deepEqual(bad, []);
+      assert.deepEqual(errorLog, []);
+    });
+  });
+}
