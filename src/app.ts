@@ -95,7 +95,12 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   await app.register(swaggerUi, {
     routePrefix: '/api/docs',
     staticCSP: true,
-    transformStaticCSP: (csp) => csp.replace(/frame-ancestors [^;]*/, "frame-ancestors 'none'").replace(/\s*upgrade-insecure-requests;?/, ''),
+    // (style-src as the portal's: swagger-ui sets style attributes from its script, which hashes cannot allow)
+    transformStaticCSP: (csp) =>
+      csp
+        .replace(/frame-ancestors [^;]*/, "frame-ancestors 'none'")
+        .replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'")
+        .replace(/\s*upgrade-insecure-requests;?/, ''),
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => {
