@@ -1,10 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { REDACT_PATHS } from './config.ts';
+import { logRequestSerializer, REDACT_PATHS } from './config.ts';
 import type { Database } from './db/database.ts';
 import { createEventBus, type EventBus } from './shared/events.ts';
-import { errorHandler } from './shared/http-errors.ts';
+import { clientErrorHandler, errorHandler } from './shared/http-errors.ts';
+import { refuseControlChars } from './shared/input-guard.ts';
+import { partAwareValidator } from './shared/validation.ts';
 import { UnauthorizedError } from './shared/errors.ts';
 import type { Actor } from './shared/permissions.ts';
 import type { Deps } from './shared/deps.ts';
@@ -46,6 +48,8 @@ export interface AppOptions {
   events?: EventBus;
   providerApiKey?: string;
   logLevel?: string;
+  /** Where log lines go (default stdout); tests read them to prove what was and was not logged. */
+  logStream?: { write(line: string): void };
   /** Where the built portal lives (default web/dist). */
   portalDist?: string;
   /** Extra authenticators tried after the provider key (portal sessions, user API keys ...). */
@@ -65,12 +69,17 @@ export interface AppOptions {
 /** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
 export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; deps: Deps }> {
   const app = Fastify({
-    logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { req: logRequestSerializer }, ...(opts.logStream && { stream: opts.logStream }) },
+    // bodies are validated as sent (no type coercion); path, query and headers are coerced from text
+    schemaController: { compilersFactory: { buildValidator: partAwareValidator() } },
+    // router errors (bad percent-encoding, over-long path segment) answer in the same {error, message, fields} shape
+    frameworkErrors: (error, req, reply) => errorHandler(error, req, reply),
+    clientErrorHandler,
   });
   const deps: Deps = { database: opts.database, events: opts.events ?? createEventBus((err, e) => app.log.error({ err, event: e.type }, 'event handler failed')) };
 
   app.setErrorHandler(errorHandler);
+  app.addHook('preValidation', refuseControlChars);
   for (const schema of [accountSchema, officeSchema, userSchema, userWithSecretSchema, numberSchema, pickupGroupSchema, ringGroupSchema]) app.addSchema(schema);
 
   await app.register(swagger, {
@@ -81,7 +90,21 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.startsWith('/api/docs')) void reply.headers({ 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin' });
+  });
+  // Swagger UI: the plugin's CSP (hashes of its own inline code), never framed, no MIME sniffing. No
+  // upgrade-insecure-requests: a plain-http install (the default) must still load the page's own assets.
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: true,
+    // (style-src as the portal's: swagger-ui sets style attributes from its script, which hashes cannot allow)
+    transformStaticCSP: (csp) =>
+      csp
+        .replace(/frame-ancestors [^;]*/, "frame-ancestors 'none'")
+        .replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'")
+        .replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => {
     await opts.database.db.selectFrom('accounts').select('id').limit(1).execute();

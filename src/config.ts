@@ -15,7 +15,8 @@ export interface Config {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = env.SWITCHBOARD_DATA_DIR ?? 'data';
-  const databaseUrl = env.DATABASE_URL ?? `${dataDir}/switchboard.sqlite`;
+  // an empty DATABASE_URL means unset (the default store file)
+  const databaseUrl = env.DATABASE_URL || `${dataDir}/switchboard.sqlite`;
   return {
     port: Number(env.PORT ?? 8080),
     host: env.HOST ?? '127.0.0.1',
@@ -33,6 +34,25 @@ export function voicemailDirFor(env: NodeJS.ProcessEnv, dataDir: string, databas
   if (env.SWITCHBOARD_VOICEMAIL_DIR) return env.SWITCHBOARD_VOICEMAIL_DIR;
   const sqliteFile = /^postgres(ql)?:\/\//.test(databaseUrl) ? null : databaseUrl.replace(/^sqlite:(\/\/)?/, '');
   return join(sqliteFile && sqliteFile !== ':memory:' ? dirname(sqliteFile) : dataDir, 'voicemail');
+}
+
+/**
+ * A request URL as logged: `/prov/<token>/<file>` carries the account's secret path token, so every /prov path
+ * keeps only its file name (the last segment) — also when it matches no route (404s, odd depths, bad
+ * encodings). A lone segment without a dot that is as long as a token is hidden too.
+ */
+export function redactProvUrl(url: string): string {
+  const m = /^\/+prov\/+([^?#]*)(.*)$/is.exec(url);
+  if (!m) return url;
+  const segs = m[1]!.split('/');
+  const last = segs[segs.length - 1]!;
+  const file = segs.length === 1 && !last.includes('.') && last.length >= 16 ? '[token]' : last;
+  return `/prov/${segs.length > 1 ? '[token]/' : ''}${file}${m[2]}`;
+}
+
+/** Every request log line (Fastify's default fields) with the URL passed through redactProvUrl. */
+export function logRequestSerializer(req: { method: string; url: string; ip: string; host?: string; socket?: { remotePort?: number } }) {
+  return { method: req.method, url: redactProvUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
 }
 
 /** Log redaction: secrets never reach the log, whatever route or module logs them. */

@@ -7,6 +7,8 @@ import { countProviderKeys, createProviderKey } from './modules/auth/provider-ke
 import { seedDemo } from './demo/seed.ts';
 import { announceDemoLogin } from './modules/auth/demo.ts';
 import { fsAudioStore } from './modules/voicemail/audio-store.ts';
+import { portalUrlProblem } from './modules/auth/rules.ts';
+import { failInterruptedImports } from './modules/imports/service.ts';
 
 /** Opens the store, migrates, seeds the demo tenant into an empty store, and listens. */
 export async function startServer(config: Config, extra: Partial<AppOptions> = {}) {
@@ -18,7 +20,7 @@ export async function startServer(config: Config, extra: Partial<AppOptions> = {
   const { app, deps } = await buildApp({ database, providerApiKey: config.providerApiKey, logLevel: config.logLevel, auth: { portalUrl }, ...extra, voicemail: { audioStore } });
   if (!config.providerApiKey && (await countProviderKeys(database.db)) === 0) {
     const key = await createProviderKey(database.db, 'first-start');
-    mkdirSync(config.dataDir, { recursive: true });
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const file = join(config.dataDir, 'provider-api-key');
     writeFileSync(file, `${key}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
@@ -29,6 +31,10 @@ export async function startServer(config: Config, extra: Partial<AppOptions> = {
     app.log.info('created the demo tenant "demo" (2 offices, 12 users)');
     await announceDemoLogin(deps, config.dataDir);
   }
+  const interrupted = await failInterruptedImports(deps);
+  if (interrupted) app.log.warn(`${interrupted} import job(s) left unfinished by the previous process marked failed`);
+  const portalProblem = portalUrlProblem(portalUrl);
+  if (portalProblem) app.log.warn(`emails with set-password links are refused until this is fixed: ${portalProblem}`);
   await app.listen({ port: config.port, host: config.host });
   app.log.info(`Switchboard on http://${config.host}:${config.port} (store: ${database.description})`);
   const stop = async () => {

@@ -1,5 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { openDatabase } from './database.ts';
@@ -67,6 +70,35 @@ describe('PostgreSQL pool lifecycle', { skip }, () => {
       process.off('uncaughtException', onUncaught);
       await database.close();
       await admin(`drop database if exists ${name} with (force)`);
+    }
+  });
+});
+
+describe('SQLite store file permissions', () => {
+  it('creates the data folder 0700 and the store, -wal and -shm 0600; tightens an existing store file', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sb-perm-'));
+    const old = process.umask(0o022);
+    try {
+      const file = join(root, 'data', 'store.sqlite');
+      const database = openDatabase(file);
+      await sql`create table t (x text)`.execute(database.db);
+      await sql`insert into t values ('secret')`.execute(database.db);
+      const mode = (p: string) => statSync(p).mode & 0o777;
+      assert.equal(mode(join(root, 'data')), 0o700);
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) assert.equal(mode(f), 0o600, f);
+      await database.close();
+
+      const loose = join(root, 'loose.sqlite');
+      writeFileSync(loose, '', { mode: 0o644 });
+      assert.equal(mode(loose), 0o644);
+      const again = openDatabase(loose);
+      await sql`create table t (x text)`.execute(again.db);
+      assert.equal(mode(loose), 0o600);
+      assert.equal(mode(`${loose}-wal`), 0o600);
+      await again.close();
+    } finally {
+      process.umask(old);
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

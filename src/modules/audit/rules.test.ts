@@ -13,6 +13,8 @@ test('redact() replaces secrets at any depth and leaves the rest', () => {
   assert.deepEqual(redact(input), { email: 'a@b.c', sipPassword: REDACTED, voicemail: { pin: REDACTED, pinSet: true }, list: [{ token: REDACTED }], pin: null });
   assert.equal(JSON.stringify(redact(input)).includes('S3cret'), false);
   assert.equal(redact(undefined), null);
+  // flags about secrets are not secrets
+  assert.deepEqual(redact({ includeSecrets: true, password: true, token: false, secret: 'x' }), { includeSecrets: true, password: true, token: false, secret: REDACTED });
 });
 
 test('diff() keeps only what changed, recursing into objects', () => {

@@ -10,14 +10,17 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(k) || /password|passwd|secret|token|_hash$/.test(k);
 }
 
-/** A deep copy with every secret value replaced; non-JSON values become strings. */
+/**
+ * A deep copy with every secret value replaced; non-JSON values become strings. A boolean is never a secret:
+ * it says *whether* (includeSecrets, rotate {password: true}), so it is kept.
+ */
 export function redact(value: unknown, depth = 0): unknown {
   if (value === null || value === undefined) return value ?? null;
   if (depth > 12) return '[too deep]';
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = isSecretKey(k) && v !== null && v !== undefined ? REDACTED : redact(v, depth + 1);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = isSecretKey(k) && v !== null && v !== undefined && typeof v !== 'boolean' ? REDACTED : redact(v, depth + 1);
     return out;
   }
   if (typeof value === 'bigint') return value.toString();
@@ -56,7 +59,4 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Spreadsheet formula injection: a cell starting with = + - @ (or tab/CR) is prefixed with a quote. */
-export function csvSafe(v: string): string {
-  return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-}
+export { csvSafe } from '../../shared/csv.ts';

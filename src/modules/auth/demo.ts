@@ -17,7 +17,7 @@ export async function announceDemoLogin(deps: Deps, dataDir: string): Promise<vo
   if (!om?.email) return;
   const password = randomSecret(18);
   await setPassword(deps, SYSTEM_ACTOR, 'demo', om.id, password);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, 'demo-login');
   writeFileSync(file, `account: demo\nemail: ${om.email}\npassword: ${password}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Deps } from '../../shared/deps.ts';
+import { offsetQuerySchema } from '../../shared/pagination.ts';
 import { ForbiddenError } from '../../shared/errors.ts';
 import { requestContext } from '../../shared/request-context.ts';
 import type { Authenticator } from './provider-keys.ts';
@@ -162,7 +163,7 @@ export function authRoutes(app: FastifyInstance, deps: Deps, opts: service.AuthO
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { includeRevoked: { type: 'boolean', default: false }, limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, offset: { type: 'integer', minimum: 0, default: 0 } },
+          properties: { includeRevoked: { type: 'boolean', default: false }, limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, offset: offsetQuerySchema },
         },
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'ApiKey#' } } } } },
       },

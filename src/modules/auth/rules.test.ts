@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RateLimiter, checkKeyGrant, checkPasswordStrength, clearedSessionCookie, csrfSafe, isStateChanging, minScope, passwordErrors, readCookie, sessionCookie } from './rules.ts';
+import { RateLimiter, checkKeyGrant, checkPasswordStrength, clearedSessionCookie, csrfSafe, isStateChanging, minScope, passwordErrors, portalUrlProblem, readCookie, sessionCookie } from './rules.ts';
 import type { Actor } from '../../shared/permissions.ts';
 
 test('password policy: accepts strong passwords and passphrases', () => {
@@ -88,4 +88,9 @@ test('API-key grants: never above the creator, only their offices', () => {
   assert.equal(checkKeyGrant({ kind: 'provider', id: 'p', label: 'p' }, 'office_manager', []), null);
   assert.equal(minScope('office_manager', 'basic_user'), 'basic_user');
   assert.equal(minScope('simple_user', 'site_manager'), 'simple_user');
+});
+
+test('portal address for emailed links: a listen-everywhere host or a non-URL is refused, naming PORTAL_URL', () => {
+  for (const u of ['http://0.0.0.0:8080', 'http://[::]:8080', 'https://0.0.0.0', 'not a url', 'ftp://pbx.example']) assert.match(portalUrlProblem(u) ?? '', /PORTAL_URL/, u);
+  for (const u of ['https://pbx.example', 'http://127.0.0.1:8080', 'http://localhost:8080', 'http://[::1]:8080', 'https://pbx.example/portal']) assert.equal(portalUrlProblem(u), null, u);
 });

@@ -164,3 +164,23 @@ export function checkKeyGrant(creator: Actor, scope: Scope, officeIds: string[])
 export function minScope(a: Scope, b: Scope): Scope {
   return scopeRank(a) <= scopeRank(b) ? a : b;
 }
+
+/**
+ * Why links in emails cannot use this portal address, or null when they can. A server listening on every
+ * interface (HOST=0.0.0.0 or ::) without PORTAL_URL would otherwise mail links to http://0.0.0.0:8080/, which
+ * no recipient can open.
+ */
+export function portalUrlProblem(portalUrl: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(portalUrl);
+  } catch {
+    return `PORTAL_URL "${portalUrl}" is not a URL`;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `PORTAL_URL "${portalUrl}" must be an http(s) address`;
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  if (host === '0.0.0.0' || host === '::' || host === '0:0:0:0:0:0:0:0' || host === '') {
+    return `set PORTAL_URL to the address users open the portal at: links would point at ${u.origin}, which is only where the server listens`;
+  }
+  return null;
+}

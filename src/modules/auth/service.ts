@@ -16,7 +16,7 @@ import type { Mailer } from './mailer.ts';
 import { burnVerify, hashPassword, primeDummyHash, verifyPassword } from './passwords.ts';
 import * as repo from './repository.ts';
 import './deletion.ts';
-import { API_KEY_PREFIX, RateLimiter, SESSION_COOKIE, checkKeyGrant, minScope, passwordErrors, readCookie, type PasswordContext } from './rules.ts';
+import { API_KEY_PREFIX, RateLimiter, SESSION_COOKIE, checkKeyGrant, minScope, passwordErrors, portalUrlProblem, readCookie, type PasswordContext } from './rules.ts';
 import type { ApiKey, ApiKeyCreate, MeActor, MeResponse } from './schema.ts';
 
 export const PROVIDER_ACCOUNT = 'provider';
@@ -329,6 +329,12 @@ async function issueToken(rt: AuthRuntime, row: users.UserRow, purpose: 'reset' 
   return token;
 }
 
+/** Refuses to mail links to an address nobody can open (see portalUrlProblem): a 503 naming PORTAL_URL. */
+function assertPortalUrlUsable(rt: AuthRuntime): void {
+  const problem = portalUrlProblem(rt.portalUrl);
+  if (problem) throw new AppError(503, 'portal_url_unusable', problem, [{ field: 'PORTAL_URL', reason: problem }]);
+}
+
 function setPasswordLink(rt: AuthRuntime, token: string): string {
   // In the fragment, not the query: fragments never reach a server, so the token stays out of access logs and Referer headers.
   return `${rt.portalUrl}/set-password#token=${encodeURIComponent(token)}`;
@@ -347,6 +353,9 @@ export async function requestPasswordReset(rt: AuthRuntime, input: { account: st
   if (!account || !email) return;
   const row = await db.selectFrom('users').selectAll().where('account_id', '=', account.id).where('email', '=', email).executeTakeFirst();
   if (!mayUse(row)) return;
+  // still 202 (the answer never tells whether the user exists); the operator sees why no mail went out
+  const problem = portalUrlProblem(rt.portalUrl);
+  if (problem) return onMailError(new Error(`password-reset email not sent: ${problem}`));
   const token = await issueToken(rt, row, 'reset');
   await publishAuthEvent(rt, 'user.password_reset_requested', account.id, row.id, { kind: 'anonymous', id: email, role: 'none', label: `password reset request for ${email}` });
   const minutes = Math.round(rt.resetTokenMs / 60_000);
@@ -399,6 +408,7 @@ export async function sendCredentials(rt: AuthRuntime, actor: Actor, accountKey:
   if (!isScope(row.scope) || !canLogIn(row.scope)) errors.push({ field: 'scope', reason: 'No Portal users cannot log in' });
   assertValid(errors);
   if (!rt.mailer.configured) throw new AppError(503, 'mail_unavailable', 'no SMTP server is configured (set SMTP_URL or SMTP_HOST)');
+  assertPortalUrlUsable(rt);
   const token = await issueToken(rt, row, 'invite');
   const to = row.alt_email ?? row.email!;
   const hours = Math.round(rt.inviteTokenMs / 3_600_000);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../shared/deps.ts';
-import { pageQuerySchema } from '../../shared/pagination.ts';
+import { MAX_INT32, pageQuerySchema } from '../../shared/pagination.ts';
 import * as service from './service.ts';
 
 const tags = ['Apply Changes'];
@@ -54,7 +54,7 @@ export function configRoutes(app: FastifyInstance, deps: Deps): void {
   );
   app.get<{ Params: { account: string; n: number } }>(
     `${base}/versions/:n`,
-    { schema: { tags, summary: 'One applied version: what changed and the published document (secrets removed)', params: { type: 'object', properties: { account: { type: 'string' }, n: { type: 'integer', minimum: 1 } } } } },
+    { schema: { tags, summary: 'One applied version: what changed and the published document (secrets removed)', params: { type: 'object', properties: { account: { type: 'string' }, n: { type: 'integer', minimum: 1, maximum: MAX_INT32 } } } } },
     (req) => service.getVersion(deps, req.actor, req.params.account, req.params.n),
   );
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../shared/deps.ts';
-import { pageSchema } from '../../shared/pagination.ts';
+import { offsetQuerySchema, pageSchema } from '../../shared/pagination.ts';
 import { VENDORS } from '../provisioning/catalog.ts';
 import { deviceCreateSchema, deviceSchema, deviceUpdateSchema, type DeviceCreate, type DeviceUpdate } from './schema.ts';
 import { recordOnlyNotifier, type DeviceNotifier } from './notifier.ts';
@@ -19,7 +19,7 @@ const listQuery = {
     vendor: { type: 'string', enum: VENDORS },
     mac: { type: 'string', maxLength: 17 },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-    offset: { type: 'integer', minimum: 0, default: 0 },
+    offset: offsetQuerySchema,
   },
 } as const;
 

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { csvSafe } from '../../shared/csv.ts';
 import type { Conn } from '../../db/database.ts';
 import { authorize, officeLimit, PERMISSION_MATRIX, type Actor } from '../../shared/permissions.ts';
 import { emit, type Deps } from '../../shared/deps.ts';
@@ -64,7 +65,8 @@ export async function exportRecords(conn: Conn, accountId: string, officeIds: st
 }
 
 export function toCsv(records: Array<Record<string, string>>, columns: string[]): string {
-  return stringify(records, { header: true, columns, bom: false, record_delimiter: '\n' });
+  const safe = records.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, csvSafe(v)])));
+  return stringify(safe, { header: true, columns, bom: false, record_delimiter: '\n' });
 }
 
 /** 'Export' (seed 000): a CSV listing of users for the PBX or one office. Secrets only when asked. */

@@ -117,3 +117,15 @@ export async function findJob(conn: Conn, accountId: string, id: string): Promis
 export async function listJobs(conn: Conn, accountId: string, limit: number): Promise<ImportsTable[]> {
   return conn.selectFrom('imports').selectAll().where('account_id', '=', accountId).orderBy('created_at', 'desc').limit(limit).execute();
 }
+
+/** Statuses of a job that has not finished. */
+export const UNFINISHED_STATUSES = ['queued', 'validating', 'loading'];
+
+/**
+ * Start-up maintenance, across accounts (the one repository function without an account id: it runs as the
+ * system before any request): every job left unfinished by a process that stopped is marked failed.
+ * Returns the jobs it changed, per account.
+ */
+export async function failUnfinishedJobs(conn: Conn, errors: string, at: string): Promise<Array<{ id: string; account_id: string }>> {
+  return conn.updateTable('imports').set({ status: 'failed', errors, finished_at: at }).where('status', 'in', UNFINISHED_STATUSES).returning(['id', 'account_id']).execute();
+}

@@ -1,6 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { Deps } from '../../shared/deps.ts';
+import { AppError } from '../../shared/errors.ts';
+import { hasControlChar } from '../../shared/input-guard.ts';
 import { exportUsersCsv } from './export.ts';
 import * as service from './service.ts';
 
@@ -25,6 +27,24 @@ const jobSchema = {
     finishedAt: { type: ['string', 'null'] },
   },
 } as const;
+
+/**
+ * The CSV of a multipart upload. A body cut short (no closing boundary) or a file with control characters
+ * is the client's mistake: a 400 naming `file`, never a 500.
+ */
+async function readUploadedFile(req: FastifyRequest): Promise<string> {
+  let text: string;
+  try {
+    const file = await req.file();
+    if (!file) return '';
+    text = (await file.toBuffer()).toString('utf8');
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode && (err as { statusCode: number }).statusCode < 500) throw err;
+    throw new AppError(400, 'bad_request', 'file: the upload is incomplete or not valid multipart/form-data', [{ field: 'file', reason: 'the upload is incomplete or not valid multipart/form-data' }]);
+  }
+  if (hasControlChar(text, true)) throw new AppError(400, 'bad_request', 'file: must not contain control characters (such as NUL)', [{ field: 'file', reason: 'must not contain control characters (such as NUL)' }]);
+  return text;
+}
 
 export function importRoutes(app: FastifyInstance, deps: Deps): void {
   for (const type of ['text/csv', 'application/csv', 'text/plain']) {
@@ -92,8 +112,7 @@ export function importRoutes(app: FastifyInstance, deps: Deps): void {
       async (req, reply) => {
         let body: unknown = req.body;
         if (req.isMultipart()) {
-          const file = await req.file();
-          body = file ? (await file.toBuffer()).toString('utf8') : '';
+          body = await readUploadedFile(req);
         }
         if (typeof body !== 'string') {
           return reply.code(415).send({ error: 'unsupported_media_type', message: 'send the CSV file as the body (text/csv) or as a multipart file field', fields: [{ field: 'body', reason: 'must be a CSV file' }] });

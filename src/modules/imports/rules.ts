@@ -6,6 +6,8 @@
 import { parse } from 'csv-parse/sync';
 import type { UsersTable } from '../../db/types.ts';
 import { toInt } from '../../shared/bool.ts';
+import { csvUnsafe } from '../../shared/csv.ts';
+import { hasControlChar } from '../../shared/input-guard.ts';
 import { SCOPES, type Scope } from '../../shared/permissions.ts';
 import { toE164 } from '../../shared/phone.ts';
 import { checkMac, checkOwnerType, resolveModel } from '../devices/rules.ts';
@@ -64,7 +66,12 @@ export function parseCsv(text: string): ParsedCsv {
     if (r.length !== header.length) errors.push({ row: i + 1, column: '', reason: `has ${r.length} cells; the header has ${header.length}` });
     const rec: Record<string, string> = {};
     header.forEach((h, j) => {
-      if (KNOWN_COLUMNS.has(h)) rec[h] = (r[j] ?? '').trim();
+      if (!KNOWN_COLUMNS.has(h)) return;
+      const v = (r[j] ?? '').trim();
+      // NUL and other control characters have no place in any column (PostgreSQL cannot even store NUL)
+      if (hasControlChar(v, true)) errors.push({ row: i + 1, column: h, reason: 'must not contain control characters (such as NUL)' });
+      // a cell our own export quoted against formula injection ('+61…) reads back as written
+      rec[h] = csvUnsafe(v);
     });
     rows.push(rec);
   }

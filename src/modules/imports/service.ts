@@ -16,6 +16,7 @@ import { formatMac } from '../devices/rules.ts';
 import { normaliseGroupName } from '../pickup-groups/rules.ts';
 import { COLUMN_NAMES, CSV_COLUMNS } from './columns.ts';
 import { toCsv } from './export.ts';
+import { csvSafe } from '../../shared/csv.ts';
 import * as repo from './repository.ts';
 import { parseCsv, templateRecords, validateRows, type ImportContext, type RowError, type RowPlan } from './rules.ts';
 
@@ -83,11 +84,23 @@ function toJob(row: NonNullable<Awaited<ReturnType<typeof repo.findJob>>>): Impo
     processed: l?.processed ?? row.processed,
     created: row.created_count,
     updated: row.updated_count,
-    errors: stale ? [{ row: 0, column: '', reason: 'the import was interrupted (server restart); nothing was written — upload the file again' }] : (JSON.parse(row.errors) as RowError[]),
+    errors: stale ? [{ row: 0, column: '', reason: INTERRUPTED_REASON }] : (JSON.parse(row.errors) as RowError[]),
     createdBy: row.created_by,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
   };
+}
+
+const INTERRUPTED_REASON = 'the import was interrupted (server restart); nothing was written — upload the file again';
+
+/**
+ * At server start, before any request: jobs a previous process left queued, validating or loading can never
+ * finish (their transaction died with the process and rolled back), so they are marked failed with the reason.
+ * A single Switchboard process per store is assumed (as for the SQLite store).
+ */
+export async function failInterruptedImports(deps: Deps): Promise<number> {
+  const rows = await repo.failUnfinishedJobs(deps.database.db, JSON.stringify([{ row: 0, column: '', reason: INTERRUPTED_REASON }]), nowIso());
+  return rows.length;
 }
 
 /** Import is an Office Manager (or provider) action: it creates users in any office. */
@@ -251,7 +264,7 @@ const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` :
 
 function resultCsv(rows: ResultRow[]): string {
   const out = [RESULT_COLUMNS.join(',')];
-  for (const r of rows) out.push(RESULT_COLUMNS.map((c) => cell(r[c])).join(','));
+  for (const r of rows) out.push(RESULT_COLUMNS.map((c) => cell(csvSafe(r[c]))).join(','));
   return `${out.join('\n')}\n`;
 }
 

@@ -5,6 +5,7 @@
  * The client half (digestAuthorization) is what tests and the benchmark use to act as a phone.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hasControlChar } from '../../shared/input-guard.ts';
 
 export const PROVISIONING_REALM = 'Switchboard Provisioning';
 export const NONCE_TTL_MS = 5 * 60_000;
@@ -61,12 +62,13 @@ export function parseAuthorization(header: string | undefined): Credentials {
   if (scheme === 'basic') {
     const text = Buffer.from(rest, 'base64').toString('utf8');
     const i = text.indexOf(':');
-    if (i < 0) return null;
+    // no credential has a control character; NUL would not even reach the store (PostgreSQL refuses it)
+    if (i < 0 || hasControlChar(text)) return null;
     return { scheme: 'basic', username: text.slice(0, i), password: text.slice(i + 1) };
   }
   if (scheme === 'digest') {
     const params = parseAuthParams(rest);
-    if (!params.username) return null;
+    if (!params.username || hasControlChar(params.username)) return null;
     return { scheme: 'digest', username: params.username, params };
   }
   return null;

@@ -11,5 +11,7 @@ it('request logs of /prov/ never carry the path token or the provisioning passwo
   assert.match(out, /"url":"\/prov\/\[token\]\/805ec0123456\.cfg"/);
   assert.match(out, /"reason":"bad_token"/, 'the refusal is logged');
   assert.match(out, /"reason":"bad_credentials"/);
+  assert.match(out, /"url":"\/prov\/\[token\]\/805ec0123456\.cfg"[^\n]*\n[^\n]*"statusCode":404/, 'a path matching no route is logged, token hidden');
+  assert.match(out, /"url":"\/prov\/\[token\]\/%ZZ\.cfg"/, 'a badly encoded path is logged, token hidden');
   assert.doesNotMatch(out, /SECRET/);
 });

@@ -124,7 +124,7 @@ export function createPhoneServer(conn: Conn, opts: PhoneServerOptions, deps: { 
       const parsed = parseFileName(req.file);
       if (!parsed) {
         // not a file we serve (firmware, licences, directories, the phone's own override files …): no strike, nothing stored
-        log?.debug?.({ ip, file: req.file.slice(0, 100) }, 'provisioning: file not served here');
+        log?.debug?.({ ip, file: TOKEN_RE.test(req.file) ? '[token?]' : req.file.slice(0, 100) }, 'provisioning: file not served here');
         return { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: 'not found\n' };
       }
 

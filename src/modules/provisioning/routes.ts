@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../shared/deps.ts';
+import { offsetQuerySchema } from '../../shared/pagination.ts';
 import { createPhoneServer, phoneServerOptions, type PhoneServer, type PhoneServerOptions } from './phone.ts';
 import { refusalSchema, rotateSchema, settingsSchema, settingsUpdateSchema, type SettingsUpdate } from './schema.ts';
 import * as service from './service.ts';
@@ -10,8 +11,6 @@ export interface ProvisioningModuleOptions extends Partial<PhoneServerOptions> {
   server?: PhoneServer;
 }
 
-/** Log lines for /prov/ requests never carry the secret path token. */
-const redactReq = (req: FastifyRequest) => ({ method: req.method, url: req.url.replace(/^\/prov\/[^/]+\/(?=[^/]+$)/, '/prov/[token]/'), remoteAddress: req.ip });
 
 /**
  * Admin API (under /api/v1, API-key authenticated) and the phone-facing server under /prov/ (NOT behind
@@ -48,7 +47,7 @@ export function provisioningRoutes(app: FastifyInstance, deps: Deps, opts: Provi
       schema: {
         tags,
         summary: 'Refused provisioning requests (newest first)',
-        querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: offsetQuerySchema } },
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: { $ref: 'ProvisioningRefusal#' } } } } },
       },
     },
@@ -57,7 +56,8 @@ export function provisioningRoutes(app: FastifyInstance, deps: Deps, opts: Provi
 
   // ----- phone-facing -----
   const server = opts.server ?? createPhoneServer(deps.database.db, { ...phoneServerOptions(), ...stripUndefined(opts) });
-  const phoneRoute = { schema: { hide: true }, logSerializers: { req: redactReq } } as const;
+  // request log lines never carry the path token: the app's request serializer (config.ts redactProvUrl)
+  const phoneRoute = { schema: { hide: true } } as const;
   const serve = async (req: FastifyRequest<{ Params: { token?: string; file: string } }>, reply: FastifyReply) => {
     const res = await server.handle(
       {

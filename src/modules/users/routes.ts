@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../shared/deps.ts';
 import { SCOPES } from '../../shared/permissions.ts';
-import { pageSchema } from '../../shared/pagination.ts';
+import { offsetQuerySchema, pageSchema } from '../../shared/pagination.ts';
 import { USER_TYPES, userCreateSchema, userUpdateSchema, type UserCreate, type UserUpdate } from './schema.ts';
 import * as service from './service.ts';
 
@@ -36,7 +36,7 @@ const listQuery = {
     userType: { type: 'string', enum: USER_TYPES },
     after: { type: 'string', maxLength: 8, description: 'Keyset cursor: the `next` of the previous page' },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-    offset: { type: 'integer', minimum: 0, maximum: 100000, default: 0 },
+    offset: offsetQuerySchema,
     includeTotal: { type: 'boolean', default: false },
   },
 } as const;
