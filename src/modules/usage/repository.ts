@@ -132,3 +132,9 @@ export async function numberUsage(conn: Conn, accountId: string, e164: string): 
     ...owner.map((u) => ({ kind: 'direct_number', id: u.id, name: `${u.extension} ${u.display_name}`, description: `direct number of user ${u.extension} (${u.display_name})`, removal: 'manual' as const })),
   ];
 }
+
+/** Where a media file is used: offices playing it as On Hold Music (pick another track for them first). */
+export async function mediaUsage(conn: Conn, accountId: string, mediaId: string): Promise<UsageItem[]> {
+  const rows = await conn.selectFrom('offices').select(['id', 'name']).where('account_id', '=', accountId).where('on_hold_music', '=', mediaId).orderBy('name_key').execute();
+  return rows.map((o) => ({ kind: 'office', id: o.id, name: o.name, description: `On Hold Music of office '${o.name}'`, removal: 'manual' as const }));
+}
