@@ -37,7 +37,7 @@ for (const { kind, skip } of await storeKinds()) {
       const doc = await s.api('GET', '/api/openapi.json', undefined, {});
       assert.equal(doc.status, 200);
       assert.equal(doc.body.openapi.startsWith('3.'), true);
-      for (const p of ['/api/v1/accounts', '/api/v1/accounts/{account}/offices', '/api/v1/accounts/{account}/users', '/api/v1/accounts/{account}/users/{userId}/sip-password']) {
+      for (const p of ['/api/v1/accounts', '/api/v1/accounts/{account}/offices', '/api/v1/accounts/{account}/users', '/api/v1/accounts/{account}/users/{userId}/sip-password', '/api/v1/accounts/{account}/media', '/api/v1/accounts/{account}/media/{id}/audio']) {
         assert.ok(doc.body.paths[p], `missing ${p}`);
       }
       assert.ok(doc.body.components.schemas.User.properties.ringTime);
