@@ -202,6 +202,22 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(gone.length, 1);
     });
 
+    it('a track the applied configuration still plays on hold cannot be deleted until changes are applied', async () => {
+      const up = await raw('POST', lib(), as(t.people.om!), form('Applied Tune', cdWav(1)));
+      assert.equal(up.status, 201);
+      const officeB = t.offices.B!;
+      assert.equal((await s.api('PATCH', `/api/v1/accounts/${t.code}/offices/${officeB}`, { onHoldMusic: up.body.id })).status, 200);
+      assert.equal((await s.api('POST', `/api/v1/accounts/${t.code}/config/apply`, {})).status, 201);
+      assert.equal((await s.api('PATCH', `/api/v1/accounts/${t.code}/offices/${officeB}`, { onHoldMusic: 'default' })).status, 200);
+      const officeName = (await s.api('GET', `/api/v1/accounts/${t.code}/offices/${officeB}`)).body.name;
+      const del = await raw('DELETE', `${lib()}/${up.body.id}`, as(t.people.om!));
+      assert.equal(del.status, 409, del.text);
+      assert.equal(del.body.usage.length, 1);
+      assert.match(del.body.usage[0].description, new RegExp(`office '${officeName}' in the applied configuration \\(version \\d+\\); apply changes first`));
+      assert.equal((await s.api('POST', `/api/v1/accounts/${t.code}/config/apply`, {})).status, 201);
+      assert.equal((await raw('DELETE', `${lib()}/${up.body.id}`, as(t.people.om!))).status, 204);
+    });
+
     it("tenancy: another tenant's track is 404 everywhere; roles: Site Manager reads only, lower roles 403", async () => {
       const theirs = (await raw('GET', lib(other.code), provider())).body.items.find((m: { name: string }) => m.name === 'Theirs');
       assert.ok(theirs);
