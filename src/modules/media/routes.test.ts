@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { storeKinds } from '../../../test/support/stores.ts';
 import { startTestServer, type TestServer } from '../../../test/support/http.ts';
-import { as, seedTenant, type Tenant } from '../../../test/support/tenants.ts';
+import { as, seedTenant, snapshot, type Tenant } from '../../../test/support/tenants.ts';
 import { encodeWav, isStoreFormat, parseWav } from '../voicemail/wav.ts';
 import { ensureDefaultHoldMusic, fsMediaStore } from './store.ts';
 
@@ -221,6 +221,7 @@ for (const { kind, skip } of await storeKinds()) {
     it("tenancy: another tenant's track is 404 everywhere; roles: Site Manager reads only, lower roles 403", async () => {
       const theirs = (await raw('GET', lib(other.code), provider())).body.items.find((m: { name: string }) => m.name === 'Theirs');
       assert.ok(theirs);
+      const before = { rows: await snapshot(s.deps.database), files: files() };
       const om = as(t.people.om!);
       for (const [m, p] of [
         ['GET', `${lib()}/${theirs.id}`],
@@ -246,7 +247,9 @@ for (const { kind, skip } of await storeKinds()) {
         assert.equal((await raw('GET', `${lib()}/${mine.id}/audio`, as(t.people[k]!))).status, 403);
       }
       assert.equal((await raw('GET', lib(), {})).status, 401);
-      assert.ok(files().includes(`${mine.id}.wav`));
+      // every refusal left the store and the folder as they were
+      assert.equal(await snapshot(s.deps.database), before.rows);
+      assert.deepEqual(files(), before.files);
     });
   });
 }
