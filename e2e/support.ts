@@ -67,7 +67,7 @@ export async function makeTenant(label: string): Promise<Tenant> {
   for (const n of Object.values(numbers)) await ok(await api.post(`${base}/numbers`, { data: { number: n } }), 'add number');
   const office = async (data: object) => (await ok<{ id: string }>(await api.post(`${base}/offices`, { data }), 'create office')).id;
   const sydney = await office({ name: 'Sydney HQ', timezone: 'Australia/Sydney', areaCode: '02', defaultOutboundNumber: numbers.sydney, onHoldMusic: 'default' });
-  const melbourne = await office({ name: 'Melbourne', timezone: 'Australia/Melbourne', areaCode: '03', defaultOutboundNumber: numbers.melbourne, onHoldMusic: 'jazz' });
+  const melbourne = await office({ name: 'Melbourne', timezone: 'Australia/Melbourne', areaCode: '03', defaultOutboundNumber: numbers.melbourne, onHoldMusic: 'default' });
   const user = async (first: string, last: string, officeId: string, extra: object = {}, password = false): Promise<TUser> => {
     const email = `${first}.${last}@${code}.test`.toLowerCase();
     const u = await ok<TUser>(await api.post(`${base}/users`, { data: { firstName: first, lastName: last, email, officeId, ...extra } }), `create user ${first}`);

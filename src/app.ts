@@ -36,6 +36,7 @@ import { provisioningRoutes, type ProvisioningModuleOptions } from './modules/pr
 import { routingRoutes } from './modules/routing/routes.ts';
 import { sipSettingsFromEnv, type SipSettings } from './modules/sip/settings.ts';
 import { voicemailRoutes, type VoicemailModuleOptions } from './modules/voicemail/routes.ts';
+import { mediaRoutes, type MediaModuleOptions } from './modules/media/routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,6 +65,8 @@ export interface AppOptions {
   sip?: Partial<SipSettings>;
   /** Voicemail: the audio store (default: the folder from SWITCHBOARD_VOICEMAIL_DIR / beside the SQLite store). */
   voicemail?: VoicemailModuleOptions;
+  /** Media library (hold music): the store (default: the folder from SWITCHBOARD_MEDIA_DIR / beside the SQLite store). */
+  media?: MediaModuleOptions;
 }
 
 /** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
@@ -141,6 +144,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   deviceRoutes(app, deps, { notifier: opts.deviceNotifier });
   provisioningRoutes(app, deps, opts.provisioning);
   voicemailRoutes(app, deps, opts.voicemail);
+  mediaRoutes(app, deps, opts.media);
   routingRoutes(app, deps, { ...sipSettingsFromEnv(), ...opts.sip });
   await portal(app, { dist: opts.portalDist });
   return { app, deps };

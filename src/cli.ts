@@ -110,7 +110,7 @@ office
   .option('--country <cc>')
   .option('--area-code <code>')
   .option('--outbound <number>', 'default outbound number')
-  .option('--hold-music <ref>')
+  .option('--hold-music <ref>', "On Hold Music: 'default' or a media library track id (GET .../media)")
   .addOption(json)
   .action((key: string, o) =>
     withDeps(async (d) =>

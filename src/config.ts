@@ -10,6 +10,8 @@ export interface Config {
   dataDir: string;
   /** Voicemail audio folder: SWITCHBOARD_VOICEMAIL_DIR, else voicemail/ beside the SQLite file (or in the data dir). */
   voicemailDir: string;
+  /** Media library folder (hold music): SWITCHBOARD_MEDIA_DIR, else media/ beside the SQLite file (or in the data dir). */
+  mediaDir: string;
   seedDemo: boolean;
 }
 
@@ -22,6 +24,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '127.0.0.1',
     databaseUrl,
     voicemailDir: voicemailDirFor(env, dataDir, databaseUrl),
+    mediaDir: mediaDirFor(env, dataDir, databaseUrl),
     providerApiKey: env.SWITCHBOARD_API_KEY || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     dataDir,
@@ -53,6 +56,13 @@ export function redactProvUrl(url: string): string {
 /** Every request log line (Fastify's default fields) with the URL passed through redactProvUrl. */
 export function logRequestSerializer(req: { method: string; url: string; ip: string; host?: string; socket?: { remotePort?: number } }) {
   return { method: req.method, url: redactProvUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
+/** The media library folder: $SWITCHBOARD_MEDIA_DIR, else `media` in the directory the SQLite store lives in. */
+export function mediaDirFor(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: string): string {
+  if (env.SWITCHBOARD_MEDIA_DIR) return env.SWITCHBOARD_MEDIA_DIR;
+  const sqliteFile = /^postgres(ql)?:\/\//.test(databaseUrl) ? null : databaseUrl.replace(/^sqlite:(\/\/)?/, '');
+  return join(sqliteFile && sqliteFile !== ':memory:' ? dirname(sqliteFile) : dataDir, 'media');
 }
 
 /** Log redaction: secrets never reach the log, whatever route or module logs them. */

@@ -9,6 +9,7 @@ import { announceDemoLogin } from './modules/auth/demo.ts';
 import { fsAudioStore } from './modules/voicemail/audio-store.ts';
 import { portalUrlProblem } from './modules/auth/rules.ts';
 import { failInterruptedImports } from './modules/imports/service.ts';
+import { ensureDefaultHoldMusic, fsMediaStore } from './modules/media/store.ts';
 
 /** Opens the store, migrates, seeds the demo tenant into an empty store, and listens. */
 export async function startServer(config: Config, extra: Partial<AppOptions> = {}) {
@@ -17,7 +18,10 @@ export async function startServer(config: Config, extra: Partial<AppOptions> = {
   const portalUrl = process.env.PORTAL_URL ?? `http://${config.host}:${config.port}`;
   // one voicemail audio store for the API and, under `sip start`, the voicemail service in this process
   const audioStore = extra.voicemail?.audioStore ?? fsAudioStore(config.voicemailDir);
-  const { app, deps } = await buildApp({ database, providerApiKey: config.providerApiKey, logLevel: config.logLevel, auth: { portalUrl }, ...extra, voicemail: { audioStore } });
+  // the built-in hold music ('default.wav') is always in the media folder, where rtpengine plays it from
+  await ensureDefaultHoldMusic(config.mediaDir);
+  const media = extra.media ?? { store: fsMediaStore(config.mediaDir) };
+  const { app, deps } = await buildApp({ database, providerApiKey: config.providerApiKey, logLevel: config.logLevel, auth: { portalUrl }, ...extra, voicemail: { audioStore }, media });
   if (!config.providerApiKey && (await countProviderKeys(database.db)) === 0) {
     const key = await createProviderKey(database.db, 'first-start');
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });

@@ -37,6 +37,7 @@ export interface OfficesTable {
   timezone: string;
   area_code: string | null;
   default_outbound_number: string | null;
+  /** Migration 0601: 'default' or a media_files id (kind hold_music) of the same account. */
   on_hold_music: string;
   created_at: string;
   updated_at: string;
@@ -232,6 +233,8 @@ export interface DB {
   voicemail_greetings: VoicemailGreetingsTable;
   voicemail_pin_failures: VoicemailPinFailuresTable;
   voicemail_trash: VoicemailTrashTable;
+  // media (0601)
+  media_files: MediaFilesTable;
 }
 
 // ---------- auth / audit (migration 0101) ----------
@@ -347,4 +350,21 @@ export interface VoicemailTrashTable {
   audio_file: string;
   account_id: string;
   created_at: string;
+}
+
+// ---------- media (migration 0601) ----------
+export interface MediaFilesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** lower(name): unique per account. */
+  name_key: string;
+  /** 'hold_music' */
+  kind: string;
+  /** File name inside the media folder (`<id>.wav`, server-generated). */
+  file_name: string;
+  duration_ms: number;
+  size_bytes: number;
+  created_at: string;
+  updated_at: string;
 }

@@ -15,7 +15,7 @@ export async function seedDemo(deps: Deps): Promise<boolean> {
   const account = await createAccount(deps, actor, { code: 'demo', name: 'Demo Pty Ltd', sipRealm: 'demo.pbx.example', country: 'AU' });
   for (const n of ['02 9123 4500', '02 9123 4501', '02 9123 4502', '03 9001 1000', '03 9001 1001']) await addNumber(deps, actor, account.code, { number: n });
   const sydney = await createOffice(deps, actor, account.code, { name: 'Sydney HQ', timezone: 'Australia/Sydney', areaCode: '02', defaultOutboundNumber: '+61291234500', onHoldMusic: 'default' });
-  const melbourne = await createOffice(deps, actor, account.code, { name: 'Melbourne', timezone: 'Australia/Melbourne', areaCode: '03', defaultOutboundNumber: '+61390011000', onHoldMusic: 'jazz' });
+  const melbourne = await createOffice(deps, actor, account.code, { name: 'Melbourne', timezone: 'Australia/Melbourne', areaCode: '03', defaultOutboundNumber: '+61390011000', onHoldMusic: 'default' });
   const people: Array<[string, string, string, Partial<UserCreate>]> = [
     ['Olivia', 'Nguyen', 'sydney', { scope: 'office_manager', department: 'Operations', voicemail: { pin: '4821', emailDelivery: true } }],
     ['Jack', 'Smith', 'sydney', { department: 'Sales', features: { smartCalling: { enabled: true, number: '0412 345 678', type: 'sequential' } } }],

@@ -56,6 +56,9 @@ export const ACTIONS = [
   // voicemail: the mailbox of a user (messages, greetings)
   'voicemail.read',
   'voicemail.manage',
+  // media library (hold music) of the account
+  'media.read',
+  'media.write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -84,6 +87,8 @@ export const ACTION_PHRASES: Record<Action, string> = {
   'provisioning.write': 'change provisioning settings',
   'voicemail.read': 'listen to voicemail',
   'voicemail.manage': 'manage voicemail (messages and greetings)',
+  'media.read': 'view the media library',
+  'media.write': 'manage the media library',
 };
 
 /** "A Basic User", "An Office Manager". */
@@ -154,6 +159,8 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'device.write': 'office',
     'voicemail.read': 'office',
     'voicemail.manage': 'office',
+    // hears and picks the account's hold music for their offices; the library itself is the Office Manager's
+    'media.read': 'account',
   },
   // Office Manager: the customer administrator, the whole account.
   office_manager: {
@@ -180,6 +187,8 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'provisioning.write': 'account',
     'voicemail.read': 'account',
     'voicemail.manage': 'account',
+    'media.read': 'account',
+    'media.write': 'account',
   },
 };
 

@@ -37,7 +37,7 @@ for (const { kind, skip } of await storeKinds()) {
       const doc = await s.api('GET', '/api/openapi.json', undefined, {});
       assert.equal(doc.status, 200);
       assert.equal(doc.body.openapi.startsWith('3.'), true);
-      for (const p of ['/api/v1/accounts', '/api/v1/accounts/{account}/offices', '/api/v1/accounts/{account}/users', '/api/v1/accounts/{account}/users/{userId}/sip-password']) {
+      for (const p of ['/api/v1/accounts', '/api/v1/accounts/{account}/offices', '/api/v1/accounts/{account}/users', '/api/v1/accounts/{account}/users/{userId}/sip-password', '/api/v1/accounts/{account}/media', '/api/v1/accounts/{account}/media/{id}/audio']) {
         assert.ok(doc.body.paths[p], `missing ${p}`);
       }
       assert.ok(doc.body.components.schemas.User.properties.ringTime);
@@ -74,9 +74,13 @@ for (const { kind, skip } of await storeKinds()) {
       const dup = await s.api('POST', '/api/v1/accounts/acme/offices', { name: 'sydney hq', timezone: 'Australia/Sydney' });
       assert.equal(dup.status, 409);
       assert.equal(await countRows('offices'), before);
-      const patched = await s.api('PATCH', `/api/v1/accounts/acme/offices/${melbourne}`, { onHoldMusic: 'jazz', defaultOutboundNumber: '+61390011000' });
+      // On Hold Music is a media library reference: free text ('jazz') is refused, 'default' is the built-in track
+      const jazz = await s.api('PATCH', `/api/v1/accounts/acme/offices/${melbourne}`, { onHoldMusic: 'jazz' });
+      assert.equal(jazz.status, 422, jazz.text);
+      assert.deepEqual(jazz.body.fields.map((f: { field: string }) => f.field), ['onHoldMusic']);
+      const patched = await s.api('PATCH', `/api/v1/accounts/acme/offices/${melbourne}`, { onHoldMusic: 'default', defaultOutboundNumber: '+61390011000' });
       assert.equal(patched.status, 200, patched.text);
-      assert.equal(patched.body.onHoldMusic, 'jazz');
+      assert.equal(patched.body.onHoldMusic, 'default');
       assert.equal(patched.body.defaultOutboundNumber, '+61390011000');
     });
 

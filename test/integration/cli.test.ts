@@ -80,9 +80,15 @@ test('serve: a fresh data dir gets a demo tenant and a provider key; the API ans
     assert.ok(out.includes(key), 'the key is printed once at first start');
     const headers = { authorization: `Bearer ${key}` };
     const users = (await (await fetch(`http://127.0.0.1:${port}/api/v1/accounts/demo/users?includeTotal=true&limit=100`, { headers })).json()) as { total: number; items: Array<Record<string, unknown>> };
-    const offices = (await (await fetch(`http://127.0.0.1:${port}/api/v1/accounts/demo/offices`, { headers })).json()) as { items: Array<{ name: string }> };
+    const offices = (await (await fetch(`http://127.0.0.1:${port}/api/v1/accounts/demo/offices`, { headers })).json()) as { items: Array<{ name: string; onHoldMusic: string }> };
     assert.equal(users.total, 12);
     assert.deepEqual(offices.items.map((o) => o.name), ['Melbourne', 'Sydney HQ']);
+    // hold music: both demo offices play the built-in track, written into the media folder at start
+    assert.deepEqual(offices.items.map((o) => o.onHoldMusic), ['default', 'default']);
+    assert.equal(readFileSync(join(dir, 'media', 'default.wav')).subarray(0, 4).toString('latin1'), 'RIFF');
+    const media = (await (await fetch(`http://127.0.0.1:${port}/api/v1/accounts/demo/media`, { headers })).json()) as { items: Array<{ id: string; durationMs: number }> };
+    assert.equal(media.items[0]!.id, 'default');
+    assert.ok(media.items[0]!.durationMs >= 20_000, `default track ${media.items[0]!.durationMs} ms`);
     assert.ok(!out.includes('sipPassword') && !users.items.some((u) => 'sipPassword' in u));
     // The demo PBX starts applied: no banner of changes nobody made.
     const pending = (await (await fetch(`http://127.0.0.1:${port}/api/v1/accounts/demo/config/pending`, { headers })).json()) as { pending: boolean; version: number; changes: unknown[] };

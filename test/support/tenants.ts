@@ -73,7 +73,7 @@ export function as(p: Person | { cookie?: string }): Record<string, string> {
   return { cookie: p.cookie, 'x-requested-with': 'switchboard' };
 }
 
-const SNAPSHOT_TABLES = ['accounts', 'offices', 'users', 'numbers', 'api_keys', 'user_offices', 'password_tokens', 'provider_admins', 'pickup_groups', 'ring_groups', 'ring_group_members', 'devices', 'call_flows', 'config_versions', 'imports', 'sip_subscribers'] as const;
+const SNAPSHOT_TABLES = ['accounts', 'offices', 'users', 'numbers', 'api_keys', 'user_offices', 'password_tokens', 'provider_admins', 'pickup_groups', 'ring_groups', 'ring_group_members', 'devices', 'call_flows', 'config_versions', 'imports', 'sip_subscribers', 'media_files'] as const;
 
 /** Every row of the tenant-data tables, to prove a refused request changed nothing. */
 export async function snapshot(database: Database): Promise<string> {

@@ -7,6 +7,7 @@ import { ImportUsers } from './Import.tsx';
 import { UserCreate } from './UserCreate.tsx';
 import { UserManage } from './UserManage.tsx';
 import { SelfService } from './SelfService.tsx';
+import { HoldMusic } from './HoldMusic.tsx';
 import { can, isSelfService } from './perms.ts';
 import { match, navigate, useLocation } from './router.ts';
 import { SessionCtx, type Session } from './session.tsx';
@@ -309,6 +310,7 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
       <div className="body">
         <nav className="sidenav" aria-label="Main">
           {!selfOnly && <NavLink to="/" label="Offices & Users" icon="users" />}
+          {!selfOnly && can(actor, 'mediaLibrary') && <NavLink to="/hold-music" label="Hold Music" icon="music" />}
           {actor.userId && <NavLink to="/me" label="My Settings" icon="me" />}
         </nav>
         <main id="main" className="main" tabIndex={-1}>
@@ -342,12 +344,13 @@ function Routes({ selfOnly }: { selfOnly: boolean }) {
   if (path === '/me' || selfOnly) return <SelfService />;
   if (path === '/users/new') return <UserCreate />;
   if (path === '/import') return <ImportUsers />;
+  if (path === '/hold-music') return <HoldMusic />;
   const u = match('/users/:id', path);
   if (u) return <UserManage key={u.id} userId={u.id!} />;
   return <OfficesUsers />;
 }
 
-function NavLink({ to, label, icon }: { to: string; label: string; icon: 'users' | 'me' }) {
+function NavLink({ to, label, icon }: { to: string; label: string; icon: 'users' | 'me' | 'music' }) {
   const { path } = useLocation();
   const active = to === '/' ? path === '/' || path.startsWith('/users') || path === '/import' : path.startsWith(to);
   return (

@@ -2,7 +2,8 @@ import { useMemo, useState } from 'react';
 import { patch, post, type Office } from './api.ts';
 import { useSession } from './session.tsx';
 import { Dialog, FormError, SelectField, TextField, diff, useForm, useToast } from './ui.tsx';
-import { COUNTRIES, HOLD_MUSIC, formatNumber, holdMusicLabel, timezones } from './format.ts';
+import { COUNTRIES, formatNumber, timezones } from './format.ts';
+import { holdMusicName, useMediaLibrary } from './HoldMusic.tsx';
 
 interface OfficeValues {
   name: string;
@@ -32,7 +33,10 @@ export function OfficeForm({ office, onClose, onSaved }: { office: Office | null
     return all.includes(form.values.timezone) ? all : [form.values.timezone, ...all];
   }, [form.values.timezone]);
   const countries = COUNTRIES.some(([c]) => c === form.values.country) ? COUNTRIES : [[form.values.country, form.values.country] as [string, string], ...COUNTRIES];
-  const music = HOLD_MUSIC.includes(form.values.onHoldMusic) ? HOLD_MUSIC : [...HOLD_MUSIC, form.values.onHoldMusic];
+  // On Hold Music: 'default' or a track of the account's media library (Hold Music page)
+  const library = useMediaLibrary().items;
+  const music: Array<[string, string]> = (library?.length ? library : []).map((m) => [m.id, m.name]);
+  if (!music.some(([id]) => id === form.values.onHoldMusic)) music.unshift([form.values.onHoldMusic, holdMusicName(form.values.onHoldMusic, library)]);
 
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -82,7 +86,7 @@ export function OfficeForm({ office, onClose, onSaved }: { office: Office | null
           nullable
           options={[['', 'None'], ...s.numbers.map((n) => [n.e164, `${formatNumber(n.e164)}${n.label ? ` — ${n.label}` : ''}`] as [string, string])]}
         />
-        <SelectField form={form} name="onHoldMusic" label="On Hold Music" hint="What callers hear while you hold them" options={music.map((m) => [m, holdMusicLabel(m)])} />
+        <SelectField form={form} name="onHoldMusic" label="On Hold Music" hint="What callers hear while you hold them" options={music} />
         <TextField form={form} name="areaCode" label="Area Code" hint="Used when dialling 8 digit numbers" nullable inputMode="numeric" maxLength={6} />
       </form>
     </Dialog>

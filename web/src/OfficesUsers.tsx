@@ -5,7 +5,8 @@ import { can } from './perms.ts';
 import { navigate, useLocation } from './router.ts';
 import { useSession } from './session.tsx';
 import { Empty, Spinner, useDebounced, errorText } from './ui.tsx';
-import { countryName, formatNumber, holdMusicLabel, initials, plural } from './format.ts';
+import { countryName, formatNumber, initials, plural } from './format.ts';
+import { holdMusicName, useMediaLibrary } from './HoldMusic.tsx';
 
 /** The Offices & Users screen: offices on the left, their users in the centre, the selected user on the right. */
 export function OfficesUsers() {
@@ -78,6 +79,7 @@ export function OfficesUsers() {
 }
 
 function OfficesPanel({ selectedId, onSelect, onAdd, onManage }: { selectedId: string; onSelect: (id: string) => void; onAdd: () => void; onManage: (o: Office) => void }) {
+  const library = useMediaLibrary().items;
   const s = useSession();
   const [filter, setFilter] = useState('');
   const shown = useMemo(() => {
@@ -171,7 +173,7 @@ function OfficesPanel({ selectedId, onSelect, onAdd, onManage }: { selectedId: s
             <dt>Default Phone</dt>
             <dd>{selected.defaultOutboundNumber ? formatNumber(selected.defaultOutboundNumber) : <span className="muted">None</span>}</dd>
             <dt>Hold Music</dt>
-            <dd>{holdMusicLabel(selected.onHoldMusic)}</dd>
+            <dd>{holdMusicName(selected.onHoldMusic, library)}</dd>
             <dt>Area Code</dt>
             <dd>{selected.areaCode ?? <span className="muted">None</span>}</dd>
             <dt>Timezone</dt>

@@ -254,8 +254,10 @@ export const del = <T>(path: string) => api<T>('DELETE', path);
  * Sends a file as a multipart/form-data upload (field `file`), as a browser form would. The browser sets
  * the content type with its boundary; the CSRF header goes along as on every other call.
  */
-export async function upload<T>(path: string, file: Blob, filename: string, method: 'POST' | 'PUT' = 'POST'): Promise<T> {
+export async function upload<T>(path: string, file: Blob, filename: string, method: 'POST' | 'PUT' = 'POST', fields: Record<string, string> = {}): Promise<T> {
   const form = new FormData();
+  // text fields first: the server reads them before the file
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
   form.append('file', file, filename);
   let res: Response;
   try {
@@ -265,6 +267,28 @@ export async function upload<T>(path: string, file: Blob, filename: string, meth
   }
   return readResponse<T>(res, path);
 }
+
+// ---------- media library: hold music (src/modules/media/routes.ts; docs/media.md) ----------
+
+export interface MediaFile {
+  /** 'default' (the built-in track) or the track's UUID: what an office's onHoldMusic holds. */
+  id: string;
+  name: string;
+  kind: 'hold_music';
+  durationMs: number;
+  sizeBytes: number;
+  builtIn: boolean;
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+export const mediaPath = (base: string) => `${base}/media`;
+export const mediaAudioUrl = (base: string, m: Pick<MediaFile, 'id' | 'updatedAt'>) => `${mediaPath(base)}/${encodeURIComponent(m.id)}/audio${m.updatedAt ? `?v=${encodeURIComponent(m.updatedAt)}` : ''}`;
+export const mediaApi = {
+  list: (base: string) => get<{ items: MediaFile[] }>(mediaPath(base)),
+  upload: (base: string, name: string, file: File) => upload<MediaFile>(mediaPath(base), file, file.name, 'POST', { name }),
+  rename: (base: string, id: string, name: string) => patch<MediaFile>(`${mediaPath(base)}/${encodeURIComponent(id)}`, { name }),
+  remove: (base: string, id: string) => del<void>(`${mediaPath(base)}/${encodeURIComponent(id)}`),
+};
 
 // ---------- voicemail (src/modules/voicemail/routes.ts; docs/voicemail.md) ----------
 

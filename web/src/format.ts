@@ -39,7 +39,6 @@ export function timezones(): string[] {
   }
 }
 
-export const HOLD_MUSIC = ['default', 'jazz', 'classical', 'acoustic', 'corporate', 'silence'];
 export const holdMusicLabel = (m: string) => (m === 'default' ? 'Default' : m.charAt(0).toUpperCase() + m.slice(1));
 
 /** 805ec0415fb1 → 80:5E:C0:41:5F:B1 */

@@ -18,7 +18,11 @@ type Can =
   /** voicemail.read / voicemail.manage of one's own mailbox ('self' on the server). */
   | 'ownVoicemail'
   /** voicemail.read / voicemail.manage of other users' mailboxes (office reach for a Site Manager, account for an Office Manager). */
-  | 'othersVoicemail';
+  | 'othersVoicemail'
+  /** media.read: the account's hold music library (Site Manager: listen and pick; server: account reach). */
+  | 'mediaLibrary'
+  /** media.write: upload, rename, delete tracks. */
+  | 'manageMedia';
 const VOICEMAIL_SELF: Scope[] = ['basic_user', 'call_center_agent', 'call_center_supervisor', 'site_manager', 'office_manager'];
 const MANAGERS: Scope[] = ['site_manager', 'office_manager'];
 
@@ -34,10 +38,12 @@ export function can(actor: Actor, what: Can): boolean {
     case 'groups':
     case 'applyConfig':
     case 'importUsers':
+    case 'manageMedia':
       return s === 'office_manager';
     case 'ownVoicemail':
       return VOICEMAIL_SELF.includes(s);
     case 'othersVoicemail':
+    case 'mediaLibrary':
     case 'manageOffice':
     case 'addUser':
     case 'manageUser':

@@ -7,6 +7,7 @@ import * as m0301 from './0301_devices_provisioning.ts';
 import * as m0401 from './0401_sip_subscribers.ts';
 import * as m0403 from './0403_sip_force_nat.ts';
 import * as m0501 from './0501_voicemail.ts';
+import * as m0601 from './0601_media.ts';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -17,7 +18,7 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
 /**
  * Numbered, forward-only migrations. Append new ones with the next number; never edit a landed one.
  * Numbers are reserved per area so parallel work does not collide: 00xx core, 01xx auth/audit,
- * 02xx numbers/import/config versions, 03xx devices/provisioning, 04xx SIP, 05xx voicemail.
+ * 02xx numbers/import/config versions, 03xx devices/provisioning, 04xx SIP, 05xx voicemail, 06xx media.
  */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001_core': m0001,
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0401_sip_subscribers': m0401,
   '0403_sip_force_nat': m0403,
   '0501_voicemail': m0501,
+  '0601_media': m0601,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

@@ -29,7 +29,7 @@ const props = {
   timezone: { type: 'string', minLength: 1, maxLength: 64, description: 'IANA timezone, e.g. Australia/Sydney' },
   areaCode: { type: ['string', 'null'], maxLength: 6, description: 'Default area code, used when dialling 8 digit numbers' },
   defaultOutboundNumber: { type: ['string', 'null'], maxLength: 32, description: "Default Outbound Number: one of the account's numbers" },
-  onHoldMusic: { type: 'string', minLength: 1, maxLength: 80, description: "On Hold Music reference ('default' or a music file name)" },
+  onHoldMusic: { type: 'string', minLength: 1, maxLength: 80, description: "On Hold Music: 'default' (the built-in track) or the id of a hold music track in the account's media library (GET /api/v1/accounts/{account}/media)" },
 } as const;
 
 export const officeSchema = {

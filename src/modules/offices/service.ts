@@ -12,6 +12,7 @@ import type { Office, OfficeCreate, OfficeUpdate } from './schema.ts';
 import type { Account } from '../accounts/schema.ts';
 import { usedExtensions } from '../users/repository.ts';
 import { emergencyClash } from '../users/rules.ts';
+import { isHoldMusicRef } from '../media/service.ts';
 
 export async function listOffices(deps: Deps, actor: Actor, accountKey: string, opts: { name?: string; limit: number; offset: number }): Promise<Page<Office>> {
   const account = await resolveAccount(deps, actor, accountKey);
@@ -36,6 +37,9 @@ async function checkAgainstStore(deps: Deps, accountId: string, office: Normalis
   const errors: FieldError[] = [];
   if (office.defaultOutboundNumber && !(await numbers.findByE164(db, accountId, office.defaultOutboundNumber))) {
     errors.push({ field: 'defaultOutboundNumber', reason: "is not one of this account's numbers" });
+  }
+  if (!(await isHoldMusicRef(deps, accountId, office.onHoldMusic))) {
+    errors.push({ field: 'onHoldMusic', reason: "must be 'default' or the id of a hold music track in this account's media library" });
   }
   assertValid(errors);
   if (await repo.nameTaken(db, accountId, office.nameKey, exceptId)) throw new ConflictError('name', 'another office already has this name');

@@ -132,3 +132,25 @@ export async function numberUsage(conn: Conn, accountId: string, e164: string): 
     ...owner.map((u) => ({ kind: 'direct_number', id: u.id, name: `${u.extension} ${u.display_name}`, description: `direct number of user ${u.extension} (${u.display_name})`, removal: 'manual' as const })),
   ];
 }
+
+/**
+ * Where a media file is used: offices playing it as On Hold Music (pick another track for them first) — live,
+ * and in the configuration last applied, which the SIP side plays from until the next 'Apply Changes' (and which
+ * 'Discard changes' restores), so a track is never deleted while a call could still be put on hold to it.
+ */
+export async function mediaUsage(conn: Conn, accountId: string, mediaId: string): Promise<UsageItem[]> {
+  const [rows, applied] = await Promise.all([
+    conn.selectFrom('offices').select(['id', 'name']).where('account_id', '=', accountId).where('on_hold_music', '=', mediaId).orderBy('name_key').execute(),
+    conn.selectFrom('config_versions').select(['version', 'document']).where('account_id', '=', accountId).orderBy('version', 'desc').limit(1).executeTakeFirst(),
+  ]);
+  const items: UsageItem[] = rows.map((o) => ({ kind: 'office', id: o.id, name: o.name, description: `On Hold Music of office '${o.name}'`, removal: 'manual' as const }));
+  if (applied) {
+    const live = new Set(rows.map((o) => o.id));
+    const doc = JSON.parse(applied.document) as { offices?: Array<{ id: string; name: string; on_hold_music?: string }> };
+    for (const o of doc.offices ?? []) {
+      if (o.on_hold_music !== mediaId || live.has(o.id)) continue;
+      items.push({ kind: 'office', id: o.id, name: o.name, description: `On Hold Music of office '${o.name}' in the applied configuration (version ${applied.version}); apply changes first`, removal: 'manual' });
+    }
+  }
+  return items;
+}
