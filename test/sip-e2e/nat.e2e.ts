@@ -5,7 +5,8 @@
  * removes). The NAT'd phone runs as its own process inside its namespace (nat-phone.ts). Proven by what
  * arrives: the NAT'd phone registers, gets keep-alive OPTIONS, receives calls through its pinhole; audio (a
  * tone per side) flows both ways through rtpengine; SDP carries rtpengine's public address, never the private
- * one (also towards the carrier); a user with 'Behind firewall' set is relayed even without NAT.
+ * one (also towards the carrier); a user with 'Behind firewall' set is treated as behind NAT (keep-alives)
+ * even without NAT, and with rtpengine every call is anchored.
  * Needs root, iproute2, iptables, kamailio and rtpengine; skips with the reason, fails under CI=true.
  */
 import { after, before, describe, test } from 'node:test';
@@ -296,7 +297,13 @@ for (const { kind, skip } of await storeKinds()) {
       trunk.talking = false;
     });
 
-    test("'Behind firewall' relays a user's calls even when no NAT is seen", async () => {
+    test("'Behind firewall' treats a user as behind NAT even when no NAT is seen: keep-alives; others get none", async () => {
+      const options = (ua: UA) => ua.received.filter((r) => r.method === 'OPTIONS').length;
+      assert.ok(options(cara.ua) >= 1, `the flagged user's phone gets keep-alive OPTIONS (${options(cara.ua)})`);
+      assert.equal(options(bob.ua), 0, 'a phone on a public address gets none');
+    });
+
+    test('calls between phones on public addresses are relayed too (rtpengine anchors every call)', async () => {
       const call = await bob.ua.dial('203', bob.rtp.sdp());
       assert.equal(call.status, 200, call.reason);
       assert.match(cara.offers.at(-1)!, new RegExp(`c=IN IP4 ${PUB.replace(/\./g, '\\.')}`), 'relayed to the flagged user');

@@ -3,7 +3,11 @@
  * 127.0.0.1 (routing endpoint), and Kamailio on 127.0.0.1:5070 rendered from deploy/kamailio/kamailio.cfg
  * against that same store. Everything is stopped by PID in close().
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureDefaultHoldMusic, fsMediaStore } from '../../src/modules/media/store.ts';
+import { startRtpengine, type RtpengineProcess } from '../../src/modules/sip/rtpengine.ts';
 import { startTestServer, type TestServer } from '../support/http.ts';
 import type { StoreKind } from '../support/stores.ts';
 import { SYSTEM_ACTOR } from '../../src/shared/permissions.ts';
@@ -38,18 +42,24 @@ export interface Stack {
   officeId: string;
   /** Switchboard's voicemail service on SIP.voicemail, when started with `voicemail`. */
   voicemail: VoicemailService | null;
+  /** The media library folder (hold music) this stack's rtpengine plays from. */
+  mediaDir: string;
   addUser(input: Partial<UserCreate> & { extension: string }): Promise<{ id: string; user: string; password: string; extension: string }>;
   close(): Promise<void>;
 }
 
 export async function startStack(
   kind: StoreKind,
-  opts: { bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number }; voicemail?: { mailer: Mailer; silenceMs?: number } } = {},
+  opts: { bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number }; voicemail?: { mailer: Mailer; silenceMs?: number }; rtpengine?: boolean } = {},
 ): Promise<Stack> {
   // Device resync (devices API) → SIP NOTIFY check-sync through this Kamailio, attached once it runs.
   const notifier = lateBoundNotifier();
   const audioStore = memoryAudioStore();
-  const server = await startTestServer(kind, { sip: SIP, deviceNotifier: notifier, voicemail: { audioStore } });
+  // hold music files live where rtpengine reads them
+  const mediaDir = mkdtempSync(join(tmpdir(), 'sb-e2e-media-'));
+  await ensureDefaultHoldMusic(mediaDir);
+  const server = await startTestServer(kind, { sip: SIP, deviceNotifier: notifier, voicemail: { audioStore }, media: { store: fsMediaStore(mediaDir) } });
+  let rtpengine: RtpengineProcess | null = null;
   let kamailio: KamailioProcess | undefined;
   let voicemail: VoicemailService | null = null;
   try {
@@ -59,7 +69,12 @@ export async function startStack(
     await addNumber(d, SYSTEM_ACTOR, 'e2e', { number: '02 9123 4502' });
     const office = await createOffice(d, SYSTEM_ACTOR, 'e2e', { name: 'Sydney', timezone: 'Australia/Sydney', areaCode: '02', defaultOutboundNumber: '+61291234500' });
     const databaseUrl = server.store.database.description.replace(/^sqlite:/, '');
-    kamailio = await startKamailio({ databaseUrl, routerUrl: `${server.baseUrl}${ROUTE_PATH}`, settings: SIP, bruteForce: opts.bruteForce, children: 4 });
+    let settings: SipSettings = SIP;
+    if (opts.rtpengine) {
+      rtpengine = await startRtpengine({ mode: 'start', socket: 'udp:127.0.0.1:22241', interface: '127.0.0.1', ports: [36000, 36999] }, mediaDir);
+      settings = { ...SIP, rtpengine: 'udp:127.0.0.1:22241' };
+    }
+    kamailio = await startKamailio({ databaseUrl, routerUrl: `${server.baseUrl}${ROUTE_PATH}`, settings, bruteForce: opts.bruteForce, children: 4, mediaDir });
     const k = kamailio;
     notifier.attach(createKamailioNotifier({ ctlSocket: k.ctlSocket, resolve: sipTargetResolver(server.store.database.db) }));
     if (opts.voicemail) {
@@ -74,6 +89,7 @@ export async function startStack(
       voicemail.attachKamailio(k.ctlSocket);
     }
     const vm = voicemail;
+    const rtpe = rtpengine;
     return {
       server,
       kamailio: k,
@@ -83,16 +99,21 @@ export async function startStack(
         const u = await createUser(d, SYSTEM_ACTOR, 'e2e', { firstName: `User ${input.extension}`, officeId: office.id, ...input });
         return { id: u.id, user: u.sipUsername, password: u.sipPassword, extension: u.extension };
       },
+      mediaDir,
       async close() {
         notifier.attach(null);
         await vm?.stop();
         await k.stop();
+        await rtpe?.stop();
+        rmSync(mediaDir, { recursive: true, force: true });
         await server.close();
       },
     };
   } catch (err) {
     await voicemail?.stop();
     await kamailio?.stop();
+    await rtpengine?.stop();
+    rmSync(mediaDir, { recursive: true, force: true });
     await server.close();
     throw err;
   }

@@ -161,7 +161,10 @@ export class UA {
    * Calls `target` with an SDP offer (a test phone's media, test/support/rtp-phone.ts) and ACKs the answer;
    * the caller hangs up with `hangup()`, and `farEndHungUp()` tells whether the far end sent BYE.
    */
-  async dial(target: string, sdp: string): Promise<{ status: number; reason: string; answer: string; callId: string; hangup(): Promise<number>; farEndHungUp(): boolean }> {
+  async dial(
+    target: string,
+    sdp: string,
+  ): Promise<{ status: number; reason: string; answer: string; callId: string; hangup(): Promise<number>; farEndHungUp(): boolean; reinvite(sdp: string): Promise<{ status: number; answer: string }> }> {
     const callId = `${rnd()}@localhost`;
     const invite: SipMessage = {
       method: 'INVITE',
@@ -180,7 +183,7 @@ export class UA {
     };
     const rs = await this.request(invite);
     const farEndHungUp = () => this.received.some((r) => r.method === 'BYE' && r.callId === callId);
-    if (rs.status! >= 300) return { status: rs.status!, reason: rs.reason!, answer: '', callId, hangup: async () => 0, farEndHungUp };
+    if (rs.status! >= 300) return { status: rs.status!, reason: rs.reason!, answer: '', callId, hangup: async () => 0, farEndHungUp, reinvite: async () => ({ status: 0, answer: '' }) };
     const routeSet = (rs.headers['record-route'] ?? []).slice().reverse();
     const inDialog = (method: string, seq: number): SipMessage => ({
       method,
@@ -194,6 +197,17 @@ export class UA {
       answer: rs.content ?? '',
       callId,
       farEndHungUp,
+      // an in-dialog INVITE with a new offer (hold: a=sendonly; resume: a=sendrecv), ACKed
+      reinvite: async (offer: string) => {
+        const rq = inDialog('INVITE', ++this.cseq);
+        rq.headers['content-type'] = 'application/sdp';
+        rq.headers.contact = [{ uri: this.contact }];
+        delete rq.headers['content-length'];
+        rq.content = offer;
+        const r = await new Promise<SipMessage>((res) => this.stack.send(rq, (x: SipMessage) => x.status! >= 200 && res(x)));
+        if (r.status! < 300) this.stack.send(inDialog('ACK', r.headers.cseq.seq));
+        return { status: r.status!, answer: r.content ?? '' };
+      },
       hangup: async () => {
         if (farEndHungUp()) return 0;
         const bye = await new Promise<SipMessage>((r) => this.stack.send(inDialog('BYE', ++this.cseq), (x: SipMessage) => x.status! >= 200 && r(x)));

@@ -59,7 +59,7 @@ export async function loadAccountConfig(conn: Conn, accountId: string): Promise<
     code: account.code,
     realm: account.sip_realm,
     country: account.country,
-    offices: offices.map((o) => ({ id: o.id, country: o.country, areaCode: o.area_code, defaultOutboundNumber: o.default_outbound_number })),
+    offices: offices.map((o) => ({ id: o.id, country: o.country, areaCode: o.area_code, defaultOutboundNumber: o.default_outbound_number, holdMusic: o.on_hold_music })),
     users: users.map((u) => ({
       id: u.id,
       extension: u.extension,

@@ -10,7 +10,7 @@ import type { Deps } from '../../shared/deps.ts';
 import { ForbiddenError } from '../../shared/errors.ts';
 import type { SipSettings } from '../sip/settings.ts';
 import { RoutingConfigCache } from './repository.ts';
-import { decideRoute, inboundCandidates, toRtjson, type RtjsonDoc } from './rules.ts';
+import { decideRoute, holdMusicOf, inboundCandidates, toRtjson, type RtjsonDoc } from './rules.ts';
 import { routeQuerySchema, type AccountRoutingConfig, type CallSource, type Platform } from './schema.ts';
 
 export const ROUTE_PATH = '/sip/route';
@@ -55,7 +55,10 @@ export function createRouter(deps: Deps, platform: Platform) {
     const key = `${q.source}\u0000${q.from}\u0000${q.to}`;
     const hit = memo.get(key);
     if (hit !== undefined) return hit;
-    const json = JSON.stringify(toRtjson(decideRoute(cfg, platform, { source: q.source, from: q.from, to: q.to })));
+    const req = { source: q.source, from: q.from, to: q.to };
+    const doc = toRtjson(decideRoute(cfg, platform, req));
+    if (doc.action === 'route') doc.moh = holdMusicOf(cfg, req);
+    const json = JSON.stringify(doc);
     if (memo.size >= MEMO_MAX) memo.clear();
     memo.set(key, json);
     return json;

@@ -421,6 +421,8 @@ export interface RtjsonDoc {
   ring_group?: string;
   /** Switchboard extension: the final answer when every step failed (a ring group nobody answered: 480). */
   no_answer?: { code: number; reason: string };
+  /** Switchboard extension: On Hold Music track of the caller's and the callee's office (holdMusicOf). */
+  moh?: { caller?: string; callee?: string };
 }
 
 /** Header sets merged left to right; a null value removes that header. One `Name: value\r\n` line each. */
@@ -500,4 +502,33 @@ export function makeConfig(parts: {
     numbers: new Map(parts.numbers),
     ringGroups: new Map((parts.ringGroups ?? []).map((g) => [g.extension, g])),
   };
+}
+
+const TRACK_ID = /^(default|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/**
+ * On Hold Music of a call (seeds 000/001: the office setting; what the other party hears when a user puts
+ * them on hold): the caller's office track (internal calls) and the called user's office track (a call to an
+ * extension, or a DDI assigned to a user). Kamailio keeps them in the dialog's Record-Route and has rtpengine
+ * play the holder's track to the held party. Only well-formed track ids ('default' or a media UUID) pass.
+ */
+export function holdMusicOf(cfg: AccountRoutingConfig, req: RouteRequest): { caller?: string; callee?: string } {
+  const track = (u: RoutingUser | undefined) => {
+    const id = u ? cfg.offices.get(u.officeId)?.holdMusic : undefined;
+    return id && TRACK_ID.test(id) ? id : u ? 'default' : undefined;
+  };
+  const to = cleanDialled(req.to);
+  const caller = req.source === 'internal' ? cfg.usersBySip.get(req.from) : undefined;
+  let callee = cfg.users.get(to);
+  if (req.source === 'trunk') {
+    const e164 = inboundCandidates(to).find((n) => cfg.numbers.has(n));
+    const userId = e164 ? cfg.numbers.get(e164) : null;
+    callee = userId ? cfg.usersById.get(userId) : undefined;
+  }
+  const out: { caller?: string; callee?: string } = {};
+  const c = track(caller);
+  const d = track(callee);
+  if (c) out.caller = c;
+  if (d) out.callee = d;
+  return out;
 }

@@ -26,6 +26,8 @@ export interface RoutingOffice {
   country: string;
   areaCode: string | null;
   defaultOutboundNumber: string | null;
+  /** On Hold Music: 'default' or a media library track id (what a party this office's user holds hears). */
+  holdMusic?: string;
 }
 
 /** A ring (hunt) group as routing sees it: members are user ids in ringing order (position). */

@@ -61,7 +61,7 @@ export function sipCommands(program: Command): void {
             log: (msg, extra) => server.app.log.info(extra ?? {}, msg),
           });
         }
-        kamailio = await startKamailio({ databaseUrl: config.databaseUrl, routerUrl, settings, echo: !!o.verbose });
+        kamailio = await startKamailio({ databaseUrl: config.databaseUrl, routerUrl, settings, mediaDir: config.mediaDir, echo: !!o.verbose });
       } catch (err) {
         await voicemail?.stop();
         await rtpengine?.stop();

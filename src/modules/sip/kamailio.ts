@@ -27,6 +27,8 @@ export interface KamailioOptions {
   children?: number;
   debug?: number;
   runDir?: string;
+  /** The media library folder (hold music files `<track>.wav`) rtpengine plays from. */
+  mediaDir?: string;
   /** Also echo Kamailio's log to this process's stderr. */
   echo?: boolean;
 }
@@ -58,6 +60,7 @@ export function renderConfig(template: string, o: KamailioOptions & { runDir: st
     NATPING: String(o.settings.natPing ?? 25),
     WITH_RTPENGINE: o.settings.rtpengine ? '#!define WITH_RTPENGINE' : '',
     RTPENGINE_SOCK: o.settings.rtpengine ?? '',
+    MEDIA_DIR: o.mediaDir ? resolve(o.mediaDir) : '/var/lib/switchboard/media',
     ROUTER_URL: o.routerUrl,
     ROUTER_HEADERS: o.settings.secret ? `X-Switchboard-Sip-Secret: ${o.settings.secret}` : '',
     BF_LIMIT: String(bf.limit),
