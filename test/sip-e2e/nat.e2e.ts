@@ -157,7 +157,7 @@ class PublicPhone {
     port: number,
     readonly hz: number,
   ) {
-    this.ua = new UA({ user, password, domain: REALM, port, proxy: `${PUB}:5070`, address: PHONES });
+    this.ua = new UA({ user, password, domain: REALM, port, proxy: `${PUB}:5070`, address: PHONES, publicAddress: PHONES });
   }
 
   async start(): Promise<this> {

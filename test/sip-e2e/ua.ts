@@ -46,7 +46,10 @@ export class UA {
   private ringing = new Map<string, any>();
 
   constructor(
-    readonly o: { user: string; password: string; domain: string; port: number; proxy: string; address?: string },
+    // publicAddress: the host the `sip` package puts in Via; 'localhost' unless given, because the package drops a
+    // next hop equal to it (Kamailio on the same 127.0.0.1); a phone on a real address passes that address, so
+    // Kamailio does not take it for a phone behind NAT
+    readonly o: { user: string; password: string; domain: string; port: number; proxy: string; address?: string; publicAddress?: string },
   ) {}
 
   get aor(): string {
@@ -60,7 +63,7 @@ export class UA {
   }
 
   start(): this {
-    this.stack = sip.create({ address: this.o.address ?? '127.0.0.1', port: this.o.port, publicAddress: 'localhost', udp: true, tcp: false, logger: {} }, (rq: SipMessage) =>
+    this.stack = sip.create({ address: this.o.address ?? '127.0.0.1', port: this.o.port, publicAddress: this.o.publicAddress ?? 'localhost', udp: true, tcp: false, logger: {} }, (rq: SipMessage) =>
       this.onRequest(rq),
     );
     return this;

@@ -46,3 +46,35 @@ test('kamcmd ul.lookup output → contact addresses', async () => {
   assert.deepEqual(parseContacts(out), ['sip:u1@127.0.0.1:5102;transport=udp', 'sip:u1@10.0.0.2:5060']);
   assert.deepEqual(parseContacts(''), []);
 });
+
+test('Kamailio accepts the rendered configuration with and without the media relay (kamailio -c)', async (t) => {
+  const { existsSync, mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { KAMAILIO_BIN } = await import('./kamailio.ts');
+  if (!existsSync(KAMAILIO_BIN)) {
+    if (process.env.CI) throw new Error(`${KAMAILIO_BIN} missing`);
+    return t.skip('kamailio not installed');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'sb-kamcheck-'));
+  try {
+    for (const rtpengine of [undefined, 'udp:127.0.0.1:22222']) {
+      const cfg = renderConfig(readFileSync(TEMPLATE, 'utf8'), {
+        databaseUrl: join(dir, 'x.sqlite'),
+        routerUrl: 'http://127.0.0.1:8080/sip/route',
+        settings: { ...sipSettingsFromEnv({}), rtpengine },
+        mediaDir: join(dir, 'media'),
+        runDir: dir,
+        authSecret: 'abc',
+      });
+      assert.equal(/#!define WITH_RTPENGINE/.test(cfg), !!rtpengine);
+      const file = join(dir, 'k.cfg');
+      writeFileSync(file, cfg);
+      // exits non-zero with the parse error on stderr when the file is not valid
+      execFileSync(KAMAILIO_BIN, ['-c', '-f', file], { stdio: 'pipe' });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
