@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../shared/deps.ts';
 import { ForbiddenError } from '../../shared/errors.ts';
 import type { SipSettings } from '../sip/settings.ts';
+import { presenceEntities } from './blf.ts';
 import { RoutingConfigCache } from './repository.ts';
 import { decideRoute, inboundCandidates, toRtjson, type RtjsonDoc } from './rules.ts';
 import { routeQuerySchema, type AccountRoutingConfig, type CallSource, type Platform } from './schema.ts';
@@ -55,7 +56,11 @@ export function createRouter(deps: Deps, platform: Platform) {
     const key = `${q.source}\u0000${q.from}\u0000${q.to}`;
     const hit = memo.get(key);
     if (hit !== undefined) return hit;
-    const json = JSON.stringify(toRtjson(decideRoute(cfg, platform, { source: q.source, from: q.from, to: q.to })));
+    const req = { source: q.source, from: q.from, to: q.to };
+    const decision = decideRoute(cfg, platform, req);
+    // busy lamps: the extensions whose dialog state Kamailio publishes for this call (blf.ts)
+    const blf = presenceEntities(cfg, req, decision);
+    const json = JSON.stringify({ ...toRtjson(decision), ...(blf && { blf }) });
     if (memo.size >= MEMO_MAX) memo.clear();
     memo.set(key, json);
     return json;
