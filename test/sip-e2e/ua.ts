@@ -327,7 +327,10 @@ export class UA {
         // one To tag for the early dialog and its final answer, as a phone does (the dialog module needs it)
         const tag = rnd();
         this.ringing.set(callId, { rq, tag });
-        return this.stack.send(withToTag(sip.makeResponse(rq, 180, 'Ringing'), tag));
+        const ringing = withToTag(sip.makeResponse(rq, 180, 'Ringing'), tag);
+        ringing.headers.contact = [{ uri: this.contact }];
+        if (rq.headers['record-route']) ringing.headers['record-route'] = rq.headers['record-route'];
+        return this.stack.send(ringing);
       }
       const rs = sip.makeResponse(rq, 200, 'OK');
       rs.headers.to = { ...rq.headers.to, params: { ...rq.headers.to.params, tag: rnd() } };
