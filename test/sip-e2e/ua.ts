@@ -44,6 +44,8 @@ export class UA {
   private readonly regCallId = `${rnd()}@localhost`;
   private readonly fromTag = rnd();
   private ringing = new Map<string, any>();
+  /** The INVITE in progress (no final response yet), as sent (its Via carries the branch a CANCEL needs). */
+  private pendingInvite?: SipMessage;
 
   constructor(
     // publicAddress: the host the `sip` package puts in Via; 'localhost' unless given, because the package drops a
@@ -78,6 +80,7 @@ export class UA {
   request(rq: SipMessage, password = this.o.password): Promise<SipMessage> {
     return new Promise((resolve) => {
       let challenged = false;
+      if (rq.method === 'INVITE') this.pendingInvite = rq;
       const send = () =>
         this.stack.send(rq, (rs: SipMessage) => {
           if (rs.status! < 200) return;
@@ -90,6 +93,7 @@ export class UA {
             digest.signRequest({}, rq, rs, { user: this.o.user, password });
             return send();
           }
+          if (this.pendingInvite === rq) this.pendingInvite = undefined;
           resolve(rs);
         });
       send();
@@ -241,6 +245,73 @@ export class UA {
     return rs.status!;
   }
 
+  /**
+   * SUBSCRIBE to `event` for `target` (an extension of the phone's own domain, or a full SIP URI) through
+   * Kamailio; resolves with the final status and the subscription's NOTIFYs (bodies recorded as they arrive).
+   * `unsubscribe()` sends the in-dialog SUBSCRIBE with Expires: 0 along the dialog the 2xx set up.
+   */
+  async subscribe(
+    event: string,
+    target: string,
+    expires = 600,
+  ): Promise<{ status: number; reason: string; callId: string; notifies(): Received[]; bodies(): string[]; unsubscribe(): Promise<number> }> {
+    const uri = target.startsWith('sip:') ? target : `sip:${target}@${this.o.domain}`;
+    const callId = `${rnd()}@localhost`;
+    const accept = { dialog: 'application/dialog-info+xml', presence: 'application/pidf+xml', 'message-summary': 'application/simple-message-summary' }[event];
+    const from = { uri: this.aor, params: { tag: rnd() } };
+    const rs = await this.request({
+      method: 'SUBSCRIBE',
+      uri,
+      headers: {
+        to: { uri },
+        from,
+        'call-id': callId,
+        cseq: { method: 'SUBSCRIBE', seq: ++this.cseq },
+        contact: [{ uri: this.contact }],
+        event,
+        ...(accept && { accept }),
+        expires,
+        route: this.route,
+        'max-forwards': 70,
+        'content-length': 0,
+      },
+    });
+    const notifies = () => this.received.filter((r) => r.method === 'NOTIFY' && r.callId === callId);
+    return {
+      status: rs.status!,
+      reason: rs.reason ?? '',
+      callId,
+      notifies,
+      bodies: () => notifies().map((r) => String(r.content ?? '')),
+      unsubscribe: () =>
+        new Promise<number>((resolve) => {
+          const routeSet = (rs.headers['record-route'] ?? []).slice().reverse();
+          this.stack.send(
+            {
+              method: 'SUBSCRIBE',
+              uri: rs.headers.contact?.[0]?.uri ?? uri,
+              headers: {
+                to: rs.headers.to,
+                from,
+                'call-id': callId,
+                cseq: { method: 'SUBSCRIBE', seq: ++this.cseq },
+                contact: [{ uri: this.contact }],
+                event,
+                expires: 0,
+                route: routeSet.length ? routeSet : this.route,
+                'max-forwards': 70,
+                via: [],
+                'content-length': 0,
+              },
+            },
+            (x: SipMessage) => {
+              if (x.status! >= 200) resolve(x.status!);
+            },
+          );
+        }),
+    };
+  }
+
   /** message-summary NOTIFY bodies received so far. */
   mwi(): string[] {
     return this.received.filter((r) => r.method === 'NOTIFY' && /message-summary/i.test(String(r.headers.event))).map((r) => String(r.content ?? ''));
@@ -272,8 +343,13 @@ export class UA {
     if (rq.method === 'INVITE') {
       if (this.mode === 'busy') return this.stack.send(sip.makeResponse(rq, 486, 'Busy Here'));
       if (this.mode === 'ring') {
-        this.ringing.set(callId, rq);
-        return this.stack.send(sip.makeResponse(rq, 180, 'Ringing'));
+        // one To tag for the early dialog and its final answer, as a phone does (the dialog module needs it)
+        const tag = rnd();
+        this.ringing.set(callId, { rq, tag });
+        const ringing = withToTag(sip.makeResponse(rq, 180, 'Ringing'), tag);
+        ringing.headers.contact = [{ uri: this.contact }];
+        if (rq.headers['record-route']) ringing.headers['record-route'] = rq.headers['record-route'];
+        return this.stack.send(ringing);
       }
       const rs = sip.makeResponse(rq, 200, 'OK');
       rs.headers.to = { ...rq.headers.to, params: { ...rq.headers.to.params, tag: rnd() } };
@@ -288,16 +364,59 @@ export class UA {
     if (rq.method === 'CANCEL') {
       this.stack.send(sip.makeResponse(rq, 200, 'OK'));
       const inv = this.ringing.get(callId);
-      if (inv) this.stack.send(sip.makeResponse(inv, 487, 'Request Terminated'));
+      if (inv) this.stack.send(withToTag(sip.makeResponse(inv.rq, 487, 'Request Terminated'), inv.tag));
       this.ringing.delete(callId);
       return;
     }
     this.stack.send(sip.makeResponse(rq, 200, 'OK'));
   }
 
+  /** CANCELs the INVITE this phone is still waiting on (hop by hop: Kamailio answers it and cancels the branches). */
+  cancelLast(): boolean {
+    const inv = this.pendingInvite;
+    if (!inv) return false;
+    this.stack.send(
+      {
+        method: 'CANCEL',
+        uri: inv.uri,
+        headers: {
+          via: [inv.headers.via[0]],
+          to: inv.headers.to,
+          from: inv.headers.from,
+          'call-id': inv.headers['call-id'],
+          cseq: { method: 'CANCEL', seq: inv.headers.cseq.seq },
+          route: inv.headers.route,
+          'max-forwards': 70,
+          'content-length': 0,
+        },
+      },
+      () => {},
+    );
+    return true;
+  }
+
+  /** Answers (200 OK) every INVITE this phone is ringing for in 'ring' mode; returns how many. */
+  answerRinging(): number {
+    let n = 0;
+    for (const [callId, { rq, tag }] of this.ringing) {
+      const rs = withToTag(sip.makeResponse(rq, 200, 'OK'), tag);
+      rs.headers.contact = [{ uri: this.contact }];
+      if (rq.headers['record-route']) rs.headers['record-route'] = rq.headers['record-route'];
+      this.stack.send(rs);
+      this.ringing.delete(callId);
+      n++;
+    }
+    return n;
+  }
+
   invites(): Received[] {
     return this.received.filter((r) => r.method === 'INVITE');
   }
+}
+
+function withToTag(rs: any, tag: string): any {
+  rs.headers.to = { ...rs.headers.to, params: { ...rs.headers.to.params, tag } };
+  return rs;
 }
 
 /** A gateway-side agent (carrier trunk or voicemail server): no registration, answers everything. */

@@ -5,6 +5,7 @@ import * as m0201 from './0201_groups_call_flows.ts';
 import * as m0202 from './0202_imports_config_versions.ts';
 import * as m0301 from './0301_devices_provisioning.ts';
 import * as m0401 from './0401_sip_subscribers.ts';
+import * as m0402 from './0402_presence.ts';
 import * as m0403 from './0403_sip_force_nat.ts';
 import * as m0501 from './0501_voicemail.ts';
 import * as m0601 from './0601_media.ts';
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0202_imports_config_versions': m0202,
   '0301_devices_provisioning': m0301,
   '0401_sip_subscribers': m0401,
+  '0402_presence': m0402,
   '0403_sip_force_nat': m0403,
   '0501_voicemail': m0501,
   '0601_media': m0601,

@@ -220,3 +220,35 @@ describe('renderers', () => {
     assert.ok(perRender < 1, `${perRender} ms per render`);
   });
 });
+
+describe('BLF keys subscribe to <extension>@<account realm> (what Kamailio publishes busy lamps for, docs/sip.md)', () => {
+  const keys: ProvisioningContext['lineKeys'] = [{ type: 'line' }, { type: 'blf', value: '202', label: 'Bob' }];
+  const render = (vendor: (typeof VENDORS)[number], fn: (c: ProvisioningContext, k: typeof cat) => { body: string }) =>
+    fn(ctx({ vendor, model: Object.keys(cat.vendors[vendor].models)[0]!, lineKeys: keys }), cat).body;
+
+  it('Yealink: a BLF line key whose value is the extension, on account 1 whose server is the realm', () => {
+    const body = render('yealink', renderYealink);
+    assert.match(body, /^linekey\.2\.type = 16$/m);
+    assert.match(body, /^linekey\.2\.value = 202$/m);
+    assert.match(body, /^linekey\.2\.line = 1$/m);
+    assert.match(body, /^account\.1\.sip_server\.1\.address = acme\.pbx\.example$/m);
+  });
+  it('Polycom: the attendant resource list names 202@realm', () => {
+    assert.match(render('polycom', renderPolycom), /attendant\.resourceList\.1\.address="202@acme\.pbx\.example"/);
+  });
+  it('Grandstream: MPK 1 in BLF mode on account 1, value the extension, SIP server the realm', () => {
+    const body = render('grandstream', renderGrandstream);
+    assert.match(body, /<P323>1<\/P323>/);
+    assert.match(body, /<P301>0<\/P301>/);
+    assert.match(body, /<P303>202<\/P303>/);
+    assert.match(body, /<P47>acme\.pbx\.example:5060<\/P47>/);
+  });
+  it('Snom: blf <sip:202@realm>', () => {
+    assert.match(render('snom', renderSnom), /blf &lt;sip:202@acme\.pbx\.example&gt;/);
+  });
+  it('Cisco: sub=202@$PROXY, the line proxy being the realm', () => {
+    const body = render('cisco', renderCisco);
+    assert.match(body, /fnc=blf\+sd\+cp;sub=202@\$PROXY;nme=Bob/);
+    assert.match(body, /<Proxy_1_ [^>]*>acme\.pbx\.example:5060<\/Proxy_1_>/);
+  });
+});

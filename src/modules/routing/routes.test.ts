@@ -107,6 +107,8 @@ for (const { kind, skip } of await storeKinds()) {
           ['sip:102@127.0.0.1:5095', undefined],
         ],
       );
+      // busy lamps: Kamailio publishes this call's dialog state for both extensions (blf.ts)
+      assert.deepEqual((r.body as { blf?: unknown }).blf, { realm: 'rt.pbx.test', caller: '101', callee: '102' });
     });
 
     test('a settings change is routed on the next call (cache invalidated by the domain event)', async () => {

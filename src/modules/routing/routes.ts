@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../shared/deps.ts';
 import { ForbiddenError } from '../../shared/errors.ts';
 import type { SipSettings } from '../sip/settings.ts';
+import { presenceEntities } from './blf.ts';
 import { RoutingConfigCache } from './repository.ts';
 import { decideRoute, holdMusicOf, inboundCandidates, toRtjson, type RtjsonDoc } from './rules.ts';
 import { routeQuerySchema, type AccountRoutingConfig, type CallSource, type Platform } from './schema.ts';
@@ -56,9 +57,12 @@ export function createRouter(deps: Deps, platform: Platform) {
     const hit = memo.get(key);
     if (hit !== undefined) return hit;
     const req = { source: q.source, from: q.from, to: q.to };
-    const doc = toRtjson(decideRoute(cfg, platform, req));
+    const decision = decideRoute(cfg, platform, req);
+    const doc = toRtjson(decision);
     if (doc.action === 'route') doc.moh = holdMusicOf(cfg, req);
-    const json = JSON.stringify(doc);
+    // busy lamps: the extensions whose dialog state Kamailio publishes for this call (blf.ts)
+    const blf = presenceEntities(cfg, req, decision);
+    const json = JSON.stringify({ ...doc, ...(blf && { blf }) });
     if (memo.size >= MEMO_MAX) memo.clear();
     memo.set(key, json);
     return json;
