@@ -218,7 +218,7 @@ for (const { kind, skip } of await storeKinds()) {
         return { user: u.sipUsername, password: u.sipPassword };
       };
       const a = await mk('201');
-      const b = await mk('202');
+      const b = await mk('202', { behindFirewall: false });
       const c = await mk('203', { behindFirewall: true });
       runDir = mkdtempSync(join(tmpdir(), 'sb-nat-'));
       rtpengine = await startRtpengine({ mode: 'start', socket: settings.rtpengine, interface: PUB, ports: [35000, 35999] }, runDir);
@@ -300,7 +300,8 @@ for (const { kind, skip } of await storeKinds()) {
     test("'Behind firewall' treats a user as behind NAT even when no NAT is seen: keep-alives; others get none", async () => {
       const options = (ua: UA) => ua.received.filter((r) => r.method === 'OPTIONS').length;
       assert.ok(options(cara.ua) >= 1, `the flagged user's phone gets keep-alive OPTIONS (${options(cara.ua)})`);
-      assert.equal(options(bob.ua), 0, 'a phone on a public address gets none');
+      const bobs = bob.ua.received.filter((r) => r.method === 'OPTIONS');
+      assert.equal(bobs.length, 0, `a phone on a public address gets none: ${JSON.stringify(bobs.map((r) => ({ ruri: r.ruri, from: r.from, at: r.at })))}`);
     });
 
     test('calls between phones on public addresses are relayed too (rtpengine anchors every call)', async () => {
