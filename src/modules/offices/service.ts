@@ -7,10 +7,11 @@ import { resolveAccount } from '../accounts/service.ts';
 import * as numbers from '../numbers/repository.ts';
 import * as repo from './repository.ts';
 import { officeUsage } from '../usage/repository.ts';
-import { validateOffice, type NormalisedOffice } from './rules.ts';
-import type { Office, OfficeCreate, OfficeUpdate } from './schema.ts';
+import { parseDestination, validateOffice, type NormalisedOffice } from './rules.ts';
+import type { DayNightMode, Office, OfficeCreate, OfficeUpdate } from './schema.ts';
 import type { Account } from '../accounts/schema.ts';
-import { usedExtensions } from '../users/repository.ts';
+import { findRowByExtension, usedExtensions } from '../users/repository.ts';
+import { SCOPES } from '../../shared/permissions.ts';
 import { emergencyClash } from '../users/rules.ts';
 
 export async function listOffices(deps: Deps, actor: Actor, accountKey: string, opts: { name?: string; limit: number; offset: number }): Promise<Page<Office>> {
@@ -37,8 +38,27 @@ async function checkAgainstStore(deps: Deps, accountId: string, office: Normalis
   if (office.defaultOutboundNumber && !(await numbers.findByE164(db, accountId, office.defaultOutboundNumber))) {
     errors.push({ field: 'defaultOutboundNumber', reason: "is not one of this account's numbers" });
   }
+  for (const field of ['dayDestination', 'nightDestination'] as const) {
+    const reason = await destinationProblem(deps, accountId, office[field]);
+    if (reason) errors.push({ field, reason });
+  }
   assertValid(errors);
   if (await repo.nameTaken(db, accountId, office.nameKey, exceptId)) throw new ConflictError('name', 'another office already has this name');
+}
+
+/** Why a Day/Night destination cannot be used in this account (null: it can). */
+async function destinationProblem(deps: Deps, accountId: string, raw: string): Promise<string | null> {
+  const d = parseDestination(raw);
+  if (!d || d.kind === 'busy' || d.kind === 'none') return null;
+  const db = deps.database.db;
+  const user = await findRowByExtension(db, accountId, d.extension);
+  if (d.kind === 'voicemail') {
+    if (!user) return `no user has extension ${d.extension} in this account`;
+    return user.vm_enabled ? null : `voicemail is not enabled for extension ${d.extension}`;
+  }
+  if (user) return null;
+  const group = await db.selectFrom('ring_groups').select('id').where('account_id', '=', accountId).where('extension', '=', d.extension).executeTakeFirst();
+  return group ? null : `no user or ring group has extension ${d.extension} in this account`;
 }
 
 /** 409 on 'country' when the account's extensions would clash with the new country's emergency numbers. */
@@ -67,6 +87,9 @@ export async function createOffice(deps: Deps, actor: Actor, accountKey: string,
     area_code: office.areaCode,
     default_outbound_number: office.defaultOutboundNumber,
     on_hold_music: office.onHoldMusic,
+    day_night_mode: input.dayNightMode ?? 'day',
+    day_destination: office.dayDestination,
+    night_destination: office.nightDestination,
     created_at: now,
     updated_at: now,
   });
@@ -75,6 +98,14 @@ export async function createOffice(deps: Deps, actor: Actor, accountKey: string,
 }
 
 export async function updateOffice(deps: Deps, actor: Actor, accountKey: string, officeId: string, input: OfficeUpdate): Promise<Office> {
+  const { dayNightMode, ...rest } = input;
+  let office = Object.keys(rest).length ? await updateOfficeSettings(deps, actor, accountKey, officeId, rest) : undefined;
+  // the mode is an operational switch: set on its own (its own event, no handset resync, live at once)
+  if (dayNightMode) office = await setDayNight(deps, actor, accountKey, officeId, dayNightMode);
+  return office!;
+}
+
+async function updateOfficeSettings(deps: Deps, actor: Actor, accountKey: string, officeId: string, input: Omit<OfficeUpdate, 'dayNightMode'>): Promise<Office> {
   const { account, office: before } = await loadOffice(deps, actor, accountKey, officeId);
   authorize(actor, 'office.write', { accountId: before.accountId, officeId: before.id }, 'office');
   const merged = { ...before, ...input };
@@ -90,6 +121,8 @@ export async function updateOffice(deps: Deps, actor: Actor, accountKey: string,
     area_code: office.areaCode,
     default_outbound_number: office.defaultOutboundNumber,
     on_hold_music: office.onHoldMusic,
+    day_destination: office.dayDestination,
+    night_destination: office.nightDestination,
     updated_at: nowIso(),
   });
   const after = (await repo.findById(deps.database.db, before.accountId, before.id))!;
@@ -104,4 +137,35 @@ export async function deleteOffice(deps: Deps, actor: Actor, accountKey: string,
   if (usage.length) throw new InUseError('office', usage);
   await repo.remove(deps.database.db, office.accountId, office.id);
   await emit(deps, actor, 'office.deleted', office.accountId, office.id, office, undefined);
+}
+
+/**
+ * Day/Night: sets the office's mode. An operational switch (a PBX's night button): it is live state, not
+ * configuration — it takes effect on the next call without 'Apply Changes', is never a pending change and a
+ * discard keeps it (config/rules.ts NOT_CONFIG). Audited as office.day_night_changed with the actor.
+ */
+export async function setDayNight(deps: Deps, actor: Actor, accountKey: string, officeId: string, mode: DayNightMode): Promise<Office> {
+  const { office } = await loadOffice(deps, actor, accountKey, officeId);
+  authorize(actor, 'office.write', { accountId: office.accountId, officeId: office.id }, 'office');
+  return applyDayNight(deps, actor, office.accountId, office.id, mode);
+}
+
+async function applyDayNight(deps: Deps, actor: Actor, accountId: string, officeId: string, mode: DayNightMode): Promise<Office> {
+  const was = await repo.setDayNightMode(deps.database.db, accountId, officeId, mode, nowIso());
+  if (!was) throw new NotFoundError('office');
+  const after = (await repo.findById(deps.database.db, accountId, officeId))!;
+  if (was !== mode) await emit(deps, actor, 'office.day_night_changed', accountId, officeId, { dayNightMode: was }, { dayNightMode: mode });
+  return after;
+}
+
+/**
+ * *28 from a handset: the user (whose handset permission 'Toggle Day/Night mode' routing has checked) sets
+ * their office's mode. The actor is that user, so the audit log names who pressed the key.
+ */
+export async function setDayNightFromHandset(deps: Deps, accountId: string, userId: string, officeId: string, mode: DayNightMode): Promise<Office> {
+  const u = await deps.database.db.selectFrom('users').select(['id', 'extension', 'display_name', 'scope']).where('account_id', '=', accountId).where('id', '=', userId).executeTakeFirst();
+  if (!u) throw new NotFoundError('user');
+  const scope = (SCOPES as readonly string[]).includes(u.scope) ? (u.scope as (typeof SCOPES)[number]) : 'no_portal';
+  const actor: Actor = { kind: 'user', id: u.id, accountId, scope, officeIds: [officeId], label: `${u.extension} ${u.display_name} (handset *28)` };
+  return applyDayNight(deps, actor, accountId, officeId, mode);
 }

@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../shared/deps.ts';
 import { ForbiddenError } from '../../shared/errors.ts';
 import type { SipSettings } from '../sip/settings.ts';
+import { setDayNightFromHandset } from '../offices/service.ts';
 import { RoutingConfigCache } from './repository.ts';
 import { decideRoute, inboundCandidates, toRtjson, type RtjsonDoc } from './rules.ts';
 import { routeQuerySchema, type AccountRoutingConfig, type CallSource, type Platform } from './schema.ts';
@@ -55,7 +56,19 @@ export function createRouter(deps: Deps, platform: Platform) {
     const key = `${q.source}\u0000${q.from}\u0000${q.to}`;
     const hit = memo.get(key);
     if (hit !== undefined) return hit;
-    const json = JSON.stringify(toRtjson(decideRoute(cfg, platform, { source: q.source, from: q.from, to: q.to })));
+    const decision = decideRoute(cfg, platform, { source: q.source, from: q.from, to: q.to });
+    if (decision.action === 'route' && decision.effect) {
+      // a decision with a write (*28): done now, before the call reaches the feature server; never memoised.
+      // A failed write is a refusal the phone sees, not a confirmation of something that did not happen.
+      const effect = decision.effect;
+      try {
+        await setDayNightFromHandset(deps, cfg.accountId, effect.userId, effect.officeId, effect.mode);
+      } catch {
+        return JSON.stringify(toRtjson({ action: 'reject', code: 500, reason: 'Server Internal Error - day/night not changed' }));
+      }
+      return JSON.stringify(toRtjson(decision));
+    }
+    const json = JSON.stringify(toRtjson(decision));
     if (memo.size >= MEMO_MAX) memo.clear();
     memo.set(key, json);
     return json;
