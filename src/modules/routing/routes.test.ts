@@ -243,6 +243,11 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(day.body.kind, 'inbound');
       assert.deepEqual(day.body.routes.map((x: RtjsonRoute) => x.uri), [aorOf('102'), 'sip:102@127.0.0.1:5095'], "102's ring plan");
       // the mode is an operational switch: live at once, no Apply Changes, never a pending change
+      // a user named by a Day/Night destination cannot be deleted until it is changed (Usage)
+      await assert.rejects(deleteUser(s.deps, SYSTEM_ACTOR, a.code, ids['102']!.id), (err: { usage?: Array<{ kind: string; description: string }> }) => {
+        assert.ok(err.usage?.some((u) => u.kind === 'office_day_night' && /sends its main number to 102 by day/.test(u.description)), JSON.stringify(err.usage));
+        return true;
+      });
       const toggled = await s.api('POST', `${path}/day-night`, { mode: 'night' });
       assert.equal(toggled.status, 200, toggled.text);
       assert.equal(toggled.body.dayNightMode, 'night');
