@@ -135,12 +135,12 @@ export function OfficeForm({ office, onClose, onSaved, onModeChanged }: { office
           <h3 className="subhead" id={`${destList}-h`}>
             Day/Night
           </h3>
-          <p className="muted">
+          <p className="muted span-2">
             Calls to the office's main number (its Default Outbound Number) go to the day or the night destination, by the current mode. Phones with the Day/Night key
             (*28) switch it too.
           </p>
           {office && (
-            <div className="day-night-mode" role="group" aria-label="Day/Night mode">
+            <div className="day-night-mode span-2" role="group" aria-label="Day/Night mode">
               <span data-testid="day-night-mode">
                 Current mode: <strong>{mode === 'night' ? 'Night' : 'Day'}</strong>
               </span>{' '}
