@@ -32,13 +32,15 @@ export async function getOffice(deps: Deps, actor: Actor, accountKey: string, of
   return (await loadOffice(deps, actor, accountKey, officeId)).office;
 }
 
-async function checkAgainstStore(deps: Deps, accountId: string, office: NormalisedOffice, exceptId?: string): Promise<void> {
+async function checkAgainstStore(deps: Deps, accountId: string, office: NormalisedOffice, exceptId?: string, before?: Office): Promise<void> {
   const db = deps.database.db;
   const errors: FieldError[] = [];
   if (office.defaultOutboundNumber && !(await numbers.findByE164(db, accountId, office.defaultOutboundNumber))) {
     errors.push({ field: 'defaultOutboundNumber', reason: "is not one of this account's numbers" });
   }
   for (const field of ['dayDestination', 'nightDestination'] as const) {
+    // an unchanged destination that stopped working (its user's voicemail turned off…) does not block other edits
+    if (before && before[field] === office[field]) continue;
     const reason = await destinationProblem(deps, accountId, office[field]);
     if (reason) errors.push({ field, reason });
   }
@@ -111,7 +113,7 @@ async function updateOfficeSettings(deps: Deps, actor: Actor, accountKey: string
   const merged = { ...before, ...input };
   const { office, errors } = validateOffice({ ...merged, country: merged.country, name: merged.name, timezone: merged.timezone });
   assertValid(errors);
-  await checkAgainstStore(deps, before.accountId, office, before.id);
+  await checkAgainstStore(deps, before.accountId, office, before.id, before);
   if (office.country !== before.country) await refuseEmergencyClash(deps, account.id, account.country, office.country);
   await repo.update(deps.database.db, before.accountId, before.id, {
     name: office.name,

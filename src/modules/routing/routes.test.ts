@@ -268,6 +268,13 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await s.api('PATCH', path, { dayNightMode: 'day' })).body.dayNightMode, 'day');
       assert.deepEqual((await main()).body.routes.map((x: RtjsonRoute) => x.uri), [aorOf('102'), 'sip:102@127.0.0.1:5095']);
       assert.equal((await s.api('POST', `${path}/day-night`, { mode: 'evening' })).status, 400);
+      // a destination that stopped working does not block unrelated edits; choosing it anew is refused
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['101']!.id, { voicemail: { enabled: false } });
+      assert.equal((await s.api('PATCH', path, { onHoldMusic: 'classical' })).status, 200);
+      const vmOff = await s.api('PATCH', path, { dayDestination: 'voicemail:101' });
+      assert.equal(vmOff.status, 422);
+      assert.match(vmOff.text, /dayDestination: voicemail is not enabled for extension 101/);
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['101']!.id, { voicemail: { enabled: true } });
       // a DDI assigned to a user stays the user's even when it is an office's main number
       await s.store.database.db.updateTable('numbers').set({ user_id: ids['101']!.id }).where('e164', '=', '+61291234500').execute();
       await s.deps.events.publish({ type: 'number.updated', accountId: a.id, resourceId: '+61291234500', actor: 'test', at: nowIso() });
