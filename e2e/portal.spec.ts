@@ -88,6 +88,39 @@ test('adds an office: field errors beside the field, then Save', async ({ page }
   await expect(page.getByRole('button', { name: /Brisbane CBD/ })).toBeVisible();
 });
 
+test('Day/Night: the office form switches the mode at once and saves the day and night destinations', async ({ page }) => {
+  await login(page, t.code, t.manager.email);
+  await page.getByRole('button', { name: /Sydney HQ/ }).click();
+  await page.getByRole('button', { name: 'Manage Office' }).click();
+  const manage = page.getByRole('dialog', { name: /Manage Office/ });
+  const mode = manage.getByTestId('day-night-mode');
+  await expect(mode).toHaveText('Current mode: Day');
+  // the switch is operational: live at once, without Save
+  await manage.getByRole('button', { name: 'Switch to Night mode' }).click();
+  await expect(mode).toHaveText('Current mode: Night');
+  await expect(page.getByRole('status').filter({ hasText: 'Sydney HQ is now in Night mode' })).toBeVisible();
+  type O = { items: Array<{ name: string; dayNightMode: string; dayDestination: string; nightDestination: string }> };
+  const sydney = async () => (await apiGet<O>(t.api, `${t.base}/offices`)).items.find((o) => o.name === 'Sydney HQ')!;
+  expect((await sydney()).dayNightMode).toBe('night');
+  // a destination that does not exist: the reason beside the field, the dialog stays open
+  await manage.getByLabel('Day destination').fill('9999');
+  await manage.getByLabel('Night destination').fill('busy');
+  await manage.getByRole('button', { name: 'Save' }).click();
+  await expect(manage.locator('[data-field-wrap="dayDestination"] .field-error')).toContainText('no user or ring group has extension 9999');
+  await shot(page, '04b-office-day-night');
+  await manage.getByLabel('Day destination').fill(t.basic.extension);
+  await manage.getByRole('button', { name: 'Save' }).click();
+  await expect(manage).toBeHidden();
+  expect(await sydney()).toMatchObject({ dayNightMode: 'night', dayDestination: t.basic.extension, nightDestination: 'busy' });
+  // back to day from the form again
+  await page.getByRole('button', { name: 'Manage Office' }).click();
+  await expect(manage.getByTestId('day-night-mode')).toHaveText('Current mode: Night');
+  await manage.getByRole('button', { name: 'Switch to Day mode' }).click();
+  await expect(manage.getByTestId('day-night-mode')).toHaveText('Current mode: Day');
+  await manage.getByRole('button', { name: 'Cancel' }).click();
+  expect((await sydney()).dayNightMode).toBe('day');
+});
+
 test("'Add New User' with 'All offices' selected asks for an office instead of picking one", async ({ page }) => {
   await login(page, t.code, t.manager.email);
   await page.goto('/users/new');

@@ -3,7 +3,7 @@ import { loadConfig } from './config.ts';
 import { migrate, openDatabase } from './db/database.ts';
 import { createEventBus } from './shared/events.ts';
 import type { Deps } from './shared/deps.ts';
-import { AppError } from './shared/errors.ts';
+import { AppError, ValidationError } from './shared/errors.ts';
 import { SYSTEM_ACTOR, SCOPES, type Scope } from './shared/permissions.ts';
 import * as accounts from './modules/accounts/service.ts';
 import * as offices from './modules/offices/service.ts';
@@ -111,11 +111,22 @@ office
   .option('--area-code <code>')
   .option('--outbound <number>', 'default outbound number')
   .option('--hold-music <ref>', "On Hold Music: 'default' or a media library track id (GET .../media)")
+  .option('--day <destination>', "Day/Night: the main number's day destination (extension, voicemail:<ext>, busy, none)")
+  .option('--night <destination>', "Day/Night: the main number's night destination")
   .addOption(json)
   .action((key: string, o) =>
     withDeps(async (d) =>
       output(
-        await offices.createOffice(d, SYSTEM_ACTOR, key, { name: o.name, timezone: o.timezone, country: o.country, areaCode: o.areaCode, defaultOutboundNumber: o.outbound, onHoldMusic: o.holdMusic }),
+        await offices.createOffice(d, SYSTEM_ACTOR, key, {
+          name: o.name,
+          timezone: o.timezone,
+          country: o.country,
+          areaCode: o.areaCode,
+          defaultOutboundNumber: o.outbound,
+          onHoldMusic: o.holdMusic,
+          dayDestination: o.day,
+          nightDestination: o.night,
+        }),
         !!o.json,
       ),
     ),
@@ -125,7 +136,22 @@ office
   .option('--name <filter>')
   .addOption(json)
   .action((key: string, o) =>
-    withDeps(async (d) => output(await offices.listOffices(d, SYSTEM_ACTOR, key, { name: o.name, limit: 500, offset: 0 }), !!o.json, ['id', 'name', 'country', 'timezone', 'areaCode', 'defaultOutboundNumber', 'userCount'])),
+    withDeps(async (d) => output(await offices.listOffices(d, SYSTEM_ACTOR, key, { name: o.name, limit: 500, offset: 0 }), !!o.json, ['id', 'name', 'country', 'timezone', 'areaCode', 'defaultOutboundNumber', 'dayNightMode', 'userCount'])),
+  );
+office
+  .command('day-night <account> <officeId> [mode]')
+  .description("Day/Night: set the mode now (day|night: live at once, audited) and/or the main number's destinations (saved; reach calls with Apply Changes)")
+  .option('--day <destination>', 'day destination: extension, voicemail:<ext>, busy or none')
+  .option('--night <destination>', 'night destination')
+  .addOption(json)
+  .action((key: string, id: string, mode: string | undefined, o) =>
+    withDeps(async (d) => {
+      if (mode !== undefined && mode !== 'day' && mode !== 'night') throw new ValidationError([{ field: 'mode', reason: "must be 'day' or 'night'" }]);
+      if (!mode && o.day === undefined && o.night === undefined) throw new ValidationError([{ field: 'mode', reason: 'give a mode, --day or --night' }]);
+      let result = o.day !== undefined || o.night !== undefined ? await offices.updateOffice(d, SYSTEM_ACTOR, key, id, { ...(o.day !== undefined && { dayDestination: o.day }), ...(o.night !== undefined && { nightDestination: o.night }) }) : undefined;
+      if (mode) result = await offices.setDayNight(d, SYSTEM_ACTOR, key, id, mode);
+      output(result!, !!o.json);
+    }),
   );
 office
   .command('show <account> <officeId>')

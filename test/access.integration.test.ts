@@ -44,6 +44,10 @@ const REFUSED: Case[] = [
   { resource: 'office', who: 'x.om', method: 'PATCH', path: (t) => `/api/v1/accounts/acme/offices/${t.offices.A}`, body: () => ({ areaCode: '09' }), expect: 404 },
   { resource: 'office', who: 'sm', method: 'GET', path: (t) => `/api/v1/accounts/acme/offices/${t.offices.C}`, expect: 403 },
   { resource: 'office', who: 'x.om', method: 'GET', path: (t) => `/api/v1/accounts/acme/offices/${t.offices.A}`, expect: 404 },
+  { resource: 'office', who: 'sm', method: 'POST', path: (t) => `/api/v1/accounts/acme/offices/${t.offices.C}/day-night`, body: () => ({ mode: 'night' }), expect: 403 },
+  { resource: 'office', who: 'basic', method: 'POST', path: (t) => `/api/v1/accounts/acme/offices/${t.offices.A}/day-night`, body: () => ({ mode: 'night' }), expect: 403 },
+  { resource: 'office', who: 'sup', method: 'PATCH', path: (t) => `/api/v1/accounts/acme/offices/${t.offices.A}`, body: () => ({ dayNightMode: 'night' }), expect: 403 },
+  { resource: 'office', who: 'x.om', method: 'POST', path: (t) => `/api/v1/accounts/acme/offices/${t.offices.A}/day-night`, body: () => ({ mode: 'night' }), expect: 404 },
   // users
   { resource: 'user', who: 'sm', method: 'POST', path: () => '/api/v1/accounts/acme/users', body: (t) => ({ firstName: 'Rogue', officeId: t.offices.C }), expect: 403 },
   { resource: 'user', who: 'sup', method: 'POST', path: () => '/api/v1/accounts/acme/users', body: (t) => ({ firstName: 'Rogue', officeId: t.offices.A }), expect: 403 },

@@ -39,6 +39,11 @@ export interface OfficesTable {
   default_outbound_number: string | null;
   /** Migration 0601: 'default' or a media_files id (kind hold_music) of the same account. */
   on_hold_music: string;
+  /** 'day' | 'night': live operational state (not configuration; *28 and the API toggle it). */
+  day_night_mode: string;
+  /** Destination of the main number by day / by night: an extension, 'voicemail:<ext>', 'busy' or 'none'. */
+  day_destination: string;
+  night_destination: string;
   created_at: string;
   updated_at: string;
 }

@@ -51,6 +51,17 @@ test('CLI: account, number, office and user create/list/show with --json', () =>
     assert.match(table.out, /100\s+Aoife Byrne\s+aoife@acme.ie/);
     assert.equal(JSON.parse(cli(db, 'user', 'show', 'acme', created.id, '--json').out).displayName, 'Aoife Byrne');
     assert.equal(JSON.parse(cli(db, 'office', 'list', 'acme', '--json').out).items[0].userCount, 1);
+    // Day/Night: destinations and the mode in one go; a bad destination names the field
+    const dn = cli(db, 'office', 'day-night', 'acme', officeId, 'night', '--day', '100', '--night', 'voicemail:100', '--json');
+    assert.equal(dn.code, 0, dn.err);
+    assert.deepEqual(
+      (({ dayNightMode, dayDestination, nightDestination }) => ({ dayNightMode, dayDestination, nightDestination }))(JSON.parse(dn.out)),
+      { dayNightMode: 'night', dayDestination: '100', nightDestination: 'voicemail:100' },
+    );
+    const badDn = cli(db, 'office', 'day-night', 'acme', officeId, '--day', '555');
+    assert.equal(badDn.code, 2);
+    assert.match(badDn.err, /dayDestination: no user or ring group has extension 555/);
+    assert.equal(cli(db, 'office', 'day-night', 'acme', officeId, 'evening').code, 2);
     const missing = cli(db, 'account', 'show', 'nope');
     assert.equal(missing.code, 4);
     assert.match(missing.err, /account not found/);

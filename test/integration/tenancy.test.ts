@@ -76,6 +76,9 @@ for (const { kind, skip } of await storeKinds()) {
         () => users.getUser(deps, me, 'acme', ids['globex.basic']!),
         () => users.updateUser(deps, me, 'acme', ids['globex.basic']!, { ringTime: 5 }),
         () => offices.getOffice(deps, me, 'acme', ids['globex.dublin']!),
+        () => offices.setDayNight(deps, me, 'globex', ids['globex.dublin']!, 'night'),
+        () => offices.setDayNight(deps, me, 'acme', ids['globex.dublin']!, 'night'),
+        () => offices.updateOffice(deps, me, 'acme', ids['globex.dublin']!, { dayNightMode: 'night' }),
       ];
       for (const [i, p] of attempts.entries()) assert.equal(await status(p), 404, `attempt ${i}: ${p.toString()}`);
       const list = await accounts.listAccounts(deps, me, { limit: 50, offset: 0 });
@@ -99,6 +102,7 @@ for (const { kind, skip } of await storeKinds()) {
         () => users.updateUser(deps, me, 'acme', ids['acme.basic']!, { officeId: ids['acme.cork']! }),
         () => users.updateUser(deps, me, 'acme', ids['acme.basic']!, { scope: 'office_manager' }),
         () => offices.updateOffice(deps, me, 'acme', ids['acme.cork']!, { name: 'x' }),
+        () => offices.setDayNight(deps, me, 'acme', ids['acme.cork']!, 'night'),
         () => offices.createOffice(deps, me, 'acme', { name: 'x', timezone: 'UTC' }),
         () => accounts.updateAccount(deps, me, 'acme', { name: 'x' }),
         () => numbers.addNumber(deps, me, 'acme', { number: '01 234 5670' }),

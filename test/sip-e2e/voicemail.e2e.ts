@@ -3,7 +3,9 @@
  * 127.0.0.1:5095, phones registered through Kamailio, real RTP (G.711 + RFC 4733) from test phones, a real SMTP
  * sink. What the far end receives is the proof: the emailed .wav contains the caller's 1 kHz tone, the API
  * lists the message with the right caller and duration, the callee's phone gets MWI NOTIFY yes then no, and
- * 777 with a wrong then the right PIN plays the message and deletes it with 7.
+ * 777 with a wrong then the right PIN plays the message and deletes it with 7. Day/Night: the office's main number
+ * rings the day destination, *28 (with the handset permission) is confirmed by the media server and the number
+ * then rings the night destination; *28 without it is refused; *29 records a greeting from the options menu.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +16,7 @@ import { concatPcm, RATE, silence, tone, toneRatio, wavToPcm } from '../../src/m
 import { Prompts } from '../../src/modules/voicemail/server/prompts.ts';
 import { RtpPhone } from '../support/rtp-phone.ts';
 import { kamailioMissing, REALM, startStack, type Stack } from './stack.ts';
-import { UA } from './ua.ts';
+import { gateway, inboundCall, UA } from './ua.ts';
 
 const PROXY = '127.0.0.1:5070';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -156,6 +158,81 @@ for (const { kind, skip } of await storeKinds()) {
       const first = await until('initial NOTIFY', () => caller.mwi()[0]);
       assert.match(first, /Messages-Waiting: no/);
       assert.match(first, /Message-Account: sip:101@/);
+    });
+
+    test("Day/Night: the office main number rings the day destination; *28 (confirmed by the media server) switches it to the night one; without the permission 403", async () => {
+      const api = stack.server.api;
+      const office = `/api/v1/accounts/e2e/offices/${stack.officeId}`;
+      const set = await api('PATCH', office, { dayDestination: '102', nightDestination: '101' });
+      assert.equal(set.status, 200, set.text);
+      const trunk = gateway(5090);
+      try {
+        callee.mode = 'answer';
+        caller.mode = 'answer';
+        const calleeBefore = callee.invites().length;
+        const callerBefore = caller.invites().length;
+        const day = await inboundCall(trunk, PROXY, '+61291234500', '+61412000000');
+        assert.equal(day.status, 200, `day: answered by 102 (${day.reason})`);
+        assert.equal(callee.invites().length, calleeBefore + 1, "day: 102's phone rang");
+        assert.equal(caller.invites().length, callerBefore, "day: 101's did not");
+
+        // 101 lacks the handset permission: refused, nothing changes
+        const refused = await caller.call('*28');
+        assert.deepEqual([refused.status, refused.reason], [403, 'Forbidden - Day/Night is not allowed for extension 101']);
+        assert.equal((await api('GET', office)).body.dayNightMode, 'day');
+
+        const grant = await api('PATCH', `/api/v1/accounts/e2e/users/${u101.id}`, { security: { handsetManagement: { toggleDayNight: true } } });
+        assert.equal(grant.status, 200, grant.text);
+        const phone = await new RtpPhone().open();
+        const toggle = await caller.dial('*28', phone.sdp());
+        assert.equal(toggle.status, 200, `answered by the feature server (${toggle.reason})`);
+        phone.answer(toggle.answer);
+        await until('the feature server hangs up after the confirmation', () => toggle.farEndHungUp(), 15000);
+        const prompts = Prompts.fromEnv();
+        const confirmation = prompts.get('activated').length + prompts.get('vm-goodbye').length;
+        assert.ok(phone.heard().length > confirmation * 0.8, `heard "activated, goodbye" (${phone.heard().length} of ${confirmation} samples)`);
+        phone.close();
+        await stack.voicemail!.server.idle();
+        assert.equal((await api('GET', office)).body.dayNightMode, 'night');
+        const audit = await api('GET', '/api/v1/accounts/e2e/audit?resource=office&action=day_night_changed');
+        assert.deepEqual([audit.body.items[0].actor.id, audit.body.items[0].after], [u101.id, { dayNightMode: 'night' }]);
+
+        const night = await inboundCall(trunk, PROXY, '+61291234500', '+61412000000');
+        assert.equal(night.status, 200, `night: answered by 101 (${night.reason})`);
+        assert.equal(caller.invites().length, callerBefore + 1, "night: 101's phone rang");
+        assert.equal(callee.invites().length, calleeBefore + 1, "night: 102's did not");
+
+        // back to day through the API (the portal's switch)
+        assert.equal((await api('POST', `${office}/day-night`, { mode: 'day' })).body.dayNightMode, 'day');
+        assert.equal((await inboundCall(trunk, PROXY, '+61291234500', '+61412000000')).status, 200);
+        assert.equal(callee.invites().length, calleeBefore + 2, 'day again: 102');
+      } finally {
+        trunk.stop();
+      }
+    });
+
+    test('*29 Update recordings: refused without the permission; with it the PIN, then straight to the options: 1 records the unavailable greeting', async () => {
+      const api = stack.server.api;
+      const refused = await callee.call('*29');
+      assert.deepEqual([refused.status, refused.reason], [403, 'Forbidden - updating recordings is not allowed for extension 102']);
+      assert.equal((await api('PATCH', `/api/v1/accounts/e2e/users/${u102.id}`, { security: { handsetManagement: { updateRecordings: true } } })).status, 200);
+      const phone = await new RtpPhone().open();
+      const call = await callee.dial('*29', phone.sdp());
+      assert.equal(call.status, 200, call.reason);
+      phone.answer(call.answer);
+      await sleep(1200);
+      await phone.dtmf('2580#');
+      await sleep(1500);
+      await phone.dtmf('1');
+      await waitForBeep(phone);
+      await phone.play(concatPcm([tone(1000, 1500), silence(3500)]));
+      const greetings = `/api/v1/accounts/e2e/users/${u102.id}/voicemail/greetings`;
+      await until('the greeting stored', async () => (await api('GET', greetings)).body.items?.some((g: { kind: string }) => g.kind === 'unavailable'), 15000);
+      await sleep(1500);
+      await phone.dtmf('*');
+      await until('the mailbox hangs up', () => call.farEndHungUp(), 15000);
+      phone.close();
+      await stack.voicemail!.server.idle();
     });
   });
 }

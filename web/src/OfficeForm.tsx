@@ -1,5 +1,5 @@
-import { useMemo, useState } from 'react';
-import { patch, post, type Office } from './api.ts';
+import { useEffect, useId, useMemo, useState } from 'react';
+import { get, patch, post, type Office, type Page, type User } from './api.ts';
 import { useSession } from './session.tsx';
 import { Dialog, FormError, SelectField, TextField, diff, useForm, useToast } from './ui.tsx';
 import { COUNTRIES, formatNumber, timezones } from './format.ts';
@@ -12,10 +12,14 @@ interface OfficeValues {
   defaultOutboundNumber: string | null;
   onHoldMusic: string;
   areaCode: string | null;
+  dayDestination: string;
+  nightDestination: string;
 }
 
-/** 'Add Office' and 'Manage Office': name, country, timezone, default outbound number, on-hold music, area code. */
-export function OfficeForm({ office, onClose, onSaved }: { office: Office | null; onClose: () => void; onSaved: (o: Office) => void }) {
+const DESTINATION_HINT = "An extension (a user's or a ring group's, e.g. 101), voicemail:101 for a mailbox, busy or none";
+
+/** 'Add Office' and 'Manage Office': name, country, timezone, default outbound number, on-hold music, area code, Day/Night. */
+export function OfficeForm({ office, onClose, onSaved, onModeChanged }: { office: Office | null; onClose: () => void; onSaved: (o: Office) => void; onModeChanged?: (o: Office) => void }) {
   const s = useSession();
   const toast = useToast();
   const initial: OfficeValues = {
@@ -25,6 +29,8 @@ export function OfficeForm({ office, onClose, onSaved }: { office: Office | null
     defaultOutboundNumber: office?.defaultOutboundNumber ?? null,
     onHoldMusic: office?.onHoldMusic ?? 'default',
     areaCode: office?.areaCode ?? null,
+    dayDestination: office?.dayDestination ?? 'none',
+    nightDestination: office?.nightDestination ?? 'none',
   };
   const form = useForm<OfficeValues>(initial);
   const [busy, setBusy] = useState(false);
@@ -37,6 +43,47 @@ export function OfficeForm({ office, onClose, onSaved }: { office: Office | null
   const library = useMediaLibrary().items;
   const music: Array<[string, string]> = (library?.length ? library : []).map((m) => [m.id, m.name]);
   if (!music.some(([id]) => id === form.values.onHoldMusic)) music.unshift([form.values.onHoldMusic, holdMusicName(form.values.onHoldMusic, library)]);
+  const [mode, setMode] = useState<'day' | 'night'>(office?.dayNightMode ?? 'day');
+  const [switching, setSwitching] = useState(false);
+  const [suggestions, setSuggestions] = useState<Array<[string, string]>>([]);
+  const destList = useId();
+  useEffect(() => {
+    // suggestions only: the field accepts any destination the server validates
+    let live = true;
+    void Promise.all([
+      get<Page<User>>(`${s.base}/users?limit=200`).catch(() => ({ items: [] as User[] })),
+      get<Page<{ extension: string; name: string }>>(`${s.base}/ring-groups?limit=200`).catch(() => ({ items: [] as Array<{ extension: string; name: string }> })),
+    ]).then(([users, groups]) => {
+      if (!live) return;
+      setSuggestions([
+        ...users.items.map((u) => [u.extension, `${u.extension} ${u.displayName}`] as [string, string]),
+        ...groups.items.map((g) => [g.extension, `${g.extension} ${g.name} (ring group)`] as [string, string]),
+        ...users.items.filter((u) => u.voicemail?.enabled !== false).map((u) => [`voicemail:${u.extension}`, `Voicemail of ${u.extension} ${u.displayName}`] as [string, string]),
+        ['busy', 'Busy'],
+        ['none', 'None'],
+      ]);
+    });
+    return () => {
+      live = false;
+    };
+  }, [s.base]);
+
+  /** The Day/Night switch is operational: it takes effect at once (no Save, no Apply Changes). */
+  const toggleMode = async () => {
+    if (!office) return;
+    const next = mode === 'day' ? 'night' : 'day';
+    setSwitching(true);
+    try {
+      const saved = await post<Office>(`${s.base}/offices/${office.id}/day-night`, { mode: next });
+      setMode(saved.dayNightMode);
+      onModeChanged?.(saved);
+      toast('ok', `${saved.name} is now in ${saved.dayNightMode === 'night' ? 'Night' : 'Day'} mode`);
+    } catch (err) {
+      form.takeError(err);
+    } finally {
+      setSwitching(false);
+    }
+  };
 
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -88,6 +135,35 @@ export function OfficeForm({ office, onClose, onSaved }: { office: Office | null
         />
         <SelectField form={form} name="onHoldMusic" label="On Hold Music" hint="What callers hear while you hold them" options={music} />
         <TextField form={form} name="areaCode" label="Area Code" hint="Used when dialling 8 digit numbers" nullable inputMode="numeric" maxLength={6} />
+        <fieldset className="span-2 day-night" aria-labelledby={`${destList}-h`}>
+          <h3 className="subhead" id={`${destList}-h`}>
+            Day/Night
+          </h3>
+          <p className="muted span-2">
+            Calls to the office's main number (its Default Outbound Number) go to the day or the night destination, by the current mode. Phones with the Day/Night key
+            (*28) switch it too.
+          </p>
+          {office && (
+            <div className="day-night-mode span-2" role="group" aria-label="Day/Night mode">
+              <span data-testid="day-night-mode">
+                Current mode: <strong>{mode === 'night' ? 'Night' : 'Day'}</strong>
+              </span>{' '}
+              <button type="button" className="btn" onClick={() => void toggleMode()} disabled={switching} aria-pressed={mode === 'night'}>
+                {switching ? 'Switching…' : mode === 'day' ? 'Switch to Night mode' : 'Switch to Day mode'}
+              </button>
+              <span className="hint"> Takes effect at once. Destination changes are saved with the office and reach calls with Apply Changes.</span>
+            </div>
+          )}
+          <TextField form={form} name="dayDestination" label="Day destination" hint={DESTINATION_HINT} list={destList} maxLength={32} />
+          <TextField form={form} name="nightDestination" label="Night destination" hint={DESTINATION_HINT} list={destList} maxLength={32} />
+          <datalist id={destList}>
+            {suggestions.map(([v, l]) => (
+              <option key={v} value={v}>
+                {l}
+              </option>
+            ))}
+          </datalist>
+        </fieldset>
       </form>
     </Dialog>
   );

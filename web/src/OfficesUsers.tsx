@@ -66,6 +66,7 @@ export function OfficesUsers() {
         <OfficeForm
           office={officeDialog === 'new' ? null : officeDialog}
           onClose={() => setOfficeDialog(null)}
+          onModeChanged={() => void s.reloadOffices()}
           onSaved={(o) => {
             setOfficeDialog(null);
             void s.reloadOffices();

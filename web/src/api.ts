@@ -115,6 +115,10 @@ export interface Office {
   areaCode: string | null;
   defaultOutboundNumber: string | null;
   onHoldMusic: string;
+  /** Day/Night: the current mode (live at once) and where the main number goes in each mode. */
+  dayNightMode: 'day' | 'night';
+  dayDestination: string;
+  nightDestination: string;
   userCount?: number;
 }
 export interface Account {

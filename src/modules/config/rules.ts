@@ -59,6 +59,9 @@ export const NOT_CONFIG = new Set([
   'last_user_agent',
   'resync_requested_at',
   'resync_status',
+  // Day/Night is an operational switch (a PBX's night button, *28): live at once, never a pending change, kept
+  // by a discard. Routing overlays the live mode on the applied document. The destinations are configuration.
+  'day_night_mode',
 ]);
 
 /** Secret columns: kept in snapshots (the SIP server needs them), removed from anything the API returns. */

@@ -13,6 +13,9 @@ export function toOffice(row: Selectable<OfficesTable> & { user_count?: number |
     areaCode: row.area_code,
     defaultOutboundNumber: row.default_outbound_number,
     onHoldMusic: row.on_hold_music,
+    dayNightMode: row.day_night_mode === 'night' ? 'night' : 'day',
+    dayDestination: row.day_destination ?? 'none',
+    nightDestination: row.night_destination ?? 'none',
     ...(row.user_count !== undefined && { userCount: Number(row.user_count) }),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -68,4 +71,18 @@ export async function countUsers(conn: Conn, accountId: string, officeId: string
 export async function countries(conn: Conn, accountId: string): Promise<string[]> {
   const rows = await conn.selectFrom('offices').select('country').distinct().where('account_id', '=', accountId).execute();
   return rows.map((r) => r.country);
+}
+
+/** Sets the Day/Night mode; returns the mode it had before (undefined: no such office in the account). */
+export async function setDayNightMode(conn: Conn, accountId: string, id: string, mode: 'day' | 'night', at: string): Promise<'day' | 'night' | undefined> {
+  const row = await conn.selectFrom('offices').select('day_night_mode').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  if (row.day_night_mode !== mode) await conn.updateTable('offices').set({ day_night_mode: mode, updated_at: at }).where('account_id', '=', accountId).where('id', '=', id).execute();
+  return row.day_night_mode === 'night' ? 'night' : 'day';
+}
+
+/** The live Day/Night mode of every office of the account (routing overlays it on the applied configuration). */
+export async function dayNightModes(conn: Conn, accountId: string): Promise<Map<string, 'day' | 'night'>> {
+  const rows = await conn.selectFrom('offices').select(['id', 'day_night_mode']).where('account_id', '=', accountId).execute();
+  return new Map(rows.map((r) => [r.id, r.day_night_mode === 'night' ? 'night' : 'day']));
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../shared/deps.ts';
 import { pageQuerySchema, pageSchema } from '../../shared/pagination.ts';
-import { officeCreateSchema, officeUpdateSchema, type OfficeCreate, type OfficeUpdate } from './schema.ts';
+import { dayNightSchema, officeCreateSchema, officeUpdateSchema, type DayNightMode, type OfficeCreate, type OfficeUpdate } from './schema.ts';
 import * as service from './service.ts';
 
 const tags = ['Offices'];
@@ -33,6 +33,18 @@ export function officeRoutes(app: FastifyInstance, deps: Deps): void {
     '/api/v1/accounts/:account/offices/:officeId',
     { schema: { tags, summary: 'Manage Office (update)', body: officeUpdateSchema, response: { 200: ref } } },
     (req) => service.updateOffice(deps, req.actor, req.params.account, req.params.officeId, req.body),
+  );
+  app.post<{ Params: P; Body: { mode: DayNightMode } }>(
+    '/api/v1/accounts/:account/offices/:officeId/day-night',
+    {
+      schema: {
+        tags,
+        summary: 'Day/Night: set the mode of the office now (live at once, no Apply Changes; audited)',
+        body: dayNightSchema,
+        response: { 200: ref },
+      },
+    },
+    (req) => service.setDayNight(deps, req.actor, req.params.account, req.params.officeId, req.body.mode),
   );
   app.delete<{ Params: P }>('/api/v1/accounts/:account/offices/:officeId', { schema: { tags, summary: 'Delete an office (refused while it has users)' } }, async (req, reply) => {
     await service.deleteOffice(deps, req.actor, req.params.account, req.params.officeId);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isValidTimezone, normaliseAreaCode, validateOffice } from './rules.ts';
+import { isValidTimezone, normaliseAreaCode, parseDestination, validateOffice } from './rules.ts';
 
 test('timezones are IANA names', () => {
   for (const tz of ['Australia/Sydney', 'Europe/Dublin', 'America/New_York', 'UTC']) assert.ok(isValidTimezone(tz), tz);
@@ -27,7 +27,23 @@ test('validateOffice normalises and reports every field', () => {
     areaCode: '02',
     defaultOutboundNumber: '+61291234567',
     onHoldMusic: 'default',
+    dayDestination: 'none',
+    nightDestination: 'none',
   });
   const bad = validateOffice({ name: ' ', country: 'XX', timezone: 'Nowhere', areaCode: 'ab', defaultOutboundNumber: '000' });
   assert.deepEqual(bad.errors.map((e) => e.field), ['name', 'country', 'timezone', 'areaCode', 'defaultOutboundNumber']);
+});
+
+test('Day/Night destinations: extension, voicemail:<ext>, busy, none; anything else names the field', () => {
+  const base = { name: 'HQ', country: 'AU', timezone: 'Australia/Sydney' };
+  const ok = validateOffice({ ...base, dayDestination: ' 101 ', nightDestination: 'VoiceMail:101' });
+  assert.deepEqual(ok.errors, []);
+  assert.equal(ok.office.dayDestination, '101');
+  assert.equal(ok.office.nightDestination, 'voicemail:101');
+  assert.equal(validateOffice({ ...base, dayDestination: 'BUSY', nightDestination: '' }).office.nightDestination, 'none');
+  const bad = validateOffice({ ...base, dayDestination: '+61291234567', nightDestination: 'voicemail:' });
+  assert.deepEqual(bad.errors.map((e) => e.field), ['dayDestination', 'nightDestination']);
+  assert.match(bad.errors[0]!.reason, /extension/);
+  assert.deepEqual(parseDestination('vm:7001'), { kind: 'voicemail', extension: '7001' });
+  assert.equal(parseDestination('ext 101'), null);
 });

@@ -31,7 +31,33 @@ export interface NormalisedOffice {
   areaCode: string | null;
   defaultOutboundNumber: string | null;
   onHoldMusic: string;
+  dayDestination: string;
+  nightDestination: string;
 }
+
+/** A parsed Day/Night destination of an office's main number. */
+export type DayNightDestination = { kind: 'extension'; extension: string } | { kind: 'voicemail'; extension: string } | { kind: 'busy' } | { kind: 'none' };
+
+/**
+ * '101' (a user's or ring group's extension: which one is decided against the store) · 'voicemail:101' (straight
+ * to that user's mailbox) · 'busy' · 'none'. null when malformed.
+ */
+export function parseDestination(raw: string | null | undefined): DayNightDestination | null {
+  const v = (raw ?? 'none').trim().toLowerCase();
+  if (v === 'none' || v === '') return { kind: 'none' };
+  if (v === 'busy') return { kind: 'busy' };
+  const vm = /^(?:voicemail|vm):([0-9]{2,6})$/.exec(v);
+  if (vm) return { kind: 'voicemail', extension: vm[1]! };
+  if (/^[0-9]{2,6}$/.test(v)) return { kind: 'extension', extension: v };
+  return null;
+}
+
+/** The canonical spelling of a destination (what is stored and returned). */
+export function formatDestination(d: DayNightDestination): string {
+  return d.kind === 'extension' ? d.extension : d.kind === 'voicemail' ? `voicemail:${d.extension}` : d.kind;
+}
+
+export const DESTINATION_FORMAT = "must be an extension ('101'), 'voicemail:<extension>', 'busy' or 'none'";
 
 /** Validates a complete office (create, or existing merged with a patch) and returns it normalised. */
 export function validateOffice(input: Required<Pick<OfficeCreate, 'name' | 'country' | 'timezone'>> & OfficeCreate): { office: NormalisedOffice; errors: FieldError[] } {
@@ -54,5 +80,15 @@ export function validateOffice(input: Required<Pick<OfficeCreate, 'name' | 'coun
     else defaultOutboundNumber = p.e164;
   }
   const onHoldMusic = (input.onHoldMusic ?? 'default').trim() || 'default';
-  return { office: { name, nameKey: name.toLowerCase(), country, timezone: input.timezone, areaCode, defaultOutboundNumber, onHoldMusic }, errors };
+  const dest = (field: 'dayDestination' | 'nightDestination'): string => {
+    const d = parseDestination(input[field]);
+    if (!d) {
+      errors.push({ field, reason: DESTINATION_FORMAT });
+      return 'none';
+    }
+    return formatDestination(d);
+  };
+  const dayDestination = dest('dayDestination');
+  const nightDestination = dest('nightDestination');
+  return { office: { name, nameKey: name.toLowerCase(), country, timezone: input.timezone, areaCode, defaultOutboundNumber, onHoldMusic, dayDestination, nightDestination }, errors };
 }

@@ -14,6 +14,7 @@ import { DEFAULT_FEATURES, DEFAULT_SECURITY, mergeDeep } from '../users/rules.ts
 import type { Features, Security } from '../users/schema.ts';
 import { makeConfig } from './rules.ts';
 import { getAppliedSnapshot } from '../config/repository.ts';
+import { dayNightModes } from '../offices/repository.ts';
 import type { ConfigDocument } from '../config/rules.ts';
 import type { AccountRoutingConfig } from './schema.ts';
 
@@ -50,6 +51,7 @@ export async function loadAccountConfig(conn: Conn, accountId: string): Promise<
   const rows = applied ? applied.document : await liveRows(conn, accountId);
   if (!rows) return null;
   const { account, offices, users, numbers, pickupGroups } = rows;
+  const modes = applied ? await dayNightModes(conn, accountId) : new Map<string, 'day' | 'night'>();
   const pickupName = new Map(pickupGroups.map((g) => [g.id, g.name]));
   // an applied document written before ring groups were part of it has none
   const ringGroups = rows.ringGroups ?? [];
@@ -59,7 +61,17 @@ export async function loadAccountConfig(conn: Conn, accountId: string): Promise<
     code: account.code,
     realm: account.sip_realm,
     country: account.country,
-    offices: offices.map((o) => ({ id: o.id, country: o.country, areaCode: o.area_code, defaultOutboundNumber: o.default_outbound_number, holdMusic: o.on_hold_music })),
+    offices: offices.map((o) => ({
+      id: o.id,
+      country: o.country,
+      areaCode: o.area_code,
+      defaultOutboundNumber: o.default_outbound_number,
+      holdMusic: o.on_hold_music,
+      // Day/Night is an operational switch: always the live mode, also over an applied document
+      dayNightMode: modes.get(o.id) ?? (o.day_night_mode === 'night' ? 'night' : 'day'),
+      dayDestination: o.day_destination ?? 'none',
+      nightDestination: o.night_destination ?? 'none',
+    })),
     users: users.map((u) => ({
       id: u.id,
       extension: u.extension,

@@ -10,6 +10,7 @@ import { createOffice } from '../offices/service.ts';
 import { createUser, deleteUser, regenerateSipPassword, updateUser } from '../users/service.ts';
 import { applyChanges } from '../config/service.ts';
 import { createRingGroup, deleteRingGroup, updateRingGroup } from '../ring-groups/service.ts';
+import { as, seedTenant } from '../../../test/support/tenants.ts';
 import { isLoopback, ROUTE_PATH } from './routes.ts';
 import type { RtjsonDoc, RtjsonRoute } from './rules.ts';
 
@@ -21,6 +22,7 @@ for (const { kind, skip } of await storeKinds()) {
     let a: { code: string; id: string };
     const ids: Record<string, { id: string; sip: string; password: string }> = {};
     let groupId = '';
+    let officeId = '';
 
     const route = async (q: Record<string, string>, secret: string | null = SECRET) => {
       const res = await fetch(`${s.baseUrl}${ROUTE_PATH}?${new URLSearchParams(q)}`, { headers: secret ? { 'x-switchboard-sip-secret': secret } : {} });
@@ -36,6 +38,7 @@ for (const { kind, skip } of await storeKinds()) {
       await addNumber(d, SYSTEM_ACTOR, 'rt', { number: '02 9123 4500' });
       await addNumber(d, SYSTEM_ACTOR, 'rt', { number: '02 9123 4502' });
       const office = await createOffice(d, SYSTEM_ACTOR, 'rt', { name: 'Sydney', timezone: 'Australia/Sydney', areaCode: '02', defaultOutboundNumber: '+61291234500' });
+      officeId = office.id;
       for (const ext of ['101', '102', '103']) {
         const u = await createUser(d, SYSTEM_ACTOR, 'rt', { firstName: `U${ext}`, email: `${ext}@rt.test`, officeId: office.id, extension: ext });
         ids[ext] = { id: u.id, sip: u.sipUsername, password: u.sipPassword };
@@ -214,6 +217,118 @@ for (const { kind, skip } of await storeKinds()) {
       await deleteRingGroup(s.deps, SYSTEM_ACTOR, a.code, groupId);
       await applyChanges(s.deps, SYSTEM_ACTOR, a.code);
       assert.equal((await to600()).body.code, 404);
+    });
+
+    test('office main number (Day/Night): the day destination, then the night one; the API toggle is live at once after Apply Changes and audited', async () => {
+      const main = () => route({ source: 'trunk', from: '+61412000000', to: '+61291234500' });
+      const aorOf = (ext: string) => `sip:${ids[ext]!.sip}@rt.pbx.test;sb=aor`;
+      // nothing set yet: day mode, no destination → 480 (it used to be 404)
+      assert.deepEqual((await main()).body, { version: '1.0', action: 'reject', code: 480, reason: 'Temporarily Unavailable - no day destination for this number' });
+      const path = `/api/v1/accounts/${a.code}/offices/${officeId}`;
+      // destinations must exist in the account: a clear 422 naming the field
+      const bad = await s.api('PATCH', path, { dayDestination: '199', nightDestination: 'voicemail:555' });
+      assert.equal(bad.status, 422, bad.text);
+      assert.deepEqual(bad.body.fields.map((f: { field: string }) => f.field).sort(), ['dayDestination', 'nightDestination'], bad.text);
+      assert.match(bad.text, /no user or ring group has extension 199/);
+      const other = await route({ source: 'internal', realm: 'other.pbx.test', from: ids.other!.sip, to: '101' });
+      assert.equal(other.body.action, 'route', "the other tenant's 101 exists there, not here");
+      const malformed = await s.api('PATCH', path, { dayDestination: 'reception' });
+      assert.equal(malformed.status, 422);
+      assert.match(malformed.text, /dayDestination/);
+      const set = await s.api('PATCH', path, { dayDestination: '102', nightDestination: 'voicemail:101' });
+      assert.equal(set.status, 200, set.text);
+      assert.deepEqual([set.body.dayNightMode, set.body.dayDestination, set.body.nightDestination], ['day', '102', 'voicemail:101']);
+      // destinations are configuration: the account has applied before, so they wait for Apply Changes
+      assert.equal((await main()).body.code, 480, 'saved, not applied');
+      await applyChanges(s.deps, SYSTEM_ACTOR, a.code);
+      const day = await main();
+      assert.equal(day.body.kind, 'inbound');
+      assert.deepEqual(day.body.routes.map((x: RtjsonRoute) => x.uri), [aorOf('102'), 'sip:102@127.0.0.1:5095'], "102's ring plan");
+      // the mode is an operational switch: live at once, no Apply Changes, never a pending change
+      // a user named by a Day/Night destination cannot be deleted until it is changed (Usage)
+      await assert.rejects(deleteUser(s.deps, SYSTEM_ACTOR, a.code, ids['102']!.id), (err: { usage?: Array<{ kind: string; description: string }> }) => {
+        assert.ok(err.usage?.some((u) => u.kind === 'office_day_night' && /sends its main number to 102 by day/.test(u.description)), JSON.stringify(err.usage));
+        return true;
+      });
+      const toggled = await s.api('POST', `${path}/day-night`, { mode: 'night' });
+      assert.equal(toggled.status, 200, toggled.text);
+      assert.equal(toggled.body.dayNightMode, 'night');
+      const night = await main();
+      assert.equal(night.body.action, 'voicemail');
+      assert.deepEqual(night.body.routes.map((x: RtjsonRoute) => x.uri), ['sip:101@127.0.0.1:5095']);
+      assert.match(night.body.routes[0]!.headers!.extra, /X-Switchboard-Voicemail: deposit;mailbox=101;account=rt\r\n/);
+      const pending = await s.api('GET', `/api/v1/accounts/${a.code}/config/pending`);
+      assert.equal(pending.status, 200, pending.text);
+      assert.equal(JSON.stringify(pending.body).includes('dayNightMode'), false, pending.text);
+      const audit = await s.api('GET', `/api/v1/accounts/${a.code}/audit?resource=office&action=day_night_changed`);
+      assert.equal(audit.status, 200, audit.text);
+      const entry = audit.body.items[0];
+      assert.equal(entry.resourceId, officeId);
+      assert.deepEqual([entry.before, entry.after], [{ dayNightMode: 'day' }, { dayNightMode: 'night' }]);
+      assert.equal(entry.actor.kind, 'provider');
+      // PATCH of the mode does the same; bad modes are 400
+      assert.equal((await s.api('PATCH', path, { dayNightMode: 'day' })).body.dayNightMode, 'day');
+      assert.deepEqual((await main()).body.routes.map((x: RtjsonRoute) => x.uri), [aorOf('102'), 'sip:102@127.0.0.1:5095']);
+      assert.equal((await s.api('POST', `${path}/day-night`, { mode: 'evening' })).status, 400);
+      // a destination that stopped working does not block unrelated edits; choosing it anew is refused
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['101']!.id, { voicemail: { enabled: false } });
+      assert.equal((await s.api('PATCH', path, { onHoldMusic: 'classical' })).status, 200);
+      const vmOff = await s.api('PATCH', path, { dayDestination: 'voicemail:101' });
+      assert.equal(vmOff.status, 422);
+      assert.match(vmOff.text, /dayDestination: voicemail is not enabled for extension 101/);
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['101']!.id, { voicemail: { enabled: true } });
+      // a DDI assigned to a user stays the user's even when it is an office's main number
+      await s.store.database.db.updateTable('numbers').set({ user_id: ids['101']!.id }).where('e164', '=', '+61291234500').execute();
+      await s.deps.events.publish({ type: 'number.updated', accountId: a.id, resourceId: '+61291234500', actor: 'test', at: nowIso() });
+      await applyChanges(s.deps, SYSTEM_ACTOR, a.code);
+      assert.equal((await main()).body.routes[0]!.uri, aorOf('101'));
+      await s.store.database.db.updateTable('numbers').set({ user_id: null }).where('e164', '=', '+61291234500').execute();
+      await applyChanges(s.deps, SYSTEM_ACTOR, a.code);
+    });
+
+    test('Day/Night API: another tenant gets 404, a lower role 403, the office manager may', async () => {
+      const t = await seedTenant(s, `dn${kind.slice(0, 2)}`, { login: false });
+      const { login } = await import('../../../test/support/tenants.ts');
+      t.people.basic!.cookie = await login(s, t.code, t.people.basic!.email);
+      t.people.om!.cookie = await login(s, t.code, t.people.om!.email);
+      const p = `/api/v1/accounts/${t.code}/offices/${t.offices.A}/day-night`;
+      const basic = await s.api('POST', p, { mode: 'night' }, as(t.people.basic!));
+      assert.equal(basic.status, 403, basic.text);
+      // the rt office seen through this tenant's path, and this tenant's office through rt's: 404
+      assert.equal((await s.api('POST', `/api/v1/accounts/${t.code}/offices/${officeId}/day-night`, { mode: 'night' }, as(t.people.om!))).status, 404);
+      assert.equal((await s.api('POST', `/api/v1/accounts/${a.code}/offices/${t.offices.A}/day-night`, { mode: 'night' })).status, 404);
+      const om = await s.api('POST', p, { mode: 'night' }, as(t.people.om!));
+      assert.equal(om.status, 200, om.text);
+      assert.equal(om.body.dayNightMode, 'night');
+      const audit = await s.api('GET', `/api/v1/accounts/${t.code}/audit?resource=office&action=day_night_changed`);
+      assert.equal(audit.body.items[0].actor.id, t.people.om!.id);
+    });
+
+    test('*28 toggles the caller office (audited with the user) only with the handset permission; *29 opens the mailbox options', async () => {
+      const star = (ext: string, to: string) => route({ source: 'internal', realm: 'rt.pbx.test', from: ids[ext]!.sip, to });
+      const main = () => route({ source: 'trunk', from: '+61412000000', to: '+61291234500' });
+      assert.deepEqual((await star('101', '*28')).body, { version: '1.0', action: 'reject', code: 403, reason: 'Forbidden - Day/Night is not allowed for extension 101' });
+      assert.deepEqual((await star('101', '*29')).body, { version: '1.0', action: 'reject', code: 403, reason: 'Forbidden - updating recordings is not allowed for extension 101' });
+      await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['101']!.id, { security: { handsetManagement: { toggleDayNight: true, updateRecordings: true } } });
+      await applyChanges(s.deps, SYSTEM_ACTOR, a.code);
+      const first = await star('101', '*28');
+      assert.equal(first.body.action, 'route');
+      assert.equal(first.body.routes[0]!.uri, 'sip:*28@127.0.0.1:5095');
+      assert.match(first.body.routes[0]!.headers!.extra, new RegExp(`X-Switchboard-Feature: daynight;mode=night;account=rt;office=${officeId}\r\n`));
+      assert.equal((await main()).body.action, 'voicemail', 'night: the night destination at once');
+      const office = await s.api('GET', `/api/v1/accounts/${a.code}/offices/${officeId}`);
+      assert.equal(office.body.dayNightMode, 'night');
+      const second = await star('101', '*28');
+      assert.match(second.body.routes[0]!.headers!.extra, /daynight;mode=day;/, 'a second *28 toggles back (never a memoised answer)');
+      assert.equal((await main()).body.routes[0]!.uri, `sip:${ids['102']!.sip}@rt.pbx.test;sb=aor`);
+      const audit = await s.api('GET', `/api/v1/accounts/${a.code}/audit?resource=office&action=day_night_changed`);
+      const [last, prev] = audit.body.items;
+      assert.deepEqual([last.actor.kind, last.actor.id, last.after], ['user', ids['101']!.id, { dayNightMode: 'day' }]);
+      assert.match(last.actor.label, /^101 .*handset \*28/);
+      assert.deepEqual(prev.after, { dayNightMode: 'night' });
+      const options = await star('101', '*29');
+      assert.equal(options.body.action, 'voicemail');
+      assert.equal(options.body.routes[0]!.headers!.extra, 'X-Switchboard-Voicemail: access;mailbox=101;account=rt;menu=options\r\n');
     });
   });
 }

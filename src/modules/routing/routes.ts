@@ -10,6 +10,7 @@ import type { Deps } from '../../shared/deps.ts';
 import { ForbiddenError } from '../../shared/errors.ts';
 import type { SipSettings } from '../sip/settings.ts';
 import { presenceEntities } from './blf.ts';
+import { setDayNightFromHandset } from '../offices/service.ts';
 import { RoutingConfigCache } from './repository.ts';
 import { decideRoute, holdMusicOf, inboundCandidates, toRtjson, type RtjsonDoc } from './rules.ts';
 import { routeQuerySchema, type AccountRoutingConfig, type CallSource, type Platform } from './schema.ts';
@@ -58,6 +59,17 @@ export function createRouter(deps: Deps, platform: Platform) {
     if (hit !== undefined) return hit;
     const req = { source: q.source, from: q.from, to: q.to };
     const decision = decideRoute(cfg, platform, req);
+    if (decision.action === 'route' && decision.effect) {
+      // a decision with a write (*28): done now, before the call reaches the feature server; never memoised.
+      // A failed write is a refusal the phone sees, not a confirmation of something that did not happen.
+      const effect = decision.effect;
+      try {
+        await setDayNightFromHandset(deps, cfg.accountId, effect.userId, effect.officeId, effect.mode);
+      } catch {
+        return JSON.stringify(toRtjson({ action: 'reject', code: 500, reason: 'Server Internal Error - day/night not changed' }));
+      }
+      return JSON.stringify(toRtjson(decision));
+    }
     const doc = toRtjson(decision);
     if (doc.action === 'route') doc.moh = holdMusicOf(cfg, req);
     // busy lamps: the extensions whose dialog state Kamailio publishes for this call (blf.ts)

@@ -652,3 +652,99 @@ test('ring groups in the rtjson document: parallel AoRs in one step, ring_group 
   assert.equal(plain.no_answer, undefined);
   assert.equal(plain.routes![0]!.parallel, undefined);
 });
+
+// ---------- office main number (Day/Night), *28, *29 ----------
+
+function officeConfig(day: string, night: string, mode: 'day' | 'night', users: RoutingUser[], ringGroups: RoutingRingGroup[] = [], numbers: Array<[string, string | null]> = [['+61291234500', null]]) {
+  return makeConfig({
+    accountId: 'acc',
+    code: 'acme',
+    realm: REALM,
+    country: 'AU',
+    offices: [
+      { id: 'syd', country: 'AU', areaCode: '02', defaultOutboundNumber: '+61291234500', dayNightMode: mode, dayDestination: day, nightDestination: night },
+      { id: 'nz', country: 'NZ', areaCode: null, defaultOutboundNumber: null },
+    ],
+    users,
+    numbers,
+    ringGroups,
+  });
+}
+
+test("office main number: the current mode's destination, table", () => {
+  const people = () => [user('101'), user('102', { ringTime: 25 }), user('103', { enabled: false }), user('104', { vmEnabled: false })];
+  const rg = [group('600', 'simultaneous', ['101', '102'], 15)];
+  const cases: Array<{ name: string; day: string; night: string; mode: 'day' | 'night'; expect: Array<[string[], number]> | { code: number; reason: RegExp }; vmHeader?: string; group?: string }> = [
+    { name: 'day: a user rings their ring plan', day: '102', night: 'voicemail:101', mode: 'day', expect: [[[aor('102')], 25], [[vm('102')], 0]] },
+    { name: 'night: straight to a mailbox', day: '102', night: 'voicemail:101', mode: 'night', expect: [[[vm('101')], 0]], vmHeader: 'deposit;mailbox=101;account=acme' },
+    { name: 'day: a ring group rings its members', day: '600', night: 'busy', mode: 'day', expect: [[[aor('101'), aor('102')], 15]], group: '600' },
+    { name: 'night: busy → 486', day: '600', night: 'busy', mode: 'night', expect: { code: 486, reason: /^Busy Here/ } },
+    { name: 'night: none → 480', day: '101', night: 'none', mode: 'night', expect: { code: 480, reason: /no night destination/ } },
+    { name: 'day: unset (none) → 480', day: 'none', night: 'none', mode: 'day', expect: { code: 480, reason: /no day destination/ } },
+    { name: 'a disabled user → 480', day: '103', night: 'none', mode: 'day', expect: { code: 480, reason: /user disabled/ } },
+    { name: 'a mailbox with voicemail off → 480', day: 'voicemail:104', night: 'none', mode: 'day', expect: { code: 480, reason: /no mailbox 104/ } },
+    { name: 'a destination that no longer exists → 480', day: '199', night: 'none', mode: 'day', expect: { code: 480, reason: /199 does not exist/ } },
+    { name: 'malformed (old document) → 480', day: 'garbage', night: 'none', mode: 'day', expect: { code: 480, reason: /no day destination/ } },
+  ];
+  for (const c of cases) {
+    const cfg = officeConfig(c.day, c.night, c.mode, people(), rg);
+    const d = decideRoute(cfg, platform, { source: 'trunk', from: '+61412000000', to: '+61291234500' });
+    if (Array.isArray(c.expect)) {
+      assert.deepEqual(plan(d), c.expect, c.name);
+      if (c.vmHeader) {
+        assert.equal(d.action, 'voicemail', c.name);
+        assert.equal(toRtjson(d).routes?.[0]?.headers?.extra.includes(`X-Switchboard-Voicemail: ${c.vmHeader}\r\n`), true, c.name);
+      }
+      if (c.group) assert.equal(toRtjson(d).ring_group, c.group, c.name);
+      if (d.action === 'route') assert.equal(d.kind, 'inbound', c.name);
+    } else {
+      assert.equal(d.action, 'reject', c.name);
+      if (d.action === 'reject') {
+        assert.equal(d.code, c.expect.code, c.name);
+        assert.match(d.reason, c.expect.reason, c.name);
+      }
+    }
+  }
+});
+
+test('office main number: a DDI assigned to a user still rings the user; a number that is nobody\'s main number stays 404', () => {
+  const cfg = officeConfig('101', 'none', 'day', [user('101'), user('102')], [], [['+61291234500', 'id-102'], ['+61291234599', null]]);
+  assert.deepEqual(plan(decideRoute(cfg, platform, { source: 'trunk', from: '+61412000000', to: '+61291234500' }))[0], [[aor('102')], 20]);
+  const spare = decideRoute(cfg, platform, { source: 'trunk', from: '+61412000000', to: '+61291234599' });
+  assert.deepEqual(spare, { action: 'reject', code: 404, reason: 'Not Found - number not assigned' });
+  // an office whose mode and destinations were never set (older applied documents): day, none → 480
+  const plain = config([user('101')], [['+61291234500', null]]);
+  assert.equal((decideRoute(plain, platform, { source: 'trunk', from: 'x', to: '+61291234500' }) as { code: number }).code, 480);
+});
+
+test('*28: with the handset permission it sets the caller office to the other mode (an effect for the endpoint) and goes to the feature server', () => {
+  const allowed = { security: { handsetManagement: { toggleDayNight: true } } };
+  for (const [mode, next] of [['day', 'night'], ['night', 'day']] as const) {
+    const cfg = officeConfig('101', 'none', mode, [user('101', allowed)]);
+    const d = decideRoute(cfg, platform, internal('101', '*28'));
+    assert.equal(d.action, 'route');
+    if (d.action !== 'route') continue;
+    assert.deepEqual(d.effect, { kind: 'dayNight', officeId: 'syd', userId: 'id-101', mode: next });
+    assert.deepEqual(plan(d), [[['sip:*28@vm.test:5095'], 0]]);
+    const doc = toRtjson(d);
+    assert.match(doc.routes![0]!.headers!.extra, new RegExp(`X-Switchboard-Feature: daynight;mode=${next};account=acme;office=syd\\r\\n`));
+    assert.equal('effect' in doc, false, 'the effect is not part of the document Kamailio gets');
+  }
+  const cfg = officeConfig('101', 'none', 'day', [user('101'), user('102', { security: { handsetManagement: { toggleDayNight: false } } })]);
+  assert.deepEqual(decideRoute(cfg, platform, internal('101', '*28')), { action: 'reject', code: 403, reason: 'Forbidden - Day/Night is not allowed for extension 101' });
+  assert.deepEqual(decideRoute(cfg, platform, internal('102', '*28')), { action: 'reject', code: 403, reason: 'Forbidden - Day/Night is not allowed for extension 102' });
+});
+
+test('*29: with the handset permission the caller mailbox options menu; without it 403', () => {
+  const cfg = officeConfig('101', 'none', 'day', [
+    user('101', { security: { handsetManagement: { updateRecordings: true } } }),
+    user('102'),
+    user('103', { vmEnabled: false, security: { handsetManagement: { updateRecordings: true } } }),
+  ]);
+  const d = decideRoute(cfg, platform, internal('101', '*29'));
+  assert.equal(d.action, 'voicemail');
+  assert.equal(d.action === 'voicemail' && d.mode, 'access');
+  assert.equal(toRtjson(d).routes?.[0]?.headers?.extra, 'X-Switchboard-Voicemail: access;mailbox=101;account=acme;menu=options\r\n');
+  assert.deepEqual(decideRoute(cfg, platform, internal('102', '*29')), { action: 'reject', code: 403, reason: 'Forbidden - updating recordings is not allowed for extension 102' });
+  assert.deepEqual(decideRoute(cfg, platform, internal('103', '*29')), { action: 'reject', code: 403, reason: 'Forbidden - voicemail is not enabled for this user' });
+});

@@ -6,10 +6,17 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { emergencyNumbersFor } from '../../shared/phone.ts';
 import { VOICEMAIL_ACCESS_CODE } from '../users/rules.ts';
+import { parseDestination } from '../offices/rules.ts';
 import type { AccountRoutingConfig, CallerId, Decision, Platform, RingStep, RouteRequest, RoutingOffice, RoutingRingGroup, RoutingUser, Target } from './schema.ts';
 
 /** Group call pickup: dial *8 to answer a call ringing in your pickup group (handled by the feature server). */
 export const PICKUP_CODE = '*8';
+/** Day/Night: toggles the caller's office mode (handset permission 'Toggle Day/Night mode'). */
+export const DAY_NIGHT_CODE = '*28';
+/** Update recordings: the caller's mailbox options menu (handset permission 'Update recordings'). */
+export const RECORDINGS_CODE = '*29';
+/** Header naming a feature the feature server confirms to the caller (*28: `daynight;mode=night;…`). */
+export const FEATURE_HEADER = 'X-Switchboard-Feature';
 /** Ring time of an external diversion / smart-call destination when nothing else says (seconds). */
 export const EXTERNAL_RING_TIME = 60;
 /** Marks an AoR in the routing document: Kamailio looks these up in usrloc and rings every registered device. */
@@ -36,7 +43,7 @@ function externalTarget(platform: Platform, number: string): Target {
 
 /** The office a user calls from (its country and area code classify what the user dials). */
 function officeOf(cfg: AccountRoutingConfig, user: RoutingUser): RoutingOffice {
-  const office = cfg.offices.get(user.officeId) ?? { id: '', country: cfg.country, areaCode: null, defaultOutboundNumber: null };
+  const office: RoutingOffice = cfg.offices.get(user.officeId) ?? { id: '', country: cfg.country, areaCode: null, defaultOutboundNumber: null };
   return office.country ? office : { ...office, country: cfg.country };
 }
 
@@ -285,6 +292,42 @@ function callGroup(cfg: AccountRoutingConfig, group: RoutingRingGroup, kind: 'in
   return { action: 'route', kind, steps, onBusy: null, callerId, headers: { ...headers }, ringGroup: { extension: group.extension, noAnswer: { ...GROUP_NO_ANSWER } } };
 }
 
+/** The office whose main number (Default Outbound Number) is `e164`; the first by id when several share it. */
+export function officeByMainNumber(cfg: AccountRoutingConfig, e164: string): RoutingOffice | undefined {
+  let found: RoutingOffice | undefined;
+  for (const o of cfg.offices.values()) if (o.defaultOutboundNumber === e164 && (!found || o.id < found.id)) found = o;
+  return found;
+}
+
+/**
+ * A call to an office's main number: its current mode's destination. An extension rings that user's ring plan
+ * (or the ring group), 'voicemail:<ext>' goes straight to the mailbox, 'busy' answers 486, 'none' 480. A
+ * destination that no longer works (user gone or disabled, group with nobody to ring, mailbox off) answers 480.
+ */
+function callOffice(cfg: AccountRoutingConfig, platform: Platform, office: RoutingOffice, callerId: CallerId): Decision {
+  const mode = office.dayNightMode === 'night' ? 'night' : 'day';
+  const raw = mode === 'night' ? office.nightDestination : office.dayDestination;
+  const d = parseDestination(raw);
+  if (!d || d.kind === 'none') return reject(480, `Temporarily Unavailable - no ${mode} destination for this number`);
+  if (d.kind === 'busy') return reject(486, `Busy Here - ${mode} mode`);
+  const user = cfg.users.get(d.extension);
+  if (d.kind === 'voicemail') {
+    if (!user || !user.vmEnabled) return reject(480, `Temporarily Unavailable - no mailbox ${d.extension}`);
+    const step = voicemailStep(cfg, platform, user);
+    return {
+      action: 'voicemail',
+      mode: 'deposit',
+      mailbox: user.extension,
+      steps: [{ ...step, headers: undefined, why: `office main number (${mode}): voicemail ${user.extension}` }],
+      headers: step.headers ?? {},
+    };
+  }
+  if (user) return callUser(cfg, platform, user, 'inbound', callerId, {});
+  const group = cfg.ringGroups.get(d.extension);
+  if (group) return callGroup(cfg, group, 'inbound', callerId, {});
+  return reject(480, `Temporarily Unavailable - ${mode} destination ${d.extension} does not exist`);
+}
+
 /** E.164 candidates for a number delivered by the trunk (with or without the +). */
 export function inboundCandidates(to: string): string[] {
   const d = cleanDialled(to);
@@ -300,9 +343,13 @@ export function decideRoute(cfg: AccountRoutingConfig, platform: Platform, req: 
     if (!e164) return reject(404, 'Not Found - no such number');
     const userId = cfg.numbers.get(e164);
     const callee = userId ? cfg.usersById.get(userId) : undefined;
-    if (!callee) return reject(404, 'Not Found - number not assigned');
     const caller = cleanDialled(req.from);
-    return callUser(cfg, platform, callee, 'inbound', { number: caller || null, display: null, withheld: caller === '' || /anonymous/i.test(caller) }, {});
+    const callerId = { number: caller || null, display: null, withheld: caller === '' || /anonymous/i.test(caller) };
+    // a DDI assigned to a user rings the user, even when it is also an office's main number
+    if (callee) return callUser(cfg, platform, callee, 'inbound', callerId, {});
+    const office = officeByMainNumber(cfg, e164);
+    if (office) return callOffice(cfg, platform, office, callerId);
+    return reject(404, 'Not Found - number not assigned');
   }
 
   const caller = cfg.usersBySip.get(req.from);
@@ -334,6 +381,32 @@ export function decideRoute(cfg: AccountRoutingConfig, platform: Platform, req: 
       mailbox: caller.extension,
       steps: [{ targets: [{ kind: 'voicemail', uri: `sip:${VOICEMAIL_ACCESS_CODE}@${platform.voicemail}`, label: 'voicemail access' }], timeout: 0, why: 'voicemail access (777)' }],
       headers,
+    };
+  }
+  if (to === DAY_NIGHT_CODE) {
+    if (!caller.security.handsetManagement.toggleDayNight) return reject(403, `Forbidden - Day/Night is not allowed for extension ${caller.extension}`);
+    const own = cfg.offices.get(caller.officeId);
+    if (!own) return reject(404, 'Not Found - no office');
+    const mode = own.dayNightMode === 'night' ? 'day' : 'night';
+    return {
+      action: 'route',
+      kind: 'internal',
+      steps: [{ targets: [{ kind: 'feature', uri: `sip:${DAY_NIGHT_CODE}@${platform.voicemail}`, label: `day/night ${mode}` }], timeout: 0, why: `day/night: office now in ${mode} mode` }],
+      onBusy: null,
+      callerId: null,
+      headers: { [FEATURE_HEADER]: `daynight;mode=${mode};account=${cfg.code};office=${own.id}`, ...internalCallerId(cfg, caller).headers },
+      effect: { kind: 'dayNight', officeId: own.id, userId: caller.id, mode },
+    };
+  }
+  if (to === RECORDINGS_CODE) {
+    if (!caller.security.handsetManagement.updateRecordings) return reject(403, `Forbidden - updating recordings is not allowed for extension ${caller.extension}`);
+    if (!caller.vmEnabled) return reject(403, 'Forbidden - voicemail is not enabled for this user');
+    return {
+      action: 'voicemail',
+      mode: 'access',
+      mailbox: caller.extension,
+      steps: [{ targets: [{ kind: 'voicemail', uri: `sip:${VOICEMAIL_ACCESS_CODE}@${platform.voicemail}`, label: 'voicemail options' }], timeout: 0, why: 'update recordings (*29): mailbox options' }],
+      headers: { 'X-Switchboard-Voicemail': `access;mailbox=${caller.extension};account=${cfg.code};menu=options` },
     };
   }
   if (to === PICKUP_CODE) {

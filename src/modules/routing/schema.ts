@@ -28,6 +28,11 @@ export interface RoutingOffice {
   defaultOutboundNumber: string | null;
   /** On Hold Music: 'default' or a media library track id (what a party this office's user holds hears). */
   holdMusic?: string;
+  /** Day/Night (optional so older documents and plain test offices read as day, both destinations 'none'). */
+  dayNightMode?: 'day' | 'night';
+  /** Main-number destinations: an extension, 'voicemail:<ext>', 'busy' or 'none' (offices/rules.ts parseDestination). */
+  dayDestination?: string;
+  nightDestination?: string;
 }
 
 /** A ring (hunt) group as routing sees it: members are user ids in ringing order (position). */
@@ -115,6 +120,12 @@ export interface CallerId {
 
 export type CallKind = 'internal' | 'inbound' | 'local' | 'national' | 'mobile' | 'international' | 'emergency';
 
+/**
+ * A write the routing endpoint performs for a decision (rules.ts stays pure; routes.ts does it, then answers).
+ * dayNight: *28 — set the caller's office to `mode` (the opposite of the mode the configuration shows).
+ */
+export type RouteEffect = { kind: 'dayNight'; officeId: string; userId: string; mode: 'day' | 'night' };
+
 export type Decision =
   | {
       action: 'route';
@@ -132,6 +143,8 @@ export type Decision =
        * (6xx) does not end the call for the others.
        */
       ringGroup?: { extension: string; noAnswer: { code: number; reason: string } };
+      /** Done by the endpoint before it answers (never memoised). */
+      effect?: RouteEffect;
     }
   | { action: 'voicemail'; mode: 'deposit' | 'access'; mailbox: string; steps: RingStep[]; headers: Record<string, string> }
   | { action: 'reject'; code: number; reason: string };

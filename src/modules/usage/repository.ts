@@ -78,6 +78,22 @@ export async function usersUsage(conn: Conn, accountId: string, userIds: string[
       const target = byExt.get(d.userId!);
       if (target) add(target, { kind: d.kind, id: d.id, name: d.name, description: d.description, removal: d.removal });
     }
+    // an office's Day/Night destination (its main number) naming the user or their mailbox: change it first
+    const dest = [...byExt.keys()].flatMap((e) => [e, `voicemail:${e}`]);
+    if (dest.length) {
+      const offices = await conn
+        .selectFrom('offices')
+        .select(['id', 'name', 'day_destination', 'night_destination'])
+        .where('account_id', '=', accountId)
+        .where((eb) => eb.or([eb('day_destination', 'in', dest), eb('night_destination', 'in', dest)]))
+        .execute();
+      for (const o of offices) {
+        for (const [when, d] of [['day', o.day_destination], ['night', o.night_destination]] as const) {
+          const target = byExt.get(d.replace(/^voicemail:/, ''));
+          if (target && dest.includes(d)) add(target, { kind: 'office_day_night', id: o.id, name: o.name, description: `office '${o.name}' sends its main number to ${d} by ${when} (Day/Night)`, removal: 'manual' });
+        }
+      }
+    }
     for (const p of userDeletionParticipants()) {
       for (const item of await p.usage(conn, accountId, ids)) {
         const { userId, ...rest } = item;

@@ -96,7 +96,8 @@ function readPin(ch: Channel): Promise<string | null> {
   return ch.collect({ max: 10, terminator: '#', timeoutMs: 8000, interDigitMs: 5000 });
 }
 
-export async function access(c: FlowContext, box: MailboxInfo | null, source: string): Promise<void> {
+/** 777 (main menu after the PIN) or, with `menu: 'options'`, *29 'Update recordings' (the mailbox options menu). */
+export async function access(c: FlowContext, box: MailboxInfo | null, source: string, o: { menu?: 'options' } = {}): Promise<void> {
   const { ch, prompts: p } = c;
   try {
     if (!box || !box.enabled) {
@@ -119,7 +120,25 @@ export async function access(c: FlowContext, box: MailboxInfo | null, source: st
         return;
       }
     }
-    await mainMenu(c, box);
+    if (o.menu === 'options') {
+      await options(c, box);
+      await ch.play(p.seq('vm-goodbye'), false);
+    } else await mainMenu(c, box);
+  } catch (err) {
+    if (err instanceof HangupError) return;
+    throw err;
+  }
+}
+
+/**
+ * A feature confirmation (X-Switchboard-Feature): the change itself was made by Switchboard's routing before the
+ * call got here; this only tells the caller. *28 Day/Night: "activated" when the office is now in night mode,
+ * "de-activated" when it is back in day mode, then goodbye.
+ */
+export async function confirmFeature(c: FlowContext, feature: { name: 'daynight'; mode: 'day' | 'night' }): Promise<void> {
+  const { ch, prompts: p } = c;
+  try {
+    await ch.play(p.seq(feature.mode === 'night' ? 'activated' : 'de-activated', 'vm-goodbye'), false);
   } catch (err) {
     if (err instanceof HangupError) return;
     throw err;

@@ -18,6 +18,8 @@ export const PROMPTS = [
   'vm-newpassword', 'vm-reenterpassword', 'vm-passchanged', 'vm-mismatch', 'vm-from-extension',
   'vm-from-phonenumber', 'vm-unknown-caller', 'vm-sorry', 'vm-press', 'vm-for', 'vm-opts', 'vm-msginstruct',
   'im-sorry', 'feature-not-avail-line', 'vm-invalidpassword', 'auth-thankyou', 'vm-review', 'vm-starmain',
+  // feature confirmations (*28 Day/Night: night mode activated / de-activated)
+  'activated', 'de-activated',
 ] as const;
 
 export class Prompts {

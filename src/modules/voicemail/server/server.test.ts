@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { concatPcm, RATE, silence, tone, toneRatio, wavToPcm, rms } from '../audio.ts';
 import { fakeBackend, type FakeMailbox } from '../fake-backend.ts';
 import { Prompts } from './prompts.ts';
-import { startVoicemailServer, parseCaller, parseVoicemailHeader, type VoicemailServer } from './sip-server.ts';
+import { startVoicemailServer, parseCaller, parseFeatureHeader, parseVoicemailHeader, type VoicemailServer } from './sip-server.ts';
 import { SipCaller } from '../../../../test/support/sip-caller.ts';
 
 const box = (ext: string, pin: string | null): FakeMailbox => ({
@@ -30,7 +30,7 @@ const prompts = Prompts.fromEnv();
 const havePrompts = prompts.missing().length === 0;
 
 describe('voicemail media server', { skip: !havePrompts && !process.env.CI ? 'asterisk-core-sounds-en-wav not installed' : false }, () => {
-  const store = fakeBackend([box('102', '4321'), box('103', null), { ...box('104', '1111'), enabled: false }]);
+  const store = fakeBackend([box('102', '4321'), box('103', null), { ...box('104', '1111'), enabled: false }, box('105', '5555')]);
   let server: VoicemailServer;
   let caller: SipCaller;
   const port = 25000 + Math.floor(Math.random() * 5000);
@@ -185,5 +185,58 @@ describe('voicemail media server', { skip: !havePrompts && !process.env.CI ? 'as
     const s = await stranger.call(vm, { 'X-Switchboard-Voicemail': 'access;mailbox=102;account=acme' });
     assert.equal(s.status, 403);
     stranger.stop();
+  });
+  test('*29 and *28 headers: access with menu=options, daynight features', () => {
+    assert.deepEqual(parseVoicemailHeader('access;mailbox=102;account=acme;menu=options'), { mode: 'access', mailbox: '102', account: 'acme', reason: 'unavailable', menu: 'options' });
+    assert.equal(parseVoicemailHeader('deposit;mailbox=102;account=acme;menu=options')?.menu, undefined, 'only access has menus');
+    assert.deepEqual(parseFeatureHeader('daynight;mode=night;account=acme;office=0b6f-1'), { name: 'daynight', mode: 'night', account: 'acme', office: '0b6f-1' });
+    assert.equal(parseFeatureHeader('daynight;mode=evening;account=acme;office=x'), null);
+    assert.equal(parseFeatureHeader('pickup;mode=night;account=acme;office=x'), null);
+    assert.equal(parseFeatureHeader(undefined), null);
+  });
+
+  test('*29 (menu=options): after the PIN straight to the mailbox options; 1 records the unavailable greeting', async () => {
+    store.greetings.clear();
+    const c = await caller.call(vm, { 'X-Switchboard-Voicemail': 'access;mailbox=105;account=acme;menu=options' });
+    assert.equal(c.status, 200);
+    await new Promise((r) => setTimeout(r, 600));
+    await c.phone.dtmf('5555#');
+    await new Promise((r) => setTimeout(r, 1200));
+    await c.phone.dtmf('1'); // options: 1 = record the unavailable greeting (no main menu in between)
+    // "record your unavailable message after the tone", beep: wait for the beep, then speak
+    const t0 = Date.now();
+    let beep = false;
+    while (!beep && Date.now() - t0 < 15000) {
+      await new Promise((r) => setTimeout(r, 200));
+      const h = c.phone.heard();
+      const tail = h.length - 800;
+      if (tail > 0 && toneRatio(h, 1000, tail, h.length) > 0.3) beep = true;
+    }
+    assert.ok(beep, 'the beep of the greeting recording');
+    await new Promise((r) => setTimeout(r, 400));
+    await c.phone.play(concatPcm([tone(1000, 1500), silence(3500)]));
+    for (let i = 0; i < 40 && !store.greetings.has('user-105/unavailable'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(store.greetings.has('user-105/unavailable'), 'the greeting is stored');
+    await new Promise((r) => setTimeout(r, 1500)); // "thank you", the options again
+    await c.phone.dtmf('*');
+    await c.ended; // back from options = goodbye and hang up (no main menu)
+    await server.idle();
+    assert.deepEqual(store.pinChecks.filter((p) => p.userId === 'user-105').map((p) => p.result), ['ok']);
+    c.phone.close();
+  });
+
+  test('*28 confirmation (X-Switchboard-Feature): answered, "activated" / "de-activated", goodbye, hung up by the server', async () => {
+    for (const [mode, prompt] of [['night', 'activated'], ['day', 'de-activated']] as const) {
+      const c = await caller.call(vm, { 'X-Switchboard-Feature': `daynight;mode=${mode};account=acme;office=o-1` });
+      assert.equal(c.status, 200, mode);
+      await c.ended;
+      await server.idle();
+      const heard = c.phone.heard();
+      const expected = prompts.get(prompt).length + prompts.get('vm-goodbye').length;
+      assert.ok(heard.length > expected * 0.8 && heard.length < expected + RATE * 2, `${mode}: heard ${heard.length} samples, prompts ${expected}`);
+      assert.ok(rms(heard) > 100, 'not silence');
+      c.phone.close();
+    }
+    assert.equal((await caller.call(vm, { 'X-Switchboard-Feature': 'daynight;mode=later;account=acme;office=o-1' })).status, 403);
   });
 });

@@ -16,7 +16,7 @@ import type { Codec } from '../audio.ts';
 import type { MailboxInfo, VoicemailBackend } from '../backend.ts';
 import { messageSummary } from '../mwi.ts';
 import { Channel } from './channel.ts';
-import { access, deposit, DEFAULT_LIMITS, type DepositLimits } from './flows.ts';
+import { access, confirmFeature, deposit, DEFAULT_LIMITS, type DepositLimits } from './flows.ts';
 import type { Prompts } from './prompts.ts';
 import { RtpSession } from './rtp.ts';
 
@@ -83,14 +83,27 @@ export interface VoicemailServer {
 
 const rnd = () => randomBytes(8).toString('hex');
 
-/** `deposit;mailbox=102;account=acme;reason=busy` → its parts; null if malformed. */
-export function parseVoicemailHeader(v: unknown): { mode: 'deposit' | 'access'; mailbox: string; account: string; reason: 'busy' | 'unavailable' } | null {
+/**
+ * `deposit;mailbox=102;account=acme;reason=busy` → its parts; null if malformed. `access;…;menu=options` (*29 'Update
+ * recordings') goes to the mailbox options menu after the PIN instead of the main menu.
+ */
+export function parseVoicemailHeader(v: unknown): { mode: 'deposit' | 'access'; mailbox: string; account: string; reason: 'busy' | 'unavailable'; menu?: 'options' } | null {
   if (typeof v !== 'string') return null;
   const [mode, ...params] = v.split(';').map((s) => s.trim());
   if (mode !== 'deposit' && mode !== 'access') return null;
   const p = Object.fromEntries(params.map((x) => x.split('=') as [string, string]));
   if (!p.mailbox || !/^\d{1,12}$/.test(p.mailbox) || !p.account || !/^[A-Za-z0-9_-]{1,64}$/.test(p.account)) return null;
-  return { mode, mailbox: p.mailbox, account: p.account, reason: p.reason === 'busy' ? 'busy' : 'unavailable' };
+  return { mode, mailbox: p.mailbox, account: p.account, reason: p.reason === 'busy' ? 'busy' : 'unavailable', ...(mode === 'access' && p.menu === 'options' && { menu: 'options' as const }) };
+}
+
+/** `daynight;mode=night;account=acme;office=<id>` (X-Switchboard-Feature, *28) → its parts; null if malformed. */
+export function parseFeatureHeader(v: unknown): { name: 'daynight'; mode: 'day' | 'night'; account: string; office: string } | null {
+  if (typeof v !== 'string') return null;
+  const [name, ...params] = v.split(';').map((s) => s.trim());
+  if (name !== 'daynight') return null;
+  const p = Object.fromEntries(params.map((x) => x.split('=') as [string, string]));
+  if ((p.mode !== 'day' && p.mode !== 'night') || !p.account || !/^[A-Za-z0-9_-]{1,64}$/.test(p.account) || !p.office || !/^[A-Za-z0-9-]{1,64}$/.test(p.office)) return null;
+  return { name, mode: p.mode, account: p.account, office: p.office };
 }
 
 /** Caller from P-Asserted-Identity (what Kamailio asserted), else From: `"Anna Lee" <sip:101@realm>` → name + number. */
@@ -218,7 +231,8 @@ export function startVoicemailServer(o: VoicemailServerOptions): Promise<Voicema
       return;
     }
     const vm = parseVoicemailHeader(rq.headers['x-switchboard-voicemail']);
-    if (!vm) return reply(rq, 403, 'Forbidden - not from Switchboard');
+    const feature = vm ? null : parseFeatureHeader(rq.headers['x-switchboard-feature']);
+    if (!vm && !feature) return reply(rq, 403, 'Forbidden - not from Switchboard');
     if (calls.size >= (o.maxCalls ?? 500)) return reply(rq, 503, 'Service Unavailable - voicemail is full');
     const offer = rq.content ? negotiate(rq.content) : null;
     if (!offer) return reply(rq, 488, 'Not Acceptable Here - PCMU or PCMA required');
@@ -257,18 +271,21 @@ export function startVoicemailServer(o: VoicemailServerOptions): Promise<Voicema
     };
     again(500, 0);
     rtp.start();
-    const box = await o.backend.mailbox(vm.account, vm.mailbox).catch((err: unknown) => {
-      log('voicemail: mailbox lookup failed', { err: String(err) });
-      return null;
-    });
+    const box = !vm
+      ? null
+      : await o.backend.mailbox(vm.account, vm.mailbox).catch((err: unknown) => {
+          log('voicemail: mailbox lookup failed', { err: String(err) });
+          return null;
+        });
     const ctx = { ch: call.ch, prompts: o.prompts, backend: o.backend, log };
     const guard = setTimeout(() => call.ch.hangup(), o.maxCallMs ?? 30 * 60_000);
     const script = (async () => {
       try {
         // a short pause so the caller's side has the media path up before the first word
         await new Promise((r) => setTimeout(r, 200));
-        if (vm.mode === 'deposit') await deposit(ctx, box, parseCaller(rq.headers['p-asserted-identity'], rq.headers.from), vm.reason, limits);
-        else await access(ctx, box, `${vm.account}/${vm.mailbox}`);
+        if (!vm) await confirmFeature(ctx, feature!);
+        else if (vm.mode === 'deposit') await deposit(ctx, box, parseCaller(rq.headers['p-asserted-identity'], rq.headers.from), vm.reason, limits);
+        else await access(ctx, box, `${vm.account}/${vm.mailbox}`, { menu: vm.menu });
       } catch (err) {
         log('voicemail: call script failed', { err: String((err as Error)?.stack ?? err) });
       } finally {
