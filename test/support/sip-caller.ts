@@ -14,6 +14,8 @@ const rnd = () => randomBytes(6).toString('hex');
 export interface ActiveCall {
   status: number;
   phone: RtpPhone;
+  /** Sends a key as SIP INFO (application/dtmf-relay), the fallback for phones without RFC 4733. */
+  info(digit: string): Promise<number>;
   /** Resolves when the far end hangs up (its BYE). */
   ended: Promise<void>;
   hangup(): Promise<void>;
@@ -76,7 +78,7 @@ export class SipCaller {
     );
     if (rs.status >= 300) {
       phone.close();
-      return { status: rs.status, phone, ended: Promise.resolve(), hangup: async () => {} };
+      return { status: rs.status, phone, ended: Promise.resolve(), hangup: async () => {}, info: async () => 0 };
     }
     phone.answer(rs.content ?? '');
     const inDialog = (method: string, seq: number) => ({
@@ -91,6 +93,15 @@ export class SipCaller {
       status: rs.status,
       phone,
       ended,
+      info: async (digit: string) => {
+        const rq: any = inDialog('INFO', ++this.cseq);
+        const body = `Signal=${digit}\r\nDuration=160\r\n`;
+        rq.headers['content-type'] = 'application/dtmf-relay';
+        rq.headers['content-length'] = Buffer.byteLength(body);
+        rq.content = body;
+        const r: any = await new Promise((res) => this.stack.send(rq, (x: any) => x.status >= 200 && res(x)));
+        return r.status as number;
+      },
       hangup: async () => {
         if (done) return;
         await new Promise((r) => this.stack.send(inDialog('BYE', ++this.cseq), (x: any) => x.status >= 200 && r(x)));

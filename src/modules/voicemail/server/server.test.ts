@@ -139,6 +139,27 @@ describe('voicemail media server', { skip: !havePrompts && !process.env.CI ? 'as
     c.phone.close();
   });
 
+  test('DTMF by SIP INFO (phones without RFC 4733): # skips the greeting, the message is recorded', async () => {
+    const before = store.messages.filter((m) => m.userId === 'user-105').length;
+    const c = await caller.call(vm, { 'X-Switchboard-Voicemail': 'deposit;mailbox=105;account=acme' });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await c.info('#'), 200);
+    // the greeting stops at once: the beep comes within a second instead of after the ~10 s greeting
+    const t0 = Date.now();
+    for (;;) {
+      const h = c.phone.heard();
+      if (h.length > 800 && toneRatio(h, 1000, h.length - 800, h.length) > 0.3) break;
+      assert.ok(Date.now() - t0 < 3000, 'the beep follows the INFO # at once');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 350));
+    await c.phone.play(concatPcm([tone(1000, 1500), silence(100)]));
+    await c.hangup();
+    await server.idle();
+    assert.equal(store.messages.filter((m) => m.userId === 'user-105').length, before + 1);
+    c.phone.close();
+  });
+
   test('MWI: a subscription for the authenticated user gets the summary now and on every change; unsubscribe ends it', async () => {
     const sub = await caller.subscribe(vm, { 'X-Switchboard-Mwi': 'user=u103;realm=acme.pbx.test' });
     assert.equal(sub.status, 200);
