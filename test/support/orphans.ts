@@ -10,11 +10,13 @@ import type { Database } from '../../src/db/database.ts';
 const NOT_REFERENCES = new Set(['hide_caller_id']);
 /** History, not references: the audit log names actors and resources that may since have been deleted, on purpose. */
 const HISTORY_TABLES = new Set(['audit_log']);
+/** Kamailio's own tables in the store (presence, migration 0402): SIP state keyed by SIP identifiers, not Switchboard rows. */
+const KAMAILIO_TABLES = new Set(['kamailio_version', 'presentity', 'active_watchers', 'watchers', 'pua']);
 
 export async function findOrphans(database: Database): Promise<string[]> {
   const all = (await database.db.introspection.getTables()).filter((t) => !t.name.startsWith('kysely_') && !t.isView);
   const names = new Set(all.map((t) => t.name));
-  const tables = all.filter((t) => !HISTORY_TABLES.has(t.name));
+  const tables = all.filter((t) => !HISTORY_TABLES.has(t.name) && !KAMAILIO_TABLES.has(t.name));
   const problems: string[] = [];
   for (const t of tables) {
     for (const c of t.columns) {
