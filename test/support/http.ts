@@ -55,3 +55,19 @@ export async function startTestServer(kind: StoreKind, extra: Partial<AppOptions
     },
   };
 }
+
+/**
+ * A request to a test server with exactly the given headers (no provider key unless given) and a raw body:
+ * the status, headers, body bytes, the body parsed as JSON where it is JSON, and the start of it as text.
+ */
+export async function rawRequest(baseUrl: string, method: string, path: string, headers: Record<string, string>, body?: Buffer | FormData | string) {
+  const res = await fetch(baseUrl + path, { method, headers, body });
+  const buf = Buffer.from(await res.arrayBuffer());
+  let json: unknown;
+  try {
+    json = JSON.parse(buf.toString('utf8'));
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, buf, body: json as Json, text: buf.toString('utf8').slice(0, 500) };
+}

@@ -9,6 +9,24 @@ export function testWav(seed: number, ms = 500): Buffer {
   return encodeWav(pcm);
 }
 
+/** A CD-style upload: 44.1 kHz 16-bit stereo WAV, `seconds` of a 440 Hz tone. */
+export function cdWav(seconds: number): Buffer {
+  const frames = Math.round(44100 * seconds);
+  const pcm = Buffer.alloc(frames * 4);
+  for (let f = 0; f < frames; f++) {
+    const v = Math.round(12000 * Math.sin((2 * Math.PI * 440 * f) / 44100));
+    pcm.writeInt16LE(v, f * 4);
+    pcm.writeInt16LE(v, f * 4 + 2);
+  }
+  const h = encodeWav(Buffer.alloc(0), 44100);
+  h.writeUInt16LE(2, 22); // stereo
+  h.writeUInt32LE(44100 * 4, 28);
+  h.writeUInt16LE(4, 32);
+  h.writeUInt32LE(36 + pcm.length, 4);
+  h.writeUInt32LE(pcm.length, 40);
+  return Buffer.concat([h, pcm]);
+}
+
 /** Account + office (Sydney) + users made through the real API; returns ids. */
 export async function seedMailboxes(s: TestServer, code: string, users: Array<{ key: string; voicemail?: Record<string, unknown>; email?: string; altEmail?: string }>) {
   const a = await s.api('POST', '/api/v1/accounts', { code, name: `${code} Ltd`, sipRealm: `${code}.pbx.test`, country: 'AU' });

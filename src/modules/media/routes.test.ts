@@ -4,28 +4,11 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { storeKinds } from '../../../test/support/stores.ts';
-import { startTestServer, type TestServer } from '../../../test/support/http.ts';
+import { rawRequest, startTestServer, type TestServer } from '../../../test/support/http.ts';
 import { as, seedTenant, snapshot, type Tenant } from '../../../test/support/tenants.ts';
+import { cdWav } from '../../../test/support/voicemail.ts';
 import { encodeWav, isStoreFormat, parseWav } from '../voicemail/wav.ts';
 import { ensureDefaultHoldMusic, fsMediaStore } from './store.ts';
-
-/** 44.1 kHz 16-bit stereo WAV, `seconds` of a 440 Hz tone. */
-function cdWav(seconds: number): Buffer {
-  const frames = Math.round(44100 * seconds);
-  const pcm = Buffer.alloc(frames * 4);
-  for (let f = 0; f < frames; f++) {
-    const v = Math.round(12000 * Math.sin((2 * Math.PI * 440 * f) / 44100));
-    pcm.writeInt16LE(v, f * 4);
-    pcm.writeInt16LE(v, f * 4 + 2);
-  }
-  const h = encodeWav(Buffer.alloc(0), 44100);
-  h.writeUInt16LE(2, 22); // stereo
-  h.writeUInt32LE(44100 * 4, 28);
-  h.writeUInt16LE(4, 32);
-  h.writeUInt32LE(36 + pcm.length, 4);
-  h.writeUInt32LE(pcm.length, 40);
-  return Buffer.concat([h, pcm]);
-}
 
 for (const { kind, skip } of await storeKinds()) {
   describe(`media library API (${kind})`, { skip }, () => {
@@ -35,18 +18,7 @@ for (const { kind, skip } of await storeKinds()) {
     let dir: string;
     const lib = (code = t.code) => `/api/v1/accounts/${code}/media`;
 
-    async function raw(method: string, path: string, headers: Record<string, string>, body?: Buffer | FormData | string) {
-      const res = await fetch(s.baseUrl + path, { method, headers, body });
-      const buf = Buffer.from(await res.arrayBuffer());
-      let json: unknown;
-      try {
-        json = JSON.parse(buf.toString('utf8'));
-      } catch {
-        json = undefined;
-      }
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      return { status: res.status, headers: res.headers, buf, body: json as any, text: buf.toString('utf8').slice(0, 500) };
-    }
+    const raw = (method: string, path: string, headers: Record<string, string>, body?: Buffer | FormData | string) => rawRequest(s.baseUrl, method, path, headers, body);
     const provider = () => ({ authorization: `Bearer ${s.providerKey}` });
     const form = (name: string | undefined, file: Buffer, filename = 'track.wav') => {
       const f = new FormData();

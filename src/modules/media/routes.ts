@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import { loadConfig } from '../../config.ts';
+import { sendWav } from '../../shared/audio-http.ts';
 import type { Deps } from '../../shared/deps.ts';
 import { ValidationError } from '../../shared/errors.ts';
 import { errorHandler } from '../../shared/http-errors.ts';
-import { byteRange } from '../voicemail/rules.ts';
 import { MAX_MEDIA_BYTES } from './convert.ts';
 import { mediaFileSchema, mediaListSchema, mediaParams, mediaPatchSchema, mediaUploadQuery } from './schema.ts';
 import * as service from './service.ts';
@@ -22,19 +22,6 @@ const BODY_LIMIT = MAX_MEDIA_BYTES + 1024 * 1024;
 export interface MediaModuleOptions {
   /** Where tracks live (default: the folder from SWITCHBOARD_MEDIA_DIR / beside the SQLite store). */
   store?: MediaStore;
-}
-
-function sendWav(reply: FastifyReply, range: string | undefined, wav: Buffer, filename: string) {
-  reply
-    .header('content-type', 'audio/wav')
-    .header('content-disposition', `inline; filename="${filename}"`)
-    .header('cache-control', 'private, no-store')
-    .header('x-content-type-options', 'nosniff')
-    .header('accept-ranges', 'bytes');
-  const r = byteRange(range, wav.length);
-  if (r === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${wav.length}`).send();
-  if (r) return reply.code(206).header('content-range', `bytes ${r.start}-${r.end}/${wav.length}`).send(wav.subarray(r.start, r.end + 1));
-  return reply.send(wav);
 }
 
 /** The account's media library under /api/v1/accounts/:account/media (hold music). */
@@ -64,7 +51,7 @@ export function mediaRoutes(app: FastifyInstance, deps: Deps, opts: MediaModuleO
     },
     async (req, reply) => {
       const { wav, filename } = await service.mediaAudio(deps, store, req.actor, req.params.account, req.params.id);
-      return sendWav(reply, req.headers.range, wav, filename);
+      return sendWav(reply, req.headers.range, wav, filename, 'inline');
     },
   );
   app.get<{ Params: MediaP }>(`${base}/:id/usage`, { schema: { tags, summary: 'Usage: the offices that play this track on hold (a delete is refused while there are any)', params: mediaParams } }, (req) =>

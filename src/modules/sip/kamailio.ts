@@ -3,13 +3,13 @@
  * private run directory, starts `kamailio -DD -E` there (foreground, so the whole process tree ends with
  * the PID we hold), waits until it answers SIP OPTIONS, and stops it by that PID.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnLogged, stopChild, waitUntilReady, type LoggedChild } from './child-process.ts';
 import { splitHostPort, type SipSettings } from './settings.ts';
 
 export const KAMAILIO_BIN = process.env.KAMAILIO_BIN ?? '/usr/sbin/kamailio';
@@ -119,8 +119,7 @@ export function sipPing(host: string, port: number, timeoutMs = 500): Promise<nu
 }
 
 export class KamailioProcess {
-  private child?: ChildProcess;
-  private exited?: Promise<number | null>;
+  private proc?: LoggedChild;
   private logText = '';
   readonly cfgFile: string;
   readonly logFile: string;
@@ -140,7 +139,7 @@ export class KamailioProcess {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.proc?.child.pid;
   }
 
   /** Everything Kamailio logged so far. */
@@ -153,47 +152,29 @@ export class KamailioProcess {
     const cfg = renderConfig(readFileSync(TEMPLATE, 'utf8'), { ...this.options, runDir: this.runDir, authSecret: randomBytes(16).toString('hex') });
     writeFileSync(this.cfgFile, cfg, { mode: 0o600 });
     const args = ['-DD', '-E', '-f', this.cfgFile, '-P', join(this.runDir, 'kamailio.pid'), '-Y', this.runDir, '-m', '64', '-M', '8'];
-    const child = spawn(KAMAILIO_BIN, args, { cwd: this.runDir, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    const file = createWriteStream(this.logFile);
-    const onData = (chunk: Buffer) => {
-      const s = chunk.toString();
-      this.logText = (this.logText + s).slice(-2_000_000);
-      file.write(chunk);
-      if (this.options.echo) process.stderr.write(chunk);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    this.exited = new Promise((r) =>
-      child.on('exit', (code) => {
-        file.end();
-        r(code);
-      }),
+    this.proc = spawnLogged(KAMAILIO_BIN, args, {
+      cwd: this.runDir,
+      logFile: this.logFile,
+      onOutput: (chunk) => {
+        this.logText = (this.logText + chunk.toString()).slice(-2_000_000);
+        if (this.options.echo) process.stderr.write(chunk);
+      },
+    });
+    const ready = await waitUntilReady(
+      this.proc.exited,
+      timeoutMs,
+      async () => (await sipPing(this.options.settings.listen, this.options.settings.port, 300)) === 200,
+      (code) => new Error(`kamailio exited with ${code} during start-up:\n${this.logText.slice(-4000)}`),
     );
-    const deadline = Date.now() + timeoutMs;
-    let exitCode: number | null | undefined;
-    void this.exited.then((c) => (exitCode = c));
-    while (Date.now() < deadline) {
-      if (exitCode !== undefined) throw new Error(`kamailio exited with ${exitCode} during start-up:\n${this.logText.slice(-4000)}`);
-      if ((await sipPing(this.options.settings.listen, this.options.settings.port, 300)) === 200) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    if (ready) return;
     await this.stop();
     throw new Error(`kamailio did not answer OPTIONS within ${timeoutMs} ms:\n${this.logText.slice(-4000)}`);
   }
 
   /** SIGTERM to the PID we started (kamailio -DD takes its children down with it), SIGKILL after 5 s. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (child?.pid && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killed = await Promise.race([this.exited!.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
-      if (!killed) {
-        child.kill('SIGKILL');
-        await this.exited;
-      }
-    }
-    this.child = undefined;
+    await stopChild(this.proc);
+    this.proc = undefined;
     if (this.ownRunDir && !process.env.SWITCHBOARD_KEEP_SIP_RUNDIR) rmSync(this.runDir, { recursive: true, force: true });
   }
 }

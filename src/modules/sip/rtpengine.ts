@@ -3,11 +3,11 @@
  * in the foreground as a child we hold by PID, with no config file of the system's (--config-file=none), and
  * waits until its ng control protocol answers `ping`. Kamailio's rtpengine module talks to the same socket.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnLogged, stopChild, waitUntilReady, type LoggedChild } from './child-process.ts';
 import type { RtpengineSettings } from './settings.ts';
 
 export const RTPENGINE_BIN = process.env.RTPENGINE_BIN ?? '/usr/bin/rtpengine';
@@ -41,8 +41,7 @@ export function ngCommand(socket: string, command: string, timeoutMs = 500): Pro
 }
 
 export class RtpengineProcess {
-  private child?: ChildProcess;
-  private exited?: Promise<number | null>;
+  private proc?: LoggedChild;
   private logText = '';
 
   constructor(
@@ -51,7 +50,7 @@ export class RtpengineProcess {
   ) {}
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.proc?.child.pid;
   }
 
   log(): string {
@@ -76,45 +75,28 @@ export class RtpengineProcess {
       '--log-level=5',
       `--pidfile=${join(this.runDir, 'rtpengine.pid')}`,
     ];
-    const child = spawn(RTPENGINE_BIN, args, { cwd: this.runDir, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    const file = createWriteStream(join(this.runDir, 'rtpengine.log'));
-    const onData = (chunk: Buffer) => {
-      this.logText = (this.logText + chunk.toString()).slice(-500_000);
-      file.write(chunk);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    this.exited = new Promise((r) =>
-      child.on('exit', (code) => {
-        file.end();
-        r(code);
-      }),
+    this.proc = spawnLogged(RTPENGINE_BIN, args, {
+      cwd: this.runDir,
+      logFile: join(this.runDir, 'rtpengine.log'),
+      onOutput: (chunk) => {
+        this.logText = (this.logText + chunk.toString()).slice(-500_000);
+      },
+    });
+    const ready = await waitUntilReady(
+      this.proc.exited,
+      timeoutMs,
+      async () => (await ngCommand(this.settings.socket, 'ping', 300)) === 'd6:result4:ponge',
+      (code) => new Error(`rtpengine exited with ${code} during start-up:\n${this.logText.slice(-3000)}`),
     );
-    let exitCode: number | null | undefined;
-    void this.exited.then((c) => (exitCode = c));
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (exitCode !== undefined) throw new Error(`rtpengine exited with ${exitCode} during start-up:\n${this.logText.slice(-3000)}`);
-      if ((await ngCommand(this.settings.socket, 'ping', 300)) === 'd6:result4:ponge') return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    if (ready) return;
     await this.stop();
     throw new Error(`rtpengine did not answer ping within ${timeoutMs} ms:\n${this.logText.slice(-3000)}`);
   }
 
   /** SIGTERM to the PID we started, SIGKILL after 5 s. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (child?.pid && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const done = await Promise.race([this.exited!.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
-      if (!done) {
-        child.kill('SIGKILL');
-        await this.exited;
-      }
-    }
-    this.child = undefined;
+    await stopChild(this.proc);
+    this.proc = undefined;
   }
 }
 

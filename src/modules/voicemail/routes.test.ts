@@ -4,37 +4,13 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { storeKinds } from '../../../test/support/stores.ts';
-import { startTestServer, type TestServer } from '../../../test/support/http.ts';
+import { rawRequest, startTestServer, type TestServer } from '../../../test/support/http.ts';
 import { as, seedTenant, type Person, type Tenant } from '../../../test/support/tenants.ts';
 import { fsAudioStore } from './audio-store.ts';
 import type { VoicemailBackend } from './backend.ts';
 import { voicemailBackend } from './service.ts';
-import { testWav } from '../../../test/support/voicemail.ts';
+import { cdWav, testWav } from '../../../test/support/voicemail.ts';
 import { isStoreFormat, parseWav } from './wav.ts';
-
-/** 44.1 kHz 16-bit stereo, `seconds` of a 440 Hz tone. */
-function cdWav(seconds: number): Buffer {
-  const frames = Math.round(44100 * seconds);
-  const b = Buffer.alloc(44 + frames * 4);
-  b.write('RIFF', 0, 'latin1');
-  b.writeUInt32LE(36 + frames * 4, 4);
-  b.write('WAVEfmt ', 8, 'latin1');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(2, 22);
-  b.writeUInt32LE(44100, 24);
-  b.writeUInt32LE(44100 * 4, 28);
-  b.writeUInt16LE(4, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36, 'latin1');
-  b.writeUInt32LE(frames * 4, 40);
-  for (let f = 0; f < frames; f++) {
-    const v = Math.round(12000 * Math.sin((2 * Math.PI * 440 * f) / 44100));
-    b.writeInt16LE(v, 44 + f * 4);
-    b.writeInt16LE(v, 46 + f * 4);
-  }
-  return b;
-}
 
 for (const { kind, skip } of await storeKinds()) {
   describe(`voicemail API (${kind})`, { skip }, () => {
@@ -48,18 +24,7 @@ for (const { kind, skip } of await storeKinds()) {
     const P = (k: string) => t.people[k]!;
 
     /** A request with the given headers (no provider key unless given), raw body allowed. */
-    async function raw(method: string, path: string, headers: Record<string, string>, body?: Buffer | FormData) {
-      const res = await fetch(s.baseUrl + path, { method, headers, body });
-      const buf = Buffer.from(await res.arrayBuffer());
-      let json: unknown;
-      try {
-        json = JSON.parse(buf.toString('utf8'));
-      } catch {
-        json = undefined;
-      }
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      return { status: res.status, headers: res.headers, buf, body: json as any, text: buf.toString('utf8').slice(0, 500) };
-    }
+    const raw = (method: string, path: string, headers: Record<string, string>, body?: Buffer | FormData | string) => rawRequest(s.baseUrl, method, path, headers, body);
     const provider = () => ({ authorization: `Bearer ${s.providerKey}` });
     const counts = async () => ({
       messages: (await s.deps.database.db.selectFrom('voicemail_messages').select('id').execute()).length,

@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import { loadConfig } from '../../config.ts';
+import { sendWav } from '../../shared/audio-http.ts';
 import type { Deps } from '../../shared/deps.ts';
 import { fsAudioStore, type VoicemailAudioStore } from './audio-store.ts';
 import type { Folder, GreetingKind } from './backend.ts';
 import { MAX_GREETING_BYTES } from './convert.ts';
-import { byteRange } from './rules.ts';
 import { greetingListSchema, greetingParams, greetingSchema, mailboxParams, messageListSchema, messageParams, messagePatchSchema, voicemailMessageSchema } from './schema.ts';
 import * as service from './service.ts';
 
@@ -22,19 +22,6 @@ const BODY_LIMIT = MAX_GREETING_BYTES + 1024 * 1024;
 export interface VoicemailModuleOptions {
   /** Where recordings live (default: the folder from SWITCHBOARD_VOICEMAIL_DIR / the data directory). */
   audioStore?: VoicemailAudioStore;
-}
-
-function sendWav(reply: FastifyReply, range: string | undefined, wav: Buffer, filename: string) {
-  reply
-    .header('content-type', 'audio/wav')
-    .header('content-disposition', `attachment; filename="${filename}"`)
-    .header('cache-control', 'private, no-store')
-    .header('x-content-type-options', 'nosniff')
-    .header('accept-ranges', 'bytes');
-  const r = byteRange(range, wav.length);
-  if (r === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${wav.length}`).send();
-  if (r) return reply.code(206).header('content-range', `bytes ${r.start}-${r.end}/${wav.length}`).send(wav.subarray(r.start, r.end + 1));
-  return reply.send(wav);
 }
 
 /** A user's mailbox under /api/v1/accounts/:account/users/:userId/voicemail: messages and greetings. */
@@ -60,7 +47,7 @@ export function voicemailRoutes(app: FastifyInstance, deps: Deps, opts: Voicemai
     },
     async (req, reply) => {
       const { wav, filename } = await service.messageAudio(deps, audio, req.actor, req.params.account, req.params.userId, req.params.id);
-      return sendWav(reply, req.headers.range, wav, filename);
+      return sendWav(reply, req.headers.range, wav, filename, 'attachment');
     },
   );
   app.patch<{ Params: MessageP; Body: { folder: Folder } }>(
@@ -83,7 +70,7 @@ export function voicemailRoutes(app: FastifyInstance, deps: Deps, opts: Voicemai
     { schema: { tags, summary: 'A recorded greeting (WAV, PCM 16-bit mono 8 kHz)', params: greetingParams, produces: ['audio/wav'] } },
     async (req, reply) => {
       const { wav, filename } = await service.greetingAudio(deps, audio, req.actor, req.params.account, req.params.userId, req.params.kind);
-      return sendWav(reply, req.headers.range, wav, filename);
+      return sendWav(reply, req.headers.range, wav, filename, 'attachment');
     },
   );
   app.delete<{ Params: GreetingP }>(`${base}/greetings/:kind`, { schema: { tags, summary: 'Remove a greeting (the default prompt plays again)', params: greetingParams } }, async (req, reply) => {

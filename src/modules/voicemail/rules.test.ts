@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { audioFilename, byteRange, deliveryPolicy, emailBackoffMs, emailBody, emailRecipient, emailSubject, formatDuration, pinAttempt, retentionCutoff, type PinState } from './rules.ts';
+import { audioFilename, deliveryPolicy, emailBackoffMs, emailBody, emailRecipient, emailSubject, formatDuration, pinAttempt, retentionCutoff, type PinState } from './rules.ts';
 
 test('PIN: three wrong in a row lock for 5 minutes; a right PIN clears the count; a lock runs out', () => {
   const t0 = new Date('2026-12-02T10:00:00Z');
@@ -60,17 +60,4 @@ test('subject, body and file name', () => {
 
 test('retention cutoff', () => {
   assert.equal(retentionCutoff(new Date('2026-12-02T00:00:00Z'), 90), '2026-09-03T00:00:00.000Z');
-});
-
-test('byte ranges for <audio>', () => {
-  assert.deepEqual(byteRange('bytes=0-1', 100), { start: 0, end: 1 });
-  assert.deepEqual(byteRange('bytes=10-', 100), { start: 10, end: 99 });
-  assert.deepEqual(byteRange('bytes=-30', 100), { start: 70, end: 99 });
-  assert.deepEqual(byteRange('bytes=90-500', 100), { start: 90, end: 99 });
-  assert.equal(byteRange('bytes=100-', 100), 'unsatisfiable');
-  assert.equal(byteRange('bytes=5-2', 100), 'unsatisfiable');
-  assert.equal(byteRange('bytes=-0', 100), 'unsatisfiable');
-  assert.equal(byteRange(undefined, 100), null);
-  assert.equal(byteRange('bytes=0-1,5-6', 100), null);
-  assert.equal(byteRange('items=0-1', 100), null);
 });

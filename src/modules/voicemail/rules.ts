@@ -145,26 +145,3 @@ export function greetingFilename(extension: string, kind: GreetingKind): string 
 export function retentionCutoff(now: Date, days: number): string {
   return new Date(now.getTime() - days * 24 * 60 * 60 * 1000).toISOString();
 }
-
-/**
- * A single HTTP byte range ("bytes=0-1", "bytes=100-", "bytes=-500") over a body of `size` bytes: the
- * inclusive [start, end], 'unsatisfiable', or null to send the whole body (no header, several ranges, junk).
- * Safari's <audio> asks for ranges and will not play without 206 answers.
- */
-export function byteRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
-  const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
-  if (!m || (m[1] === '' && m[2] === '')) return null;
-  let start: number;
-  let end: number;
-  if (m[1] === '') {
-    const suffix = Number(m[2]);
-    if (suffix === 0) return 'unsatisfiable';
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  }
-  if (start >= size || start > end) return 'unsatisfiable';
-  return { start, end };
-}

@@ -31,6 +31,10 @@ export function looksLikeMp3(buf: Buffer): boolean {
   return buf.length >= 2 && buf[0] === 0xff && (buf[1]! & 0xe0) === 0xe0 && (buf[1]! & 0x06) !== 0;
 }
 
+export function looksLikeOgg(buf: Buffer): boolean {
+  return buf.length >= 4 && buf.toString('latin1', 0, 4) === 'OggS';
+}
+
 /** Reads the fmt and data chunks of a RIFF/WAVE file; the reason names what is wrong, for a person. */
 export function parseWav(buf: Buffer): WavParse {
   if (!looksLikeWav(buf)) return { ok: false, reason: 'is not a WAV file' };
