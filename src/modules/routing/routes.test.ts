@@ -272,7 +272,7 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await s.api('POST', `${path}/day-night`, { mode: 'evening' })).status, 400);
       // a destination that stopped working does not block unrelated edits; choosing it anew is refused
       await updateUser(s.deps, SYSTEM_ACTOR, a.code, ids['101']!.id, { voicemail: { enabled: false } });
-      assert.equal((await s.api('PATCH', path, { onHoldMusic: 'classical' })).status, 200);
+      assert.equal((await s.api('PATCH', path, { onHoldMusic: 'default' })).status, 200);
       const vmOff = await s.api('PATCH', path, { dayDestination: 'voicemail:101' });
       assert.equal(vmOff.status, 422);
       assert.match(vmOff.text, /dayDestination: voicemail is not enabled for extension 101/);
