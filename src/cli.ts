@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from './config.ts';
 import { migrate, openDatabase } from './db/database.ts';
+import { backup, restore } from './db/backup.ts';
 import { createEventBus } from './shared/events.ts';
 import type { Deps } from './shared/deps.ts';
 import { AppError, ValidationError } from './shared/errors.ts';
@@ -60,6 +61,26 @@ program
     if (program.opts().database) config.databaseUrl = program.opts().database;
     const { stop } = await startServer(config);
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stop().then(() => process.exit(0)));
+  });
+
+program
+  .command('backup <folder>')
+  .description('back up the store (online: the server may keep running) and the voicemail and hold music folders into a new folder')
+  .action(async (folder: string) => {
+    const config = loadConfig();
+    if (program.opts().database) config.databaseUrl = program.opts().database;
+    const m = await backup({ databaseUrl: config.databaseUrl, voicemailDir: config.voicemailDir, mediaDir: config.mediaDir }, folder);
+    console.log(`backup of the ${m.store} store (migration ${m.lastMigration ?? '-'}) and ${m.folders.join(', ') || 'no audio folders'} written to ${folder}`);
+  });
+
+program
+  .command('restore <folder>')
+  .description('restore a backup folder over the store and the audio folders (stop the server first)')
+  .action(async (folder: string) => {
+    const config = loadConfig();
+    if (program.opts().database) config.databaseUrl = program.opts().database;
+    const m = await restore(folder, { databaseUrl: config.databaseUrl, voicemailDir: config.voicemailDir, mediaDir: config.mediaDir });
+    console.log(`restored the ${m.store} store from ${m.createdAt} (migration ${m.lastMigration ?? '-'}) and ${m.folders.join(', ') || 'no audio folders'}`);
   });
 
 program

@@ -64,7 +64,7 @@ export function openDatabase(url: string): Database {
   sqlite.pragma('temp_store = memory');
   // SQLite's own lower() folds ASCII only; the name indexes and filters need 'Åsa' = 'åsa' as PostgreSQL does.
   // Only Switchboard writes users, so every index entry is computed by this same function.
-  sqlite.function('lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
+  registerSqliteFunctions(sqlite);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', description: `sqlite:${resolve(file)}`, close: () => db.destroy() };
 }
@@ -92,4 +92,9 @@ export function uniqueViolation(err: unknown): string | null {
   if (e?.code === '23505') return e.constraint ?? e.message ?? 'unique';
   if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return e.message ?? 'unique';
   return null;
+}
+
+/** Switchboard's SQL functions on a SQLite connection (every connection that reads or checks the indexes needs them). */
+export function registerSqliteFunctions(sqlite: SQLite.Database): void {
+  sqlite.function('lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
 }

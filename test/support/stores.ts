@@ -11,6 +11,8 @@ export interface TestStore {
   kind: StoreKind;
   database: Database;
   cleanup(): Promise<void>;
+  /** The store's URL (a SQLite file path or postgres://…), for tools that open it themselves. */
+  url: string;
 }
 
 /** The PostgreSQL server tests use: $PG_TEST_URL, else CI's 127.0.0.1:5432 trust database `test`. */
@@ -55,6 +57,7 @@ export async function openTestStore(kind: StoreKind): Promise<TestStore> {
     return {
       kind,
       database,
+      url: join(dir, 'test.sqlite'),
       async cleanup() {
         await database.close();
         rmSync(dir, { recursive: true, force: true });
@@ -73,6 +76,7 @@ export async function openTestStore(kind: StoreKind): Promise<TestStore> {
   return {
     kind,
     database,
+    url: url.toString(),
     async cleanup() {
       await database.close();
       const a = new pg.Client({ connectionString: PG_ADMIN_URL });
