@@ -22,6 +22,9 @@ export const PROMPTS = [
   'activated', 'de-activated',
 ] as const;
 
+/** Every file the scripts may play: the prompts, and the digits that number() and digits() say. */
+const REQUIRED = [...PROMPTS, ...Array.from({ length: 21 }, (_, i) => `digits/${i}`), 'digits/30', 'digits/40', 'digits/50', 'digits/60', 'digits/70', 'digits/80', 'digits/90', 'digits/star', 'digits/pound'];
+
 export class Prompts {
   private cache = new Map<string, Int16Array>();
 
@@ -34,14 +37,12 @@ export class Prompts {
 
   /** Names of required prompts that are missing (empty when the folder is complete). */
   missing(): string[] {
-    const need = [...PROMPTS, ...Array.from({ length: 21 }, (_, i) => `digits/${i}`), 'digits/30', 'digits/40', 'digits/50', 'digits/60', 'digits/70', 'digits/80', 'digits/90', 'digits/star', 'digits/pound'];
-    return need.filter((n) => !existsSync(join(this.dir, `${n}.wav`)));
+    return REQUIRED.filter((n) => !existsSync(join(this.dir, `${n}.wav`)));
   }
 
   /** Loads every prompt now (start-up), so no call waits on the disk or the WAV parser. */
   preload(): this {
-    for (const n of [...PROMPTS, 'tone-beep', ...Array.from({ length: 21 }, (_, i) => `digits/${i}`), 'digits/star', 'digits/pound']) this.get(n);
-    for (let t = 30; t <= 90; t += 10) this.get(`digits/${t}`);
+    for (const n of [...REQUIRED, 'tone-beep']) this.get(n);
     return this;
   }
 
