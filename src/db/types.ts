@@ -94,6 +94,14 @@ export interface PickupGroupsTable {
   updated_at: string;
 }
 
+/** One row per owned extension (users and ring groups), kept by triggers (migration 0204); unique per account. */
+export interface NumberingPlanTable {
+  account_id: string;
+  extension: string;
+  owner_kind: 'user' | 'ring_group';
+  owner_id: string;
+}
+
 export interface RingGroupsTable {
   id: string;
   account_id: string;
@@ -221,6 +229,7 @@ export interface DB {
   provisioning_refusals: ProvisioningRefusalsTable;
   pickup_groups: PickupGroupsTable;
   ring_groups: RingGroupsTable;
+  numbering_plan: NumberingPlanTable;
   ring_group_members: RingGroupMembersTable;
   call_flows: CallFlowsTable;
   imports: ImportsTable;

@@ -323,7 +323,14 @@ for (const { kind, skip } of await storeKinds()) {
     });
 
     test('toll fraud: a diversion to a number the user may not call is skipped; nothing reaches the trunk', async () => {
-      await update('102', { features: { divertAll: { enabled: true, destination: '+14155552671' } } });
+      // refused at save ...
+      await assert.rejects(update('102', { features: { divertAll: { enabled: true, destination: '+14155552671' } } }), /may not make international calls/);
+      // ... and skipped at call time should one exist anyway (a diversion saved before that check): written
+      // straight into the store, then an unrelated edit drops the routing cache
+      const row = await s.server.deps.database.db.selectFrom('users').select('features').where('id', '=', users['102']!.id).executeTakeFirstOrThrow();
+      const features = { ...JSON.parse(row.features), divertAll: { enabled: true, destination: '+14155552671' } };
+      await s.server.deps.database.db.updateTable('users').set({ features: JSON.stringify(features) }).where('id', '=', users['102']!.id).execute();
+      await update('102', { department: 'Toll fraud test' });
       b.mode = 'busy';
       const trunkBefore = trunk.invites().length;
       const vmBefore = vm.invites().length;
@@ -332,7 +339,7 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(trunk.invites().length, trunkBefore, 'international is not enabled for 102: no call to the trunk');
       assert.match(JSON.stringify(vm.invites().slice(vmBefore)[0]?.headers ?? {}), /deposit;mailbox=102/, 'the handset (busy), then voicemail');
       // allowed once the user may call internationally; the leg presents 102's outbound caller ID
-      await update('102', { security: { enabledCalls: { international: true } } });
+      await update('102', { security: { enabledCalls: { international: true } }, features: { divertAll: { enabled: true, destination: '+14155552671' } } });
       const ok = await a.call('102');
       assert.equal(ok.status, 200);
       const got = trunk.invites().slice(trunkBefore);

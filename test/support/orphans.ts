@@ -21,6 +21,13 @@ export async function findOrphans(database: Database): Promise<string[]> {
   for (const t of tables) {
     for (const c of t.columns) {
       if (!c.name.endsWith('_id') || c.name === 'id' || NOT_REFERENCES.has(c.name)) continue;
+      if (t.name === 'numbering_plan' && c.name === 'owner_id') {
+        // one owner per extension: a user or a ring group (owner_kind says which)
+        const rows = await sql<{ n: number | string }>`select count(*) as n from numbering_plan x where not exists (select 1 from users u where x.owner_kind = 'user' and u.id = x.owner_id and u.extension = x.extension and u.account_id = x.account_id) and not exists (select 1 from ring_groups g where x.owner_kind = 'ring_group' and g.id = x.owner_id and g.extension = x.extension and g.account_id = x.account_id)`.execute(database.db);
+        const n = Number(rows.rows[0]?.n ?? 0);
+        if (n > 0) problems.push(`numbering_plan.owner_id: ${n} row(s) point at a missing owner or a stale extension`);
+        continue;
+      }
       const base = c.name.slice(0, -3);
       const target = [`${base}s`, `${base}es`, base].find((n) => names.has(n));
       if (!target) throw new Error(`findOrphans: cannot map ${t.name}.${c.name} to a table`);

@@ -58,14 +58,23 @@ export function buildUserCallFlow(u: CallFlowSource): CallFlowDocument {
   }
   const sc = f.smartCalling;
   const smart = sc.enabled && sc.number ? sc.number : null;
+  // The same timings as routing's ring plan (routing/rules.ts ringPlan; rules.test.ts checks them against it):
+  // sequential rings the devices for the smart-calling timeout, then the mobile for the ring time; parallel
+  // rings both for the ring time; parallel delayed rings the devices for the timeout, then devices and mobile
+  // together for the ring time.
   const ring: CallFlowStep = { action: 'ring_devices', extension: u.extension, timeout: u.ring_time };
-  if (smart && sc.type !== 'sequential') ring.alsoRing = { number: smart, delay: sc.type === 'parallel_delayed' ? Math.min(sc.timeout, u.ring_time) : 0 };
+  if (smart && sc.type === 'sequential') ring.timeout = sc.timeout;
+  if (smart && sc.type === 'parallel') ring.alsoRing = { number: smart, delay: 0 };
+  if (smart && sc.type === 'parallel_delayed') {
+    ring.timeout = sc.timeout + u.ring_time;
+    ring.alsoRing = { number: smart, delay: sc.timeout };
+  }
   steps.push(ring);
   if (f.callbackOnBusy) steps.push({ action: 'offer_callback', when: 'busy' });
   if (f.divertBusy.enabled && f.divertBusy.destination) {
     steps.push({ action: 'forward', when: 'busy', destination: f.divertBusy.destination, internal: isInternal(f.divertBusy.destination) });
   }
-  if (smart && sc.type === 'sequential') steps.push({ action: 'ring_external', number: smart, timeout: sc.timeout });
+  if (smart && sc.type === 'sequential') steps.push({ action: 'ring_external', number: smart, timeout: u.ring_time });
   if (f.divertNoAnswer.enabled && f.divertNoAnswer.destination) {
     steps.push({ action: 'forward', when: 'no_answer', destination: f.divertNoAnswer.destination, internal: isInternal(f.divertNoAnswer.destination) });
   } else steps.push(last);

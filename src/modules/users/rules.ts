@@ -1,6 +1,6 @@
 /** Pure rules for users: no IO. The service feeds them what the store knows. */
 import type { FieldError } from '../../shared/errors.ts';
-import { emergencyNumbersFor, toE164 } from '../../shared/phone.ts';
+import { classifyDialled, emergencyNumbersFor, toE164 } from '../../shared/phone.ts';
 import type { Apps, Features, Security, SystemTag, UserCreate, VoicemailIn } from './schema.ts';
 
 /** The voicemail access code (seed 000: 'dial 777'). */
@@ -135,17 +135,32 @@ export interface DestinationContext {
   extensionLength: 3 | 4 | null;
   country: string;
   ownExtension: string;
+  /** The office's area code (a local number is classed against it). */
+  areaCode?: string | null;
+  /** The user's Security › Enabled calls: a diversion or mobile leg to a kind of number the user may not call is refused at save (routing would skip it). */
+  enabledCalls?: Security['enabledCalls'];
+  /** Extensions that exist in the account (users and ring groups): a diversion to any other is refused. Unchecked when absent (bulk paths). */
+  existingExtensions?: ReadonlySet<string>;
 }
+
+const CALL_KIND_NAMES = { local: 'a local', national: 'a national', mobile: 'a mobile', international: 'an international' } as const;
 
 /** A diversion or smart-call destination: an internal extension, or an external number stored in E.164. */
 export function normaliseDestination(raw: string, ctx: DestinationContext, allowInternal = true): { value?: string; reason?: string } {
   const v = raw.trim();
   if (allowInternal && /^[0-9]{3,4}$/.test(v) && (ctx.extensionLength === null || v.length === ctx.extensionLength) && !emergencyNumbersFor(ctx.country).includes(v)) {
     if (v === ctx.ownExtension) return { reason: "must not be the user's own extension" };
+    if (ctx.existingExtensions && !ctx.existingExtensions.has(v)) return { reason: `no user or ring group has extension ${v}` };
     return { value: v };
   }
   const p = toE164(v, ctx.country);
-  return p.ok ? { value: p.e164 } : { reason: p.reason };
+  if (!p.ok) return { reason: p.reason };
+  if (ctx.enabledCalls) {
+    const kind = classifyDialled(p.e164, ctx.country, ctx.areaCode);
+    if (kind === 'emergency') return { reason: 'must not be an emergency number' };
+    if (kind !== 'invalid' && !ctx.enabledCalls[kind]) return { reason: `is ${CALL_KIND_NAMES[kind]} number and this user may not make ${kind} calls (Security: Enabled Calls)` };
+  }
+  return { value: p.e164 };
 }
 
 /** Validates and normalises features; returns field errors with full paths (features.divertAll.destination ...). */

@@ -33,7 +33,7 @@ import {
   validateUserFields,
   type ExtensionContext,
 } from './rules.ts';
-import type { User, UserCreate, UserUpdate, UserWithSecret } from './schema.ts';
+import type { Features, User, UserCreate, UserUpdate, UserWithSecret } from './schema.ts';
 
 export const SIP_PASSWORD_LENGTH = 20;
 const newSipPassword = () => randomSecret(SIP_PASSWORD_LENGTH);
@@ -112,6 +112,31 @@ function conflictFromUnique(err: unknown): never {
   throw err;
 }
 
+/** Of the internal extensions the features divert to, those that exist in the account (users and ring groups). */
+async function existingExtensions(conn: Conn, accountId: string, f: Features): Promise<Set<string>> {
+  const wanted = [f.divertAll, f.divertNoAnswer, f.divertBusy].map((d) => d.destination?.trim() ?? '').filter((d) => /^[0-9]{3,4}$/.test(d));
+  if (!wanted.length) return new Set();
+  const rows = await conn.selectFrom('numbering_plan').select('extension').where('account_id', '=', accountId).where('extension', 'in', wanted).execute();
+  return new Set(rows.map((r) => r.extension));
+}
+
+/**
+ * Runs a create; when the server chose the extension (the client gave none) and a concurrent create took it
+ * first, picks again (the loser sees the winner's row once it commits) — a client never gets a conflict for an
+ * extension it did not choose. A client-chosen extension is never changed.
+ */
+export async function insertWithServerExtension<T>(insert: () => Promise<T>, serverChosen: boolean, attempts = 8): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await insert();
+    } catch (err) {
+      const taken = err instanceof ConflictError ? err.fields.some((f) => f.field === 'extension') : uniqueViolation(err)?.includes('ext');
+      if (!serverChosen || !taken || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 5 * i)));
+    }
+  }
+}
+
 export async function nextExtension(deps: Deps, actor: Actor, accountKey: string, preferredLength?: 3 | 4): Promise<{ extension: string | null; length: 3 | 4 }> {
   const account = await resolveAccount(deps, actor, accountKey);
   authorize(actor, 'user.read', { accountId: account.id, officeId: actor.kind === 'user' ? actor.officeIds[0] ?? null : null }, 'user');
@@ -140,10 +165,15 @@ export async function prepareNewUser(conn: Conn, account: Account, input: UserCr
   }
   errors.push(...validateUserFields(input, extension));
   const outbound = await checkOutbound(conn, account.id, input.outboundNumber, office.country, errors);
-  const features = normaliseFeatures(mergeDeep(DEFAULT_FEATURES, input.features), {
+  const mergedFeatures = mergeDeep(DEFAULT_FEATURES, input.features);
+  const features = normaliseFeatures(mergedFeatures, {
     extensionLength: extCtx.length,
     country: office.country,
     ownExtension: extension ?? '',
+    areaCode: office.areaCode,
+    enabledCalls: mergeDeep(DEFAULT_SECURITY, input.security).enabledCalls,
+    // one create (API): a diversion must point at an existing extension; bulk paths (import) check their own
+    ...(!ctxCache && { existingExtensions: await existingExtensions(conn, account.id, mergedFeatures) }),
   });
   errors.push(...features.errors);
   assertValid(errors);
@@ -202,20 +232,24 @@ export async function createUser(deps: Deps, actor: Actor, accountKey: string, i
     passwordProblems.push(...passwordErrors(input.password, { email: normaliseEmail(input.email), accountCode: account.code, extension: input.extension, firstName: input.firstName, lastName: input.lastName }));
     if (!passwordProblems.length) passwordHash = await hashPassword(input.password);
   }
-  const row = await deps.database.db
-    .transaction()
-    .execute(async (tx) => {
+  const serverChosen = !input.extension?.trim();
+  const insertOnce = () =>
+    deps.database.db.transaction().execute(async (tx) => {
+      // The server picks the extension: creates that pick one in this account take turns (the account row's
+      // lock on PostgreSQL; SQLite has one writer), so each sees the previous one's extension as used.
+      if (serverChosen && deps.database.dialect === 'postgres') await tx.selectFrom('accounts').select('id').where('id', '=', account.id).forUpdate().execute();
       const row = await prepareNewUser(tx, account, input, undefined, passwordProblems);
       row.portal_password_hash = passwordHash;
-      // Ring groups share the extension space, so this is checked here; a taken email is caught by the
-      // unique index (conflictFromUnique names the field).
+      // Ring groups share the extension space: checked here for a clear answer, and enforced by the
+      // numbering plan's unique key (migration 0204) when a concurrent create gets there first; a taken email
+      // is caught by its unique index (conflictFromUnique names the field).
       if (await repo.extensionTaken(tx, account.id, row.extension)) throw new ConflictError('extension', 'is already taken in this account');
       await fixExtensionLength(tx, account, row.extension);
       await repo.insert(tx, row);
       await callFlows.syncForUsers(tx, account.id, [row]);
       return row;
-    })
-    .catch(conflictFromUnique);
+    });
+  const row = await insertWithServerExtension(insertOnce, serverChosen).catch(conflictFromUnique);
   const user = await repo.toUserFull(deps.database.db, row);
   await announceGroup(deps, actor, account.id, newGroup);
   await emit(deps, actor, 'user.created', account.id, user.id, undefined, user);
@@ -279,7 +313,20 @@ export async function updateUser(deps: Deps, actor: Actor, accountKey: string, u
       }
       errors.push(...validateUserFields(input, extension));
       const outbound = input.outboundNumber !== undefined ? await checkOutbound(tx, account.id, input.outboundNumber, office.country, errors) : beforeRow.outbound_number;
-      const features = normaliseFeatures(mergeDeep(before.features, input.features), { extensionLength: extCtx.length, country: office.country, ownExtension: extension });
+      const mergedFeatures = mergeDeep(before.features, input.features);
+      // Destinations are checked against the user's call permissions and the numbering plan when the features
+      // or the permissions change (an unrelated edit never fails on a diversion saved earlier).
+      const recheck = input.features !== undefined || input.security !== undefined;
+      const features = normaliseFeatures(mergedFeatures, {
+        extensionLength: extCtx.length,
+        country: office.country,
+        ownExtension: extension,
+        ...(recheck && {
+          areaCode: office.areaCode,
+          enabledCalls: mergeDeep(before.security, input.security).enabledCalls,
+          existingExtensions: await existingExtensions(tx, account.id, mergedFeatures),
+        }),
+      });
       errors.push(...features.errors);
       if (input.userType === 'call_routing' && beforeRow.user_type !== 'call_routing') {
         // Seed 004: a call-routing user 'will not have hardware attached'.
