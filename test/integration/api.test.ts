@@ -181,6 +181,13 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(created.body.outboundNumber, '+61291234501');
       assert.equal(created.body.features.smartCalling.number, '+61412345678');
       assert.deepEqual(created.body.tags, ['password_required']);
+      // seed 004: a Call Routing user only routes calls — No Portal, no voicemail, no tags asking for a person's setup
+      const router = await s.api('POST', '/api/v1/accounts/acme/users', { firstName: 'After Hours', officeId: sydney, userType: 'call_routing' });
+      assert.equal(router.status, 201, router.text);
+      assert.equal(router.body.scope, 'no_portal');
+      assert.equal(router.body.voicemail.enabled, false);
+      assert.deepEqual(router.body.tags, []);
+      assert.equal((await s.api('DELETE', `/api/v1/accounts/acme/users/${router.body.id}`)).status, 204);
       const list = await s.api('GET', '/api/v1/accounts/acme/users?includeTotal=true');
       const shown = await s.api('GET', `/api/v1/accounts/acme/users/${created.body.id}`);
       for (const text of [list.text, shown.text]) {

@@ -61,7 +61,7 @@ export function toUser(row: UserRow, extras: UserExtras = {}): User {
     security: parseJson(row.security, DEFAULT_SECURITY),
     apps: parseJson(row.apps, DEFAULT_APPS),
     portalPasswordSet,
-    tags: systemTags({ email: row.email, pinSet, portalPasswordSet }),
+    tags: systemTags({ email: row.email, pinSet, portalPasswordSet, scope: row.scope, userType: row.user_type }),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -11,6 +11,7 @@ import {
   normaliseFeatures,
   reservedCodes,
   systemTags,
+  defaultsFor,
   DEFAULT_FEATURES,
   validateUserFields,
 } from './rules.ts';
@@ -123,6 +124,17 @@ test('systemTags follow seed 004 exactly', () => {
     [{ email: null, pinSet: true, portalPasswordSet: true }, ['setup_required']],
   ];
   for (const [input, expected] of cases) assert.deepEqual(systemTags(input), expected, JSON.stringify(input));
+});
+
+test('systemTags: a No Portal user never needs a portal password; a Call Routing user needs neither email nor password', () => {
+  const noPortal = { scope: 'no_portal' };
+  assert.deepEqual(systemTags({ email: 'a@b.co', pinSet: false, portalPasswordSet: false, ...noPortal }), ['new']);
+  assert.deepEqual(systemTags({ email: 'a@b.co', pinSet: true, portalPasswordSet: false, ...noPortal }), []);
+  assert.deepEqual(systemTags({ email: null, pinSet: false, portalPasswordSet: false, ...noPortal }), ['setup_required']);
+  assert.deepEqual(systemTags({ email: null, pinSet: false, portalPasswordSet: false, scope: 'no_portal', userType: 'call_routing' }), []);
+  assert.deepEqual(systemTags({ email: 'a@b.co', pinSet: false, portalPasswordSet: false, scope: 'basic_user', userType: 'call_routing' }), []);
+  assert.deepEqual(defaultsFor('call_routing'), { scope: 'no_portal', voicemail: false });
+  assert.deepEqual(defaultsFor('native'), { scope: 'basic_user', voicemail: true });
 });
 
 test('normaliseDestination: internal extension or E.164, never emergency or self', () => {

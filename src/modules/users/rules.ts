@@ -96,13 +96,29 @@ export function deriveDisplayName(first: string, last: string, given?: string): 
   return explicit ? explicit : `${first.trim()} ${last.trim()}`.trim();
 }
 
-/** Seed 004's system tags. New: email but neither PIN nor portal password; Setup Required: no email; Password Required: no portal password. */
-export function systemTags(u: { email: string | null; pinSet: boolean; portalPasswordSet: boolean }): SystemTag[] {
+/**
+ * Seed 004's system tags. New: email but neither PIN nor portal password; Setup Required: no email; Password
+ * Required: no portal password. A user who cannot log in to the portal (scope No Portal: a general extension)
+ * never needs a portal password, so it is never Password Required and New only asks for the PIN; a Call
+ * Routing user (no person, no hardware: it only routes calls) needs neither an email nor a password.
+ */
+export function systemTags(u: { email: string | null; pinSet: boolean; portalPasswordSet: boolean; scope?: string; userType?: string }): SystemTag[] {
   const tags: SystemTag[] = [];
-  if (u.email && !u.pinSet && !u.portalPasswordSet) tags.push('new');
-  if (!u.email) tags.push('setup_required');
-  if (!u.portalPasswordSet) tags.push('password_required');
+  const callRouting = u.userType === 'call_routing';
+  const portal = u.scope !== 'no_portal' && !callRouting;
+  if (u.email && !u.pinSet && (!portal || !u.portalPasswordSet) && !callRouting) tags.push('new');
+  if (!u.email && !callRouting) tags.push('setup_required');
+  if (portal && !u.portalPasswordSet) tags.push('password_required');
   return tags;
+}
+
+/**
+ * Defaults that follow what a user is for (seed 004): a Call Routing user exists only to route calls — no
+ * portal (No Portal) and no voicemail ("leave unchecked for resource extensions") unless asked for; a person
+ * is a Basic User with voicemail.
+ */
+export function defaultsFor(userType: string | undefined): { scope: 'no_portal' | 'basic_user'; voicemail: boolean } {
+  return userType === 'call_routing' ? { scope: 'no_portal', voicemail: false } : { scope: 'basic_user', voicemail: true };
 }
 
 export const DEFAULT_FEATURES: Features = {
