@@ -124,6 +124,10 @@ for (const { kind, skip } of await storeKinds()) {
       const dupEmail = await s.api('POST', '/api/v1/accounts/acme/users', { firstName: 'X', officeId: sydney, email: 'OLIVIA@acme.example' });
       assert.equal(dupEmail.status, 409);
       assert.equal(dupEmail.body.fields[0].field, 'email');
+      // both duplicates in one answer, not one per Save
+      const both = await s.api('POST', '/api/v1/accounts/acme/users', { firstName: 'X', officeId: sydney, extension: '100', email: 'olivia@acme.example' });
+      assert.equal(both.status, 409, both.text);
+      assert.deepEqual(both.body.fields.map((f: { field: string }) => f.field), ['extension', 'email']);
       assert.equal(await countRows('users'), before);
     });
 

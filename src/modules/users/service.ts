@@ -113,6 +113,14 @@ function conflictFromUnique(err: unknown): never {
   throw err;
 }
 
+/** A taken extension and a taken email are reported together (one 409 naming both fields), not on separate Saves. */
+async function assertUnique(conn: Conn, accountId: string, v: { extension: string | null; email: string | null }, exceptId?: string): Promise<void> {
+  const fields: FieldError[] = [];
+  if (v.extension && (await repo.extensionTaken(conn, accountId, v.extension, exceptId))) fields.push({ field: 'extension', reason: 'is already taken in this account' });
+  if (v.email && (await repo.emailTaken(conn, accountId, v.email, exceptId))) fields.push({ field: 'email', reason: 'is already used by another user in this account' });
+  if (fields.length) throw new AppError(409, 'conflict', fields.map((f) => `${f.field}: ${f.reason}`).join('; '), fields);
+}
+
 /** Of the internal extensions the features divert to, those that exist in the account (users and ring groups). */
 async function existingExtensions(conn: Conn, accountId: string, f: Features): Promise<Set<string>> {
   const wanted = [f.divertAll, f.divertNoAnswer, f.divertBusy].map((d) => d.destination?.trim() ?? '').filter((d) => /^[0-9]{3,4}$/.test(d));
@@ -131,7 +139,7 @@ export async function insertWithServerExtension<T>(insert: () => Promise<T>, ser
     try {
       return await insert();
     } catch (err) {
-      const taken = err instanceof ConflictError ? err.fields.some((f) => f.field === 'extension') : uniqueViolation(err)?.includes('ext');
+      const taken = err instanceof AppError && err.status === 409 ? err.fields.some((f) => f.field === 'extension') : uniqueViolation(err)?.includes('ext');
       if (!serverChosen || !taken || i >= attempts) throw err;
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 5 * i)));
     }
@@ -244,7 +252,7 @@ export async function createUser(deps: Deps, actor: Actor, accountKey: string, i
       // Ring groups share the extension space: checked here for a clear answer, and enforced by the
       // numbering plan's unique key (migration 0204) when a concurrent create gets there first; a taken email
       // is caught by its unique index (conflictFromUnique names the field).
-      if (await repo.extensionTaken(tx, account.id, row.extension)) throw new ConflictError('extension', 'is already taken in this account');
+      await assertUnique(tx, account.id, { extension: row.extension, email: row.email });
       await fixExtensionLength(tx, account, row.extension);
       await repo.insert(tx, row);
       await callFlows.syncForUsers(tx, account.id, [row]);
@@ -336,8 +344,7 @@ export async function updateUser(deps: Deps, actor: Actor, accountKey: string, u
       }
       assertValid(errors);
       const email = input.email !== undefined ? normaliseEmail(input.email) : beforeRow.email;
-      if (extension !== beforeRow.extension && (await repo.extensionTaken(tx, account.id, extension, beforeRow.id))) throw new ConflictError('extension', 'is already taken in this account');
-      if (email && email !== beforeRow.email && (await repo.emailTaken(tx, account.id, email, beforeRow.id))) throw new ConflictError('email', 'is already used by another user in this account');
+      await assertUnique(tx, account.id, { extension: extension !== beforeRow.extension ? extension : null, email: email !== beforeRow.email ? email : null }, beforeRow.id);
       const firstName = input.firstName?.trim() ?? beforeRow.first_name;
       const lastName = input.lastName?.trim() ?? beforeRow.last_name;
       const nameChanged = input.firstName !== undefined || input.lastName !== undefined;
