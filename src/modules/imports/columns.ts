@@ -38,6 +38,7 @@ export const CSV_COLUMNS: readonly CsvColumn[] = [
   { name: 'vm_keep_on_server', description: 'Phone & app voicemail access: yes | no', example: 'yes' },
   { name: 'device_mac', description: 'Handset MAC address (12 hex digits, any separators)', example: '00:15:65:12:34:56' },
   { name: 'device_model', description: 'Handset model (required with device_mac)', example: 'yealink-t54w' },
+  { name: 'sip_username', description: 'SIP username the password belongs to (export only with secrets; ignored on import)', example: '', secret: true },
   { name: 'sip_password', description: 'SIP password (export only with secrets; ignored on import)', example: '', secret: true },
 ];
 

@@ -50,6 +50,7 @@ for (const { kind, skip } of await storeKinds()) {
       assert.deepEqual(Object.keys(rows[0]!), COLUMN_NAMES);
       assert.equal(rows[0]!.vm_pin, '4821');
       assert.equal(rows[0]!.sip_password!.length, 20);
+      assert.match(rows[0]!.sip_username!, /^u[a-z2-9]{11}$/, 'each password comes with its SIP username');
       const site = actorHeaders({ id: t.users[0]!.id, accountId: t.accountId, scope: 'site_manager', officeIds: [t.officeA] });
       assert.equal((await s.api('GET', `/api/v1/accounts/exp1/users/export.csv?includeSecrets=true`, undefined, site)).status, 403);
     });

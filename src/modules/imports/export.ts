@@ -13,7 +13,7 @@ import * as repo from './repository.ts';
 
 export interface ExportOptions {
   officeId?: string;
-  /** Adds vm_pin and sip_password; needs the right to manage credentials account-wide. */
+  /** Adds vm_pin, sip_username and sip_password; needs the right to manage credentials account-wide. */
   includeSecrets?: boolean;
 }
 
@@ -47,6 +47,7 @@ export function userToRecord(
     vm_keep_on_server: yesNo(toBool(u.vm_keep_on_server)),
     device_mac: ctx.device?.mac ?? '',
     device_model: ctx.device?.model ?? '',
+    sip_username: u.sip_username,
     sip_password: u.sip_password,
   };
 }

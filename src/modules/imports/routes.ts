@@ -65,7 +65,7 @@ export function importRoutes(app: FastifyInstance, deps: Deps): void {
           additionalProperties: false,
           properties: {
             officeId: { type: 'string', description: 'Only this office' },
-            includeSecrets: { type: 'boolean', default: false, description: 'Add vm_pin and sip_password (Office Manager / provider only; audited)' },
+            includeSecrets: { type: 'boolean', default: false, description: 'Add vm_pin, sip_username and sip_password (Office Manager / provider only; audited)' },
           },
         },
         produces: ['text/csv'],
