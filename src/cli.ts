@@ -75,11 +75,12 @@ program
 
 program
   .command('restore <folder>')
-  .description('restore a backup folder over the store and the audio folders (stop the server first)')
-  .action(async (folder: string) => {
+  .description('restore a backup folder over the store and the audio folders (refused while the server, Kamailio or another client has the store open)')
+  .option('--force', 'restore even though the store is in use')
+  .action(async (folder: string, opts: { force?: boolean }) => {
     const config = loadConfig();
     if (program.opts().database) config.databaseUrl = program.opts().database;
-    const m = await restore(folder, { databaseUrl: config.databaseUrl, voicemailDir: config.voicemailDir, mediaDir: config.mediaDir });
+    const m = await restore(folder, { databaseUrl: config.databaseUrl, voicemailDir: config.voicemailDir, mediaDir: config.mediaDir }, { force: opts.force });
     console.log(`restored the ${m.store} store from ${m.createdAt} (migration ${m.lastMigration ?? '-'}) and ${m.folders.join(', ') || 'no audio folders'}`);
   });
 

@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { startTestServer } from '../../test/support/http.ts';
 import { storeKinds, openTestStore } from '../../test/support/stores.ts';
 import { backup, restore } from './backup.ts';
-import { openDatabase } from './database.ts';
+import { migrate, openDatabase } from './database.ts';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import pg from 'pg';
+
+const require = createRequire(import.meta.url);
 
 for (const { kind, skip } of await storeKinds()) {
   test(`backup while the server writes, then restore (${kind})`, { skip }, async () => {
@@ -50,7 +55,28 @@ for (const { kind, skip } of await storeKinds()) {
       const pgTarget = kind === 'postgres' ? await openTestStore('postgres') : null;
       const target = pgTarget ? pgTarget.url : join(work, 'restored', 'store.sqlite');
       const to = { databaseUrl: target, voicemailDir: join(work, 'r-voicemail'), mediaDir: join(work, 'r-media') };
-      await restore(dir, to);
+      // refused while another process has the target store open (a server, Kamailio ...), accepted once it is gone
+      if (kind === 'sqlite') {
+        mkdirSync(join(work, 'restored'), { recursive: true });
+        const m0 = openDatabase(target);
+        await migrate(m0);
+        await m0.close();
+      }
+      const holder = kind === 'sqlite'
+        ? spawn(process.execPath, ['-e', `const S = require(${JSON.stringify(require.resolve('better-sqlite3'))}); const d = new S(${JSON.stringify(target)}); d.prepare('select 1').get(); console.log('READY'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] })
+        : null;
+      const pgHolder = kind === 'postgres' ? new pg.Client({ connectionString: target, application_name: 'holder' }) : null;
+      if (holder) await new Promise<void>((res) => holder.stdout!.once('data', () => res()));
+      if (pgHolder) await pgHolder.connect();
+      try {
+        await assert.rejects(restore(dir, to), kind === 'sqlite' ? /the store is in use by node \(pid [0-9]+\)/ : /the store is in use by .*holder \(pid [0-9]+/);
+      } finally {
+        holder?.kill();
+        await pgHolder?.end();
+      }
+      if (holder) await new Promise((res) => holder.once('exit', res));
+      // (on PostgreSQL the test store's own pool stays connected to the target: forced)
+      await restore(dir, to, { force: kind === 'postgres' });
       const db = openDatabase(target);
       try {
         const ids = new Set((await db.db.selectFrom('users').select('id').execute()).map((r) => r.id));

@@ -8,11 +8,12 @@
  *   manifest.json  — what it is, when, from where, the last migration
  * Every backup is checked before it is reported done: SQLite `integrity_check` and the migrations table.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import SQLite from 'better-sqlite3';
+import pg from 'pg';
 import { registerSqliteFunctions } from './database.ts';
 
 const run = promisify(execFile);
@@ -89,13 +90,75 @@ export async function backup(src: BackupSources, dir: string): Promise<Manifest>
  * Restores a backup folder over the installation: the store (SQLite: replaced file, -wal/-shm removed;
  * PostgreSQL: `pg_restore --clean --if-exists`) and the audio folders. The server must be stopped.
  */
-export async function restore(dir: string, to: BackupSources): Promise<Manifest> {
+/**
+ * Who has the store open right now: for SQLite the processes holding the file (or its WAL) open, read from
+ * /proc (Linux; processes of other users are not visible without the rights to see them); for PostgreSQL the
+ * other sessions on the database. A restore under a running server (or Kamailio, which reads the same store)
+ * would be overwritten by it or leave it reading a deleted file.
+ */
+export async function storeUsers(databaseUrl: string): Promise<string[]> {
+  if (isPostgres(databaseUrl)) {
+    const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+    await client.connect();
+    try {
+      const r = await client.query<{ who: string }>(
+        `select coalesce(nullif(application_name, ''), 'a client') || ' (pid ' || pid || coalesce(', ' || host(client_addr), '') || ')' as who
+           from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'`,
+      );
+      return r.rows.map((x) => x.who);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+  const file = sqliteFile(databaseUrl);
+  const names = new Set([file, `${file}-wal`, `${file}-shm`]);
+  const out: string[] = [];
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p) && Number(p) !== process.pid);
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let target: string;
+      try {
+        target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        continue;
+      }
+      if (names.has(target)) {
+        let cmd = '';
+        try {
+          cmd = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+        } catch {
+          /* gone */
+        }
+        out.push(`${cmd || 'a process'} (pid ${pid})`);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+export async function restore(dir: string, to: BackupSources, opts: { force?: boolean } = {}): Promise<Manifest> {
   const mfile = join(dir, 'manifest.json');
   if (!existsSync(mfile)) throw new Error(`${dir} is not a Switchboard backup (no manifest.json)`);
   const manifest = JSON.parse(readFileSync(mfile, 'utf8')) as Manifest;
   if (manifest.kind !== 'switchboard-backup') throw new Error(`${dir} is not a Switchboard backup`);
   const wantPg = isPostgres(to.databaseUrl);
   if ((manifest.store === 'postgres') !== wantPg) throw new Error(`the backup holds a ${manifest.store} store; the target is ${wantPg ? 'PostgreSQL' : 'SQLite'}`);
+  if (!opts.force && (wantPg || existsSync(sqliteFile(to.databaseUrl)))) {
+    const users = await storeUsers(to.databaseUrl);
+    if (users.length) throw new Error(`the store is in use by ${users.join(', ')}: stop the Switchboard server, 'switchboard sip' (Kamailio and the voicemail service read the store too) and any other client first, or restore with --force`);
+  }
   if (wantPg) {
     await run('pg_restore', ['--clean', '--if-exists', '--no-owner', '--single-transaction', `--dbname=${to.databaseUrl}`, join(dir, 'store.pgdump')], { maxBuffer: 1 << 26 });
   } else {
