@@ -12,7 +12,7 @@ import { can, isSelfService } from './perms.ts';
 import { match, navigate, useLocation } from './router.ts';
 import { SessionCtx, type Session } from './session.tsx';
 import { Dialog, Empty, Spinner, ToastProvider, useToast, errorText } from './ui.tsx';
-import { initials } from './format.ts';
+import { formatNumber, initials } from './format.ts';
 
 type State = { kind: 'loading' } | { kind: 'out' } | { kind: 'in'; me: Me };
 interface Pending {
@@ -277,7 +277,7 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
             <ul className="change-list">
               {(pending.changes ?? []).map((c) => (
                 <li key={`${c.kind}-${c.id}`}>
-                  <span className={`badge change-${c.change}`}>{c.change}</span> <span className="muted">{c.kind.replace(/_/g, ' ')}</span> <strong>{c.name}</strong>
+                  <span className={`badge change-${c.change}`}>{c.change}</span> <span className="muted">{c.kind.replace(/_/g, ' ')}</span> <strong>{c.kind === 'number' ? formatNumber(c.name) : c.name}</strong>
                   {c.fields && c.fields.length > 0 && <span className="muted small"> — {c.fields.join(', ')}</span>}
                 </li>
               ))}

@@ -99,8 +99,11 @@ function diffRows<T extends { id: string }>(
     }
   }
   for (const [id, row] of b) if (!a.has(id)) out.push({ kind, id, name: name(row), change: 'removed', fields: [] });
-  return out;
+  // by name with numbers compared as numbers: users and ring groups in extension order ('99 …' before '100 …')
+  return out.sort((x, y) => BY_NAME.compare(x.name, y.name) || x.id.localeCompare(y.id));
 }
+
+const BY_NAME = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
 const EMPTY: Omit<ConfigDocument, 'account'> = { format: 1, offices: [], users: [], numbers: [], pickupGroups: [], ringGroups: [], ringGroupMembers: [], callFlows: [], devices: [] };
 
