@@ -55,7 +55,17 @@ test('adds an office: field errors beside the field, then Save', async ({ page }
   const dialog = page.getByRole('dialog', { name: 'Add Office' });
   await expect(dialog).toBeVisible();
   await dialog.getByLabel('Office Name').fill('Brisbane');
-  await dialog.getByLabel('Timezone').selectOption('Australia/Brisbane');
+  // Timezone: searchable, Australia's zones listed first, current names only; a made-up zone is refused beside the field
+  const tzList = dialog.locator('datalist').filter({ has: page.locator('option[value="Australia/Brisbane"]') });
+  const zones = await tzList.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  expect(zones[0]).toBe('Australia/Sydney');
+  expect(zones).toContain('Asia/Kolkata');
+  expect(zones).not.toContain('Asia/Calcutta');
+  await dialog.getByLabel('Timezone').fill('Mars/Olympus');
+  await dialog.getByLabel('Office Name').fill('Brisbane');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog.locator('[data-field-wrap="timezone"] .field-error')).toContainText('choose a timezone from the list');
+  await dialog.getByLabel('Timezone').fill('Australia/Brisbane');
   await dialog.getByLabel('Default Outbound Number').selectOption(t.numbers.spare2);
   await dialog.getByLabel('On Hold Music').selectOption({ label: 'Default' });
   await dialog.getByLabel('Area Code').fill('0x7');

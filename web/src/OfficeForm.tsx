@@ -1,8 +1,8 @@
 import { useEffect, useId, useMemo, useState } from 'react';
-import { get, patch, post, type Office, type Page, type User } from './api.ts';
+import { ApiError, get, patch, post, type Office, type Page, type User } from './api.ts';
 import { useSession } from './session.tsx';
 import { Dialog, FormError, SelectField, TextField, diff, useForm, useToast } from './ui.tsx';
-import { COUNTRIES, formatNumber, timezones } from './format.ts';
+import { COUNTRIES, COUNTRY_ZONES, countryName, formatNumber, timezones, timezonesFor } from './format.ts';
 import { holdMusicName, useMediaLibrary } from './HoldMusic.tsx';
 
 interface OfficeValues {
@@ -34,10 +34,17 @@ export function OfficeForm({ office, onClose, onSaved, onModeChanged }: { office
   };
   const form = useForm<OfficeValues>(initial);
   const [busy, setBusy] = useState(false);
-  const tzs = useMemo(() => {
-    const all = timezones();
-    return all.includes(form.values.timezone) ? all : [form.values.timezone, ...all];
-  }, [form.values.timezone]);
+  // Timezone: a searchable list (type any part of the name), the chosen country's zones first; current IANA
+  // names only (the browser's old aliases such as Asia/Calcutta are replaced by their current names).
+  const tz = useMemo(() => timezonesFor(form.values.country), [form.values.country]);
+  const tzList = useId();
+  const known = useMemo(() => new Set(timezones()), []);
+  const country = form.values.country;
+  useEffect(() => {
+    // a new country whose zones do not include the chosen one: its main zone instead
+    const own = COUNTRY_ZONES[country];
+    if (own?.length && !own.includes(form.values.timezone)) form.set('timezone', own[0]!);
+  }, [country]);
   const countries = COUNTRIES.some(([c]) => c === form.values.country) ? COUNTRIES : [[form.values.country, form.values.country] as [string, string], ...COUNTRIES];
   // On Hold Music: 'default' or a track of the account's media library (Hold Music page)
   const library = useMediaLibrary().items;
@@ -88,6 +95,10 @@ export function OfficeForm({ office, onClose, onSaved, onModeChanged }: { office
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
     form.clearErrors();
+    if (!known.has(form.values.timezone) && form.values.timezone !== initial.timezone) {
+      form.takeError(new ApiError(422, 'validation_failed', 'timezone', [{ field: 'timezone', reason: 'choose a timezone from the list (type part of a city, e.g. Sydney)' }]));
+      return;
+    }
     setBusy(true);
     try {
       const body = office ? (diff(initial, form.values) as Partial<OfficeValues> | undefined) : form.values;
@@ -124,7 +135,14 @@ export function OfficeForm({ office, onClose, onSaved, onModeChanged }: { office
         <FormError message={form.formError} />
         <TextField form={form} name="name" label="Office Name" hint="For your reference, such as a logical grouping of users" autoFocus maxLength={80} />
         <SelectField form={form} name="country" label="Country" hint="Where the users call out from, and where the phone number belongs" options={countries.map(([c, n]) => [c, `${n} (${c})`])} />
-        <SelectField form={form} name="timezone" label="Timezone" hint="Sets the clock shown on the handsets" options={tzs.map((t) => [t, t.replace(/_/g, ' ')])} />
+        <TextField form={form} name="timezone" label="Timezone" hint={`Sets the clock shown on the handsets. Type to search; ${countryName(country)}'s zones are listed first.`} list={tzList} maxLength={64} />
+        <datalist id={tzList}>
+          {[...tz.country, ...tz.others].map((z) => (
+            <option key={z} value={z}>
+              {tz.country.includes(z) ? `${countryName(country)}: ${z.replace(/_/g, ' ')}` : z.replace(/_/g, ' ')}
+            </option>
+          ))}
+        </datalist>
         <SelectField
           form={form}
           name="defaultOutboundNumber"

@@ -30,13 +30,77 @@ export const COUNTRIES: Array<[string, string]> = [
 ];
 export const countryName = (code: string) => COUNTRIES.find(([c]) => c === code)?.[1] ?? code;
 
+/** The zones of the countries the portal offers, most used first (the IANA zone.tab entries for each). */
+export const COUNTRY_ZONES: Record<string, string[]> = {
+  AU: ['Australia/Sydney', 'Australia/Melbourne', 'Australia/Brisbane', 'Australia/Adelaide', 'Australia/Perth', 'Australia/Hobart', 'Australia/Darwin', 'Australia/Lindeman', 'Australia/Broken_Hill', 'Australia/Eucla', 'Australia/Lord_Howe', 'Antarctica/Macquarie'],
+  NZ: ['Pacific/Auckland', 'Pacific/Chatham'],
+  GB: ['Europe/London'],
+  IE: ['Europe/Dublin'],
+  US: ['America/New_York', 'America/Chicago', 'America/Denver', 'America/Phoenix', 'America/Los_Angeles', 'America/Anchorage', 'Pacific/Honolulu', 'America/Detroit', 'America/Indiana/Indianapolis', 'America/Kentucky/Louisville', 'America/Boise', 'America/Juneau', 'America/Adak'],
+  CA: ['America/Toronto', 'America/Vancouver', 'America/Edmonton', 'America/Winnipeg', 'America/Halifax', 'America/St_Johns', 'America/Regina', 'America/Whitehorse', 'America/Moncton', 'America/Iqaluit'],
+  DE: ['Europe/Berlin'],
+  FR: ['Europe/Paris'],
+  NL: ['Europe/Amsterdam'],
+  ES: ['Europe/Madrid', 'Atlantic/Canary', 'Africa/Ceuta'],
+  IT: ['Europe/Rome'],
+  SG: ['Asia/Singapore'],
+  ZA: ['Africa/Johannesburg'],
+  IN: ['Asia/Kolkata'],
+};
+
+/** Old names that browsers (CLDR) still list, and their current IANA names: the portal offers only the latter. */
+const RENAMED_ZONES: Record<string, string> = {
+  'Asia/Calcutta': 'Asia/Kolkata',
+  'Asia/Saigon': 'Asia/Ho_Chi_Minh',
+  'Asia/Katmandu': 'Asia/Kathmandu',
+  'Asia/Rangoon': 'Asia/Yangon',
+  'Europe/Kiev': 'Europe/Kyiv',
+  'America/Godthab': 'America/Nuuk',
+  'Atlantic/Faeroe': 'Atlantic/Faroe',
+  'Pacific/Truk': 'Pacific/Chuuk',
+  'Pacific/Ponape': 'Pacific/Pohnpei',
+  'Pacific/Enderbury': 'Pacific/Kanton',
+  'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
+  'America/Catamarca': 'America/Argentina/Catamarca',
+  'America/Cordoba': 'America/Argentina/Cordoba',
+  'America/Jujuy': 'America/Argentina/Jujuy',
+  'America/Mendoza': 'America/Argentina/Mendoza',
+  'America/Indianapolis': 'America/Indiana/Indianapolis',
+  'America/Louisville': 'America/Kentucky/Louisville',
+  'Asia/Ulan_Bator': 'Asia/Ulaanbaatar',
+  'Australia/Currie': 'Australia/Hobart',
+  'Australia/Canberra': 'Australia/Sydney',
+  'Australia/ACT': 'Australia/Sydney',
+  'Australia/NSW': 'Australia/Sydney',
+  'Australia/Victoria': 'Australia/Melbourne',
+  'Asia/Chongqing': 'Asia/Shanghai',
+  'Asia/Harbin': 'Asia/Shanghai',
+  'Europe/Uzhgorod': 'Europe/Kyiv',
+  'Europe/Zaporozhye': 'Europe/Kyiv',
+  'America/Nipigon': 'America/Toronto',
+  'America/Thunder_Bay': 'America/Toronto',
+  'America/Rainy_River': 'America/Winnipeg',
+  'America/Yellowknife': 'America/Edmonton',
+  'America/Pangnirtung': 'America/Iqaluit',
+};
+
+/** Every current IANA zone name the browser knows, deprecated aliases replaced by their current names. */
 export function timezones(): string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
+  let all: string[] = [];
   try {
-    return intl.supportedValuesOf?.('timeZone') ?? [];
+    all = intl.supportedValuesOf?.('timeZone') ?? [];
   } catch {
-    return [];
+    all = [];
   }
+  return [...new Set([...all.map((z) => RENAMED_ZONES[z] ?? z), ...Object.values(COUNTRY_ZONES).flat()])].sort();
+}
+
+/** The timezone choices for an office: the country's zones first, then every other zone. */
+export function timezonesFor(country: string): { country: string[]; others: string[] } {
+  const own = COUNTRY_ZONES[country] ?? [];
+  const mine = new Set(own);
+  return { country: own, others: timezones().filter((z) => !mine.has(z)) };
 }
 
 export const holdMusicLabel = (m: string) => (m === 'default' ? 'Default' : m.charAt(0).toUpperCase() + m.slice(1));

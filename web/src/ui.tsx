@@ -65,8 +65,10 @@ export function useForm<T>(initial: T): Form<T> {
       const stray = e.fields.filter((f) => !placed(f.field));
       setFormError(stray.length ? stray.map((f) => `${f.field}: ${f.reason}`).join('; ') : 'Please correct the highlighted fields.');
       requestAnimationFrame(() => {
+        // the first field in error, in the middle of the view (never under the sticky Save bar), then focused
         const first = document.querySelector<HTMLElement>('[aria-invalid="true"]');
-        first?.focus();
+        first?.scrollIntoView({ block: 'center', behavior: 'instant' as ScrollBehavior });
+        first?.focus({ preventScroll: true });
       });
     } else {
       setErrors({});
