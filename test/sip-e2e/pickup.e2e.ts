@@ -39,9 +39,14 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 50
 /** The INVITEs `ua` received for the call with this Call-ID (the caller's Call-ID is kept on every branch). */
 const invitesOf = (ua: UA, callId: string) => ua.received.filter((r) => r.method === 'INVITE' && r.callId === callId);
 const cancelsOf = (ua: UA, callId: string) => ua.received.filter((r) => r.method === 'CANCEL' && r.callId === callId);
-const ringingAt = (ua: UA, callId: string, what: string) => until(what, () => (invitesOf(ua, callId).length ? true : undefined));
-/** The Call-ID of the call `ua` was offered most recently (its INVITE). */
-const lastInvite = (ua: UA): Received => ua.invites().at(-1)!;
+/** Starts a call with `start` and waits until `ua` is offered it; resolves with that INVITE and the call. */
+async function ringing<T>(ua: UA, start: () => Promise<T>, what: string): Promise<{ inv: Received; call: Promise<T> }> {
+  const n = ua.invites().length;
+  const call = start();
+  const inv = await until(what, () => (ua.invites().length > n ? ua.invites().at(-1) : undefined));
+  await sleep(100);
+  return { inv, call };
+}
 
 function rtpengineMissing(): string | null {
   if (existsSync(RTPENGINE_BIN)) return null;
@@ -118,11 +123,8 @@ for (const { kind, skip } of await storeKinds()) {
     });
 
     test('*8: 103 takes the call ringing at 102 (same group): the caller is connected to 103, 102 gets CANCEL', async () => {
-      const call = p['101']!.call('102', 400);
-      const inv = await until('102 ringing', () => lastInvite(p['102']!));
+      const { inv, call } = await ringing(p['102']!, () => p['101']!.call('102', 400), '102 ringing');
       const callId = inv.callId;
-      await ringingAt(p['102']!, callId, '102 rings');
-      await sleep(100);
       const pick = await p['103']!.call('*8');
       assert.equal(pick.status, 487, `the *8 INVITE ends (${pick.status} ${pick.reason})`);
       assert.match(pick.reason, /picked up/i);
@@ -143,10 +145,8 @@ for (const { kind, skip } of await storeKinds()) {
     });
 
     test('refused: another group (*8 and **102), no group (**102), another account (*8, **102): 102 keeps ringing; then **102 by 103 takes it', async () => {
-      const call = p['101']!.call('102', 200);
-      const inv = await until('102 ringing', () => lastInvite(p['102']!));
+      const { inv, call } = await ringing(p['102']!, () => p['101']!.call('102', 200), '102 ringing');
       const callId = inv.callId;
-      await sleep(100);
       const tries: Array<[UA, string, number, RegExp]> = [
         [p['104']!, '*8', 404, /nothing to pick up/i],
         [p['104']!, '**102', 403, /another pickup group/],
@@ -174,9 +174,8 @@ for (const { kind, skip } of await storeKinds()) {
 
     test('directed pickup of an extension in no group by any user of the account; *8 takes the oldest call of the group first', async () => {
       // 105 is in no group: 104 (support) may take its call with **105
-      const call = p['101']!.call('105', 200);
-      const callId = (await until('105 ringing', () => lastInvite(p['105']!))).callId;
-      await sleep(100);
+      const { inv, call } = await ringing(p['105']!, () => p['101']!.call('105', 200), '105 ringing');
+      const callId = inv.callId;
       assert.equal((await p['104']!.call('**105')).status, 487);
       const r = await call;
       assert.equal(r.status, 200);
@@ -184,12 +183,10 @@ for (const { kind, skip } of await storeKinds()) {
       await until('105 CANCELled', () => (cancelsOf(p['105']!, callId).length ? true : undefined));
 
       // two calls ring in 'sales': 101 → 102 first, then 105 → 108; 103's *8 takes 101's (the oldest)
-      const first = p['101']!.call('102', 200);
-      const firstId = (await until('102 ringing', () => invitesOf(p['102']!, lastInvite(p['102']!).callId).length ? lastInvite(p['102']!) : undefined)).callId;
-      await sleep(150);
-      const second = p['105']!.call('108', 200);
-      const secondId = (await until('108 ringing', () => lastInvite(p['108']!))).callId;
-      await sleep(100);
+      const { inv: firstInv, call: first } = await ringing(p['102']!, () => p['101']!.call('102', 200), '102 ringing');
+      const { inv: secondInv, call: second } = await ringing(p['108']!, () => p['105']!.call('108', 200), '108 ringing');
+      const firstId = firstInv.callId;
+      const secondId = secondInv.callId;
       assert.equal((await p['103']!.call('*8')).status, 487);
       const r1 = await first;
       assert.equal(r1.status, 200);
@@ -206,16 +203,13 @@ for (const { kind, skip } of await storeKinds()) {
     });
 
     test('a cancelled or answered call is no longer there to pick up', async () => {
-      const call = p['101']!.call('102', 100);
-      await until('102 ringing', () => (p['102']!.invites().length ? true : undefined));
-      await sleep(100);
+      const { call } = await ringing(p['102']!, () => p['101']!.call('102', 100), '102 ringing');
       assert.ok(p['101']!.cancelLast());
       assert.equal((await call).status, 487);
       await sleep(100);
       assert.equal((await p['103']!.call('*8')).status, 404);
       // answered by 102 itself
-      const answered = p['101']!.call('102', 800);
-      await sleep(300);
+      const { call: answered } = await ringing(p['102']!, () => p['101']!.call('102', 800), '102 ringing');
       assert.equal(p['102']!.answerRinging(), 1);
       await sleep(100);
       assert.equal((await p['103']!.call('*8')).status, 404);
@@ -227,10 +221,7 @@ for (const { kind, skip } of await storeKinds()) {
       const acc = await db.selectFrom('accounts').select('id').where('code', '=', 'e2e').executeTakeFirstOrThrow();
       await db.updateTable('numbers').set({ user_id: ids['102']! }).where('e164', '=', '+61291234502').execute();
       await s.server.deps.events.publish({ type: 'number.updated', accountId: acc.id, resourceId: '+61291234502', actor: 'test', at: nowIso() });
-      const before = p['102']!.invites().length;
-      const call = inboundCall(trunk, PROXY, '+61291234502', '+61412000000');
-      const inv = await until('102 ringing (inbound)', () => (p['102']!.invites().length > before ? lastInvite(p['102']!) : undefined));
-      await sleep(100);
+      const { inv, call } = await ringing(p['102']!, () => inboundCall(trunk, PROXY, '+61291234502', '+61412000000'), '102 ringing (inbound)');
       assert.equal((await p['103']!.call('*8')).status, 487);
       const r = await call;
       assert.equal(r.status, 200);
@@ -272,12 +263,10 @@ describe('call pickup with media through rtpengine (sqlite)', { skip: missingMed
       })();
       return pc.sdp();
     };
-    const dialling = p['101']!.dial('102', pa.sdp());
-    const inv = await until('102 ringing', () => lastInvite(p['102']!));
+    const { inv, call: dialling } = await ringing(p['102']!, () => p['101']!.dial('102', pa.sdp()), '102 ringing');
     // 102's offer is rtpengine's, not the caller's own port
     assert.match(String(inv.content), /c=IN IP4 127\.0\.0\.1/);
     assert.doesNotMatch(String(inv.content), new RegExp(`m=audio ${pa.sdp().match(/m=audio (\d+)/)![1]} `));
-    await sleep(100);
     assert.equal((await p['103']!.call('*8')).status, 487);
     const call = await dialling;
     assert.equal(call.status, 200, call.reason);
