@@ -495,6 +495,11 @@ export function renderCisco(ctx: ProvisioningContext, cat: Catalog): RenderedFil
     Daylight_Saving_Time_Rule: ciscoDstRule(rule),
     Primary_NTP_Server: d.ntpServer,
     Voice_Mail_Number: mwi.accessCode,
+    // call pickup: the Pickup / GPickup soft keys (directed: the code, then the extension) and answering the
+    // picked-up call's auto-answer INVITE (Call-Info answer-after=0) at once
+    Call_Pickup_Code: cat.defaults.featureCodes.directedPickup,
+    Group_Call_Pickup_Code: cat.defaults.featureCodes.groupPickup,
+    Auto_Answer_Page: 'Yes',
   };
   const u = ctx.user;
   if (u) {
