@@ -144,7 +144,7 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(p['102']!.received.filter((m) => m.method === 'BYE' && m.callId === callId).length, 0);
     });
 
-    test('refused: another group (*8 and **102), no group (**102), another account (*8, **102): 102 keeps ringing; then **102 by 103 takes it', async () => {
+    test('refused: another group (*8 and **102), no group (**102), another account (*8, **102), an unregistered device: 102 keeps ringing; then **102 by 103 takes it', async () => {
       const { inv, call } = await ringing(p['102']!, () => p['101']!.call('102', 200), '102 ringing');
       const callId = inv.callId;
       const tries: Array<[UA, string, number, RegExp]> = [
@@ -161,6 +161,15 @@ for (const { kind, skip } of await storeKinds()) {
         const r = await ua.call(code);
         assert.equal(r.status, status, `${ua.o.user} dialling ${code}: ${r.status} ${r.reason}`);
         assert.match(r.reason, reason);
+      }
+      // 103's credentials from a device that is not registered (its Contact is no binding of 103): 480
+      const stray = new UA({ ...p['103']!.o, port: 5158 }).start();
+      try {
+        const r = await stray.call('*8');
+        assert.equal(r.status, 480, `${r.status} ${r.reason}`);
+        assert.match(r.reason, /not registered/);
+      } finally {
+        stray.stop();
       }
       for (const ua of [p['104']!, p['105']!, other]) assert.equal(invitesOf(ua, callId).length, 0, `${ua.o.user} never got the call`);
       assert.equal(cancelsOf(p['102']!, callId).length, 0, '102 still rings');
