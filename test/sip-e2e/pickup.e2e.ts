@@ -125,7 +125,9 @@ for (const { kind, skip } of await storeKinds()) {
     test('*8: 103 takes the call ringing at 102 (same group): the caller is connected to 103, 102 gets CANCEL', async () => {
       const { inv, call } = await ringing(p['102']!, () => p['101']!.call('102', 400), '102 ringing');
       const callId = inv.callId;
+      const t0 = Date.now();
       const pick = await p['103']!.call('*8');
+      const tReply = Date.now() - t0;
       assert.equal(pick.status, 487, `the *8 INVITE ends (${pick.status} ${pick.reason})`);
       assert.match(pick.reason, /picked up/i);
       const r = await call;
@@ -134,6 +136,7 @@ for (const { kind, skip } of await storeKinds()) {
       assert.match(r.contact ?? '', new RegExp(`^sip:[^@]+@127\\.0\\.0\\.1:${p['103']!.o.port}`));
       const taken = invitesOf(p['103']!, callId);
       assert.equal(taken.length, 1, 'one INVITE for the picked-up call at 103');
+      console.log(`# pickup (${kind}): *8 answered after ${tReply} ms (incl. digest challenge), the call reached 103 ${taken[0]!.at - t0} ms after dialling`);
       assert.match(String(taken[0]!.headers['call-info']), /answer-after=0/);
       assert.match(String(taken[0]!.headers['alert-info']), /alert-autoanswer/);
       assert.match(taken[0]!.from, /^sip:[^@]+@e2e\.pbx\.test/, 'it shows the caller');
