@@ -40,6 +40,11 @@ export class UA {
   mode: AnswerMode = 'answer';
   /** When set, answered INVITEs get this SDP (a test phone's media, given the caller's offer). */
   answerWith?: (offer: string) => string;
+  /**
+   * A phone that honours auto-answer (intercom): an INVITE with `Call-Info: …;answer-after=0` is answered at once
+   * whatever the mode (call pickup sends the picker's phone such an INVITE).
+   */
+  autoAnswer = false;
   private cseq = 1;
   private readonly regCallId = `${rnd()}@localhost`;
   private readonly fromTag = rnd();
@@ -129,7 +134,11 @@ export class UA {
    * Calls `target` (user part); on 2xx sends ACK, holds, then BYE. `headers` are added to the INVITE as they
    * are (lower-case names; e.g. a forged P-Asserted-Identity).
    */
-  async call(target: string, holdMs = 50, headers: Record<string, string> = {}): Promise<{ status: number; reason: string; answeredBy?: string; bye?: number }> {
+  async call(
+    target: string,
+    holdMs = 50,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; reason: string; answeredBy?: string; contact?: string; toTag?: string; callId: string; bye?: number }> {
     const callId = `${rnd()}@localhost`;
     const invite: SipMessage = {
       method: 'INVITE',
@@ -147,7 +156,7 @@ export class UA {
       },
     };
     const rs = await this.request(invite);
-    if (rs.status! >= 300) return { status: rs.status!, reason: rs.reason! };
+    if (rs.status! >= 300) return { status: rs.status!, reason: rs.reason!, callId };
     const routeSet = (rs.headers['record-route'] ?? []).slice().reverse();
     const inDialog = (method: string, seq: number): SipMessage => ({
       method,
@@ -161,7 +170,7 @@ export class UA {
         if (x.status! >= 200) r(x);
       }),
     );
-    return { status: rs.status!, reason: rs.reason!, answeredBy: rs.headers.to.uri, bye: bye.status };
+    return { status: rs.status!, reason: rs.reason!, answeredBy: rs.headers.to.uri, contact: rs.headers.contact?.[0]?.uri, toTag: rs.headers.to.params?.tag, callId, bye: bye.status };
   }
 
   /**
@@ -171,7 +180,17 @@ export class UA {
   async dial(
     target: string,
     sdp: string,
-  ): Promise<{ status: number; reason: string; answer: string; callId: string; hangup(): Promise<number>; farEndHungUp(): boolean; reinvite(sdp: string): Promise<{ status: number; answer: string }> }> {
+  ): Promise<{
+    status: number;
+    reason: string;
+    answer: string;
+    callId: string;
+    /** The answering device's Contact URI (2xx). */
+    contact?: string;
+    hangup(): Promise<number>;
+    farEndHungUp(): boolean;
+    reinvite(sdp: string): Promise<{ status: number; answer: string }>;
+  }> {
     const callId = `${rnd()}@localhost`;
     const invite: SipMessage = {
       method: 'INVITE',
@@ -203,6 +222,7 @@ export class UA {
       reason: rs.reason!,
       answer: rs.content ?? '',
       callId,
+      contact: rs.headers.contact?.[0]?.uri,
       farEndHungUp,
       // an in-dialog INVITE with a new offer (hold: a=sendonly; resume: a=sendrecv), ACKed
       reinvite: async (offer: string) => {
@@ -341,6 +361,8 @@ export class UA {
     this.received.push({ method: rq.method!, callId, ruri: rq.uri!, from: rq.headers.from?.uri, headers: rq.headers, at: Date.now(), content: rq.content });
     if (rq.method === 'ACK') return;
     if (rq.method === 'INVITE') {
+      const auto = this.autoAnswer && /answer-after=0/.test(String(rq.headers['call-info'] ?? ''));
+      if (auto) return this.answer(rq);
       if (this.mode === 'busy') return this.stack.send(sip.makeResponse(rq, 486, 'Busy Here'));
       if (this.mode === 'ring') {
         // one To tag for the early dialog and its final answer, as a phone does (the dialog module needs it)
@@ -351,15 +373,7 @@ export class UA {
         if (rq.headers['record-route']) ringing.headers['record-route'] = rq.headers['record-route'];
         return this.stack.send(ringing);
       }
-      const rs = sip.makeResponse(rq, 200, 'OK');
-      rs.headers.to = { ...rq.headers.to, params: { ...rq.headers.to.params, tag: rnd() } };
-      rs.headers.contact = [{ uri: this.contact }];
-      if (rq.headers['record-route']) rs.headers['record-route'] = rq.headers['record-route'];
-      if (this.answerWith) {
-        rs.headers['content-type'] = 'application/sdp';
-        rs.content = this.answerWith(String(rq.content ?? ''));
-      }
-      return this.stack.send(rs);
+      return this.answer(rq);
     }
     if (rq.method === 'CANCEL') {
       this.stack.send(sip.makeResponse(rq, 200, 'OK'));
@@ -369,6 +383,18 @@ export class UA {
       return;
     }
     this.stack.send(sip.makeResponse(rq, 200, 'OK'));
+  }
+
+  private answer(rq: SipMessage): void {
+    const rs = sip.makeResponse(rq, 200, 'OK');
+    rs.headers.to = { ...rq.headers.to, params: { ...rq.headers.to.params, tag: rnd() } };
+    rs.headers.contact = [{ uri: this.contact }];
+    if (rq.headers['record-route']) rs.headers['record-route'] = rq.headers['record-route'];
+    if (this.answerWith) {
+      rs.headers['content-type'] = 'application/sdp';
+      rs.content = this.answerWith(String(rq.content ?? ''));
+    }
+    this.stack.send(rs);
   }
 
   /** CANCELs the INVITE this phone is still waiting on (hop by hop: Kamailio answers it and cancels the branches). */

@@ -36,7 +36,8 @@ export interface Defaults {
   natKeepaliveSeconds: number;
   registrationExpires: number;
   resyncIntervalMinutes: number;
-  featureCodes: { dayNight: string; recordings: string };
+  /** groupPickup (*8) and directedPickup (** + extension) must match the routing rules (PICKUP_CODE, DIRECTED_PICKUP_PREFIX). */
+  featureCodes: { dayNight: string; recordings: string; groupPickup: string; directedPickup: string };
 }
 
 export interface Catalog {

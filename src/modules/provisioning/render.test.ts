@@ -19,6 +19,7 @@ import {
   type ProvisioningContext,
 } from './render.ts';
 import { posixTz, zoneRule } from './tz.ts';
+import { DIRECTED_PICKUP_PREFIX, PICKUP_CODE } from '../routing/rules.ts';
 
 const cat = catalog();
 
@@ -194,6 +195,26 @@ describe('renderers', () => {
     assert.match(c, /<Voice_Mail_Number ua="ro"><\/Voice_Mail_Number>/);
     // A spare handset has no mailbox at all.
     assert.doesNotMatch(renderYealink(ctx({ user: null }), cat).body, /voice_mail\.number\.1 = 777|subscribe_mwi = 1/);
+  });
+
+  it('call pickup (seeds 000/001): the pickup codes match routing (*8, ** + extension) and the phone answers the picked-up call at once', () => {
+    assert.equal(cat.defaults.featureCodes.groupPickup, PICKUP_CODE);
+    assert.equal(cat.defaults.featureCodes.directedPickup, DIRECTED_PICKUP_PREFIX);
+    const y = renderYealink(ctx(), cat).body;
+    assert.match(y, /^features\.pickup\.group_pickup_enable = 1$/m);
+    assert.match(y, /^features\.pickup\.group_pickup_code = \*8$/m);
+    assert.match(y, /^features\.pickup\.direct_pickup_enable = 1$/m);
+    assert.match(y, /^features\.pickup\.direct_pickup_code = \*\*$/m);
+    assert.match(y, /^features\.intercom\.allow = 1$/m);
+    const p = renderPolycom(ctx({ vendor: 'polycom', model: 'vvx411' }), cat).body;
+    assert.match(p, /call\.directedCallPickupString="\*\*"/);
+    assert.match(p, /voIpProt\.SIP\.alertInfo\.1\.value="alert-autoanswer" voIpProt\.SIP\.alertInfo\.1\.class="autoAnswer"/);
+    const c = renderCisco(ctx({ vendor: 'cisco', model: 'spa504g' }), cat).body;
+    assert.match(c, /<Call_Pickup_Code ua="ro">\*\*<\/Call_Pickup_Code>/);
+    assert.match(c, /<Group_Call_Pickup_Code ua="ro">\*8<\/Group_Call_Pickup_Code>/);
+    assert.match(c, /<Auto_Answer_Page ua="ro">Yes<\/Auto_Answer_Page>/);
+    // a spare handset has no line to pick up with
+    assert.doesNotMatch(renderYealink(ctx({ user: null }), cat).body, /features\.pickup/);
   });
 
   it('behind a firewall → NAT keep-alive settings (seed 000)', () => {

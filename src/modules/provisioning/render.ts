@@ -214,6 +214,16 @@ export function renderYealink(ctx: ProvisioningContext, cat: Catalog): RenderedF
       'account.1.subscribe_mwi_expires': String(d.registrationExpires),
       'account.1.display_mwi.enable': mwi.enabled ? '1' : '0',
       'voice_mail.number.1': mwi.accessCode,
+      // call pickup (docs/sip.md "Call pickup"): the Pickup / Group Pickup soft keys dial these codes, and a BLF
+      // key of a ringing extension picks it up with the directed code + extension; the picked-up call arrives
+      // as an auto-answer INVITE (Call-Info answer-after=0), which intercom.allow lets the phone answer at once
+      'features.pickup.group_pickup_enable': '1',
+      'features.pickup.group_pickup_code': d.featureCodes.groupPickup,
+      'features.pickup.direct_pickup_enable': '1',
+      'features.pickup.direct_pickup_code': d.featureCodes.directedPickup,
+      'features.pickup.blf_visual_enable': '1',
+      'features.intercom.allow': '1',
+      'features.intercom.mute': '0',
       // 'Allow management of: Update settings' off → the Menu key is locked (settings need the unlock PIN)
       'phone_setting.phone_lock.enable': u.handsetManagement.updateSettings ? '0' : '1',
       'phone_setting.phone_lock.lock_key_type': '2',
@@ -307,6 +317,12 @@ export function renderPolycom(ctx: ProvisioningContext, cat: Catalog): RenderedF
       'msg.mwi.1.callBackMode': mwi.enabled ? 'contact' : 'disabled',
       'msg.mwi.1.callBack': mwi.accessCode,
       'up.oneTouchVoiceMail': mwi.enabled ? '1' : '0',
+      // call pickup: directed pickup dials ** + extension (a BLF key of a ringing extension too); the picked-up
+      // call arrives with Alert-Info info=alert-autoanswer, which this class answers at once
+      'call.directedCallPickupMethod': 'legacy',
+      'call.directedCallPickupString': d.featureCodes.directedPickup,
+      'voIpProt.SIP.alertInfo.1.value': 'alert-autoanswer',
+      'voIpProt.SIP.alertInfo.1.class': 'autoAnswer',
       'nat.keepalive.interval': u.behindFirewall ? String(d.natKeepaliveSeconds) : '0',
       // 'Update settings' off → the Basic settings menu asks for a password
       'up.basicSettingsPasswordEnabled': u.handsetManagement.updateSettings ? '0' : '1',
@@ -479,6 +495,11 @@ export function renderCisco(ctx: ProvisioningContext, cat: Catalog): RenderedFil
     Daylight_Saving_Time_Rule: ciscoDstRule(rule),
     Primary_NTP_Server: d.ntpServer,
     Voice_Mail_Number: mwi.accessCode,
+    // call pickup: the Pickup / GPickup soft keys (directed: the code, then the extension) and answering the
+    // picked-up call's auto-answer INVITE (Call-Info answer-after=0) at once
+    Call_Pickup_Code: cat.defaults.featureCodes.directedPickup,
+    Group_Call_Pickup_Code: cat.defaults.featureCodes.groupPickup,
+    Auto_Answer_Page: 'Yes',
   };
   const u = ctx.user;
   if (u) {

@@ -22,7 +22,7 @@ export interface PresenceEntities {
  * ring group's extension lights a lamp.
  */
 export function presenceEntities(cfg: AccountRoutingConfig, req: RouteRequest, d: Decision): PresenceEntities | null {
-  if (d.action === 'reject') return null;
+  if (d.action === 'reject' || d.action === 'pickup') return null;
   const out: PresenceEntities = { realm: cfg.realm };
   if (req.source === 'trunk') {
     const e164 = inboundCandidates(cleanDialled(req.to)).find((n) => cfg.numbers.has(n));

@@ -57,7 +57,7 @@ const vm = (ext: string) => `sip:${ext}@vm.test:5095`;
 /** [uris of step 1, step 2, ...] with their timeouts: a compact view of the ring plan. */
 function plan(d: Decision): Array<[string[], number]> {
   assert.notEqual(d.action, 'reject', JSON.stringify(d));
-  if (d.action === 'reject') return [];
+  if (d.action === 'reject' || d.action === 'pickup') return [];
   return d.steps.map((s) => [s.targets.map((t) => t.uri), s.timeout]);
 }
 function busy(d: Decision): string[] | null {
@@ -364,18 +364,79 @@ test('777 is voicemail access for the caller; refused when their voicemail is of
   assert.equal(decideRoute(cfg, platform, internal('102', '777')).action, 'reject');
 });
 
-test('pickup groups: *8 goes to the feature server with the group; calls carry the callee group', () => {
+test('pickup groups: *8 asks Kamailio for the oldest call ringing in the caller\'s group; 403 without a group', () => {
   const cfg = config([user('101', { pickupGroup: 'sales' }), user('102', { pickupGroup: 'sales' }), user('103')]);
   const pick = decideRoute(cfg, platform, internal('101', '*8'));
-  assert.equal(pick.action, 'route');
-  if (pick.action === 'route') {
-    assert.deepEqual(plan(pick), [[['sip:*8@vm.test:5095'], 0]]);
-    assert.equal(pick.headers['X-Switchboard-Pickup-Group'], 'sales;account=acme');
-  }
-  const none = decideRoute(cfg, platform, internal('103', '*8'));
-  assert.deepEqual(none, { action: 'reject', code: 403, reason: 'Forbidden - no pickup group' });
+  assert.deepEqual(pick, { action: 'pickup', pickup: { account: 'acme', picker: '101', group: 'sales', extension: null } });
+  assert.deepEqual(toRtjson(pick), {
+    version: '1.0',
+    action: 'pickup',
+    pickup: { account: 'acme', picker: '101', group: 'sales', extension: null },
+    code: 404,
+    reason: 'Not Found - nothing to pick up',
+  });
+  assert.deepEqual(decideRoute(cfg, platform, internal('103', '*8')), { action: 'reject', code: 403, reason: 'Forbidden - no pickup group' });
+  // a disabled user cannot pick up anything
+  const off = config([user('101', { pickupGroup: 'sales', enabled: false }), user('102', { pickupGroup: 'sales' })]);
+  assert.equal(decideRoute(off, platform, internal('101', '*8')).action, 'reject');
+});
+
+test('directed pickup **<ext>: same group, or a target in no group; never another group, oneself, a ring group or an unknown extension', () => {
+  const cfg = config(
+    [user('101', { pickupGroup: 'sales' }), user('102', { pickupGroup: 'sales' }), user('103'), user('104', { pickupGroup: 'support' }), user('105', { enabled: false })],
+    [],
+    [group('600', 'simultaneous', ['102', '103'])],
+  );
+  const cases: Array<[string, string, Decision]> = [
+    ['101', '**102', { action: 'pickup', pickup: { account: 'acme', picker: '101', group: null, extension: '102' } }],
+    // a target in no pickup group: any user of the account
+    ['104', '**103', { action: 'pickup', pickup: { account: 'acme', picker: '104', group: null, extension: '103' } }],
+    ['101', '**103', { action: 'pickup', pickup: { account: 'acme', picker: '101', group: null, extension: '103' } }],
+    // the target's group is not the caller's (or the caller has none)
+    ['104', '**102', { action: 'reject', code: 403, reason: 'Forbidden - extension 102 is in another pickup group' }],
+    ['103', '**102', { action: 'reject', code: 403, reason: 'Forbidden - extension 102 is in another pickup group' }],
+    ['102', '**102', { action: 'reject', code: 403, reason: 'Forbidden - cannot pick up a call to your own extension' }],
+    ['101', '**105', { action: 'reject', code: 404, reason: 'Not Found - no extension 105 to pick up from' }],
+    ['101', '**999', { action: 'reject', code: 404, reason: 'Not Found - no extension 999 to pick up from' }],
+    ['101', '**600', { action: 'reject', code: 404, reason: 'Not Found - no extension 600 to pick up from' }],
+    ['101', '**', { action: 'reject', code: 404, reason: 'Not Found - directed pickup is ** and an extension' }],
+    ['101', '**12a', { action: 'reject', code: 404, reason: 'Not Found - directed pickup is ** and an extension' }],
+  ];
+  for (const [from, to, want] of cases) assert.deepEqual(decideRoute(cfg, platform, internal(from, to)), want, `${from} → ${to}`);
+  // another tenant's extension is unknown in this account's configuration
+  const other = config([user('201', { pickupGroup: 'sales' })]);
+  assert.equal(decideRoute(other, platform, internal('201', '**102')).action, 'reject');
+});
+
+test('pickable calls: a call ringing a user\'s own devices is remembered under account, group and extension', () => {
+  const cfg = config(
+    [
+      user('101', { pickupGroup: 'sales' }),
+      user('102', { pickupGroup: 'sales' }),
+      user('103'),
+      user('104', { features: { divertAll: { enabled: true, destination: '102' } } }),
+      user('107', { pickupGroup: 'sales', features: { smartCalling: { enabled: true, number: '+61412345678', type: 'parallel' } } }),
+    ],
+    [['+61291234502', 'id-102']],
+    [group('600', 'simultaneous', ['102', '103'])],
+  );
   const call = decideRoute(cfg, platform, internal('103', '102'));
   assert.equal(call.action === 'route' && call.headers['X-Switchboard-Pickup-Group'], 'sales;account=acme');
+  assert.deepEqual(call.action === 'route' && call.pickable, { account: 'acme', group: 'sales', extension: '102', caller: '103' });
+  assert.deepEqual(toRtjson(call).pickable, { account: 'acme', group: 'sales', extension: '102', caller: '103' });
+  // an outside caller (DDI): no calling extension
+  const inbound = decideRoute(cfg, platform, { source: 'trunk', from: '0412345678', to: '+61291234502' });
+  assert.deepEqual(inbound.action === 'route' && inbound.pickable, { account: 'acme', group: 'sales', extension: '102', caller: null });
+  // a user in no group: remembered for directed pickup
+  assert.deepEqual(toRtjson(decideRoute(cfg, platform, internal('101', '103'))).pickable, { account: 'acme', group: null, extension: '103', caller: '101' });
+  // smart calling in parallel still rings the user's devices: pickable
+  assert.equal(toRtjson(decideRoute(cfg, platform, internal('101', '107'))).pickable?.extension, '107');
+  // divert all rings someone else's phones: not pickable as 104's call
+  assert.equal(toRtjson(decideRoute(cfg, platform, internal('101', '104'))).pickable, undefined);
+  // ring group calls, external calls and refusals carry nothing
+  assert.equal(toRtjson(decideRoute(cfg, platform, internal('101', '600'))).pickable, undefined);
+  assert.equal(toRtjson(decideRoute(cfg, platform, internal('101', '0298765432'))).pickable, undefined);
+  assert.equal(toRtjson(decideRoute(cfg, platform, internal('101', '999'))).pickable, undefined);
 });
 
 test('direct numbers: inbound DDI rings its user; spare and unknown numbers are refused; own DDI dialled stays internal', () => {

@@ -7,10 +7,14 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 import { emergencyNumbersFor } from '../../shared/phone.ts';
 import { VOICEMAIL_ACCESS_CODE } from '../users/rules.ts';
 import { parseDestination } from '../offices/rules.ts';
-import type { AccountRoutingConfig, CallerId, Decision, Platform, RingStep, RouteRequest, RoutingOffice, RoutingRingGroup, RoutingUser, Target } from './schema.ts';
+import type { AccountRoutingConfig, CallerId, Decision, Pickable, PickupRequest, Platform, RingStep, RouteRequest, RoutingOffice, RoutingRingGroup, RoutingUser, Target } from './schema.ts';
 
-/** Group call pickup: dial *8 to answer a call ringing in your pickup group (handled by the feature server). */
+/** Group call pickup: dial *8 to answer the oldest call ringing on a phone of your pickup group (Kamailio takes it over). */
 export const PICKUP_CODE = '*8';
+/** Directed call pickup: dial **<extension> to answer the call ringing at that extension. */
+export const DIRECTED_PICKUP_PREFIX = '**';
+/** What a pickup code's caller hears when no call it may take is ringing (Kamailio answers this). */
+export const NOTHING_TO_PICK_UP = { code: 404, reason: 'Not Found - nothing to pick up' } as const;
 /** Day/Night: toggles the caller's office mode (handset permission 'Toggle Day/Night mode'). */
 export const DAY_NIGHT_CODE = '*28';
 /** Update recordings: the caller's mailbox options menu (handset permission 'Update recordings'). */
@@ -277,7 +281,44 @@ function callUser(
   const { steps, onBusy, ringGroup } = ringPlan(cfg, platform, callee, { callerId: caller?.id });
   const h = { ...headers };
   if (callee.pickupGroup) h['X-Switchboard-Pickup-Group'] = `${callee.pickupGroup};account=${cfg.code}`;
-  return { action: 'route', kind, steps, onBusy, callerId, headers: h, ...(ringGroup && { ringGroup: { extension: ringGroup.extension, noAnswer: { ...GROUP_NO_ANSWER } } }) };
+  const pickable = pickableCall(cfg, callee, steps, caller);
+  return {
+    action: 'route',
+    kind,
+    steps,
+    onBusy,
+    callerId,
+    headers: h,
+    ...(ringGroup && { ringGroup: { extension: ringGroup.extension, noAnswer: { ...GROUP_NO_ANSWER } } }),
+    ...(pickable && { pickable }),
+  };
+}
+
+/**
+ * A call to `callee` can be picked up while it rings when its first step rings the callee's own devices (not
+ * when divert all sends it elsewhere: the phones ringing then are someone else's). It is remembered under the
+ * callee's extension and pickup group (none: only directed pickup can take it).
+ */
+function pickableCall(cfg: AccountRoutingConfig, callee: RoutingUser, steps: RingStep[], caller?: RoutingUser): Pickable | null {
+  const own = aorUri(cfg, callee);
+  if (!steps[0]?.targets.some((t) => t.kind === 'user' && t.uri === own)) return null;
+  return { account: cfg.code, group: callee.pickupGroup, extension: callee.extension, caller: caller?.extension ?? null };
+}
+
+/**
+ * Directed pickup (**<ext>) by `caller`: allowed for an enabled user of the same account (the configuration is
+ * the caller's account, so another tenant's extension is simply unknown here). When the target is in a pickup
+ * group the caller must be in that same group; a target in no group may be picked up by any user of the
+ * account (like an unguarded desk). Never one's own extension, never a ring group's extension.
+ */
+export function directedPickup(cfg: AccountRoutingConfig, caller: RoutingUser, extension: string): Decision {
+  const target = cfg.users.get(extension);
+  if (!target || !target.enabled) return reject(404, `Not Found - no extension ${extension} to pick up from`);
+  if (target.id === caller.id) return reject(403, 'Forbidden - cannot pick up a call to your own extension');
+  if (target.pickupGroup && target.pickupGroup !== caller.pickupGroup) {
+    return reject(403, `Forbidden - extension ${extension} is in another pickup group`);
+  }
+  return { action: 'pickup', pickup: { account: cfg.code, picker: caller.extension, group: null, extension } };
 }
 
 /**
@@ -411,14 +452,12 @@ export function decideRoute(cfg: AccountRoutingConfig, platform: Platform, req: 
   }
   if (to === PICKUP_CODE) {
     if (!caller.pickupGroup) return reject(403, 'Forbidden - no pickup group');
-    return {
-      action: 'route',
-      kind: 'internal',
-      steps: [{ targets: [{ kind: 'feature', uri: `sip:${PICKUP_CODE}@${platform.voicemail}`, label: `pickup ${caller.pickupGroup}` }], timeout: 0, why: `call pickup, group ${caller.pickupGroup}` }],
-      onBusy: null,
-      callerId: null,
-      headers: { 'X-Switchboard-Pickup-Group': `${caller.pickupGroup};account=${cfg.code}`, ...internalCallerId(cfg, caller).headers },
-    };
+    return { action: 'pickup', pickup: { account: cfg.code, picker: caller.extension, group: caller.pickupGroup, extension: null } };
+  }
+  if (to.startsWith(DIRECTED_PICKUP_PREFIX)) {
+    const ext = to.slice(DIRECTED_PICKUP_PREFIX.length);
+    if (!/^[0-9]{3,4}$/.test(ext)) return reject(404, 'Not Found - directed pickup is ** and an extension');
+    return directedPickup(cfg, caller, ext);
   }
 
   const callee = cfg.users.get(to);
@@ -496,6 +535,10 @@ export interface RtjsonDoc {
   no_answer?: { code: number; reason: string };
   /** Switchboard extension: On Hold Music track of the caller's and the callee's office (holdMusicOf). */
   moh?: { caller?: string; callee?: string };
+  /** Switchboard extension: Kamailio remembers this call while it rings, for call pickup. */
+  pickable?: Pickable;
+  /** Switchboard extension (action 'pickup'): the call Kamailio is to take over for the caller. */
+  pickup?: PickupRequest;
 }
 
 /** Header sets merged left to right; a null value removes that header. One `Name: value\r\n` line each. */
@@ -541,6 +584,7 @@ function stepToRoute(step: RingStep, headers: Record<string, string>): RtjsonRou
  */
 export function toRtjson(d: Decision): RtjsonDoc {
   if (d.action === 'reject') return { version: '1.0', action: 'reject', code: d.code, reason: d.reason };
+  if (d.action === 'pickup') return { version: '1.0', action: 'pickup', pickup: { ...d.pickup }, code: NOTHING_TO_PICK_UP.code, reason: NOTHING_TO_PICK_UP.reason };
   return {
     version: '1.0',
     action: d.action,
@@ -549,6 +593,7 @@ export function toRtjson(d: Decision): RtjsonDoc {
     routes: d.steps.map((s) => stepToRoute(s, d.headers)),
     ...(d.action === 'route' && d.onBusy && { busy: stepToRoute(d.onBusy, d.headers) }),
     ...(d.action === 'route' && d.ringGroup && { ring_group: d.ringGroup.extension, no_answer: d.ringGroup.noAnswer }),
+    ...(d.action === 'route' && d.pickable && { pickable: { ...d.pickable } }),
   };
 }
 

@@ -126,6 +126,24 @@ export type CallKind = 'internal' | 'inbound' | 'local' | 'national' | 'mobile' 
  */
 export type RouteEffect = { kind: 'dayNight'; officeId: string; userId: string; mode: 'day' | 'night' };
 
+/**
+ * Call pickup (docs/sip.md "Call pickup"): a ringing call Kamailio remembers while it rings, under the account,
+ * the called user's pickup group (null: none) and extension, and the calling user's extension (null: an outside
+ * caller) so nobody picks up their own call.
+ */
+export interface Pickable {
+  account: string;
+  group: string | null;
+  extension: string;
+  caller: string | null;
+}
+
+/**
+ * What a pickup code asks Kamailio to take over: the oldest call ringing in `group` (*8), or the call ringing
+ * at `extension` (**<ext>), of `account` only; `picker` is the picking user's extension (never their own call).
+ */
+export type PickupRequest = { account: string; picker: string } & ({ group: string; extension: null } | { group: null; extension: string });
+
 export type Decision =
   | {
       action: 'route';
@@ -145,7 +163,10 @@ export type Decision =
       ringGroup?: { extension: string; noAnswer: { code: number; reason: string } };
       /** Done by the endpoint before it answers (never memoised). */
       effect?: RouteEffect;
+      /** The call may be picked up while it rings (a call to a user whose own devices ring first): see Pickable. */
+      pickable?: Pickable;
     }
+  | { action: 'pickup'; pickup: PickupRequest }
   | { action: 'voicemail'; mode: 'deposit' | 'access'; mailbox: string; steps: RingStep[]; headers: Record<string, string> }
   | { action: 'reject'; code: number; reason: string };
 
