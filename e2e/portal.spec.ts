@@ -158,7 +158,13 @@ test('adds a user: next available extension, field errors, SIP password shown on
   await expect(page.getByText(`Next available extension: ${next.extension}`)).toBeVisible();
   await expect(page.getByLabel('Office/Location')).toHaveValue(t.offices.sydney);
 
+  // A 5-digit extension is kept as typed (never cut to 4) and refused beside the field
+  await page.getByLabel('Extension Number').fill('12345');
+  await expect(page.getByLabel('Extension Number')).toHaveValue('12345');
   await page.getByLabel('First Name').fill('Amelia');
+  await page.getByRole('button', { name: 'Create User' }).click();
+  await expect(page.locator('[data-field-wrap="extension"] .field-error')).toContainText('digits');
+  await page.getByLabel('Extension Number').fill(next.extension);
   await page.getByLabel('Last Name').fill('Taylor');
   await page.getByLabel('Email', { exact: true }).fill(t.basic.email); // taken
   await page.getByLabel('Voicemail PIN').fill('12');

@@ -45,7 +45,7 @@ export function AccountInformation({ form, mode, extensionHint }: { form: AnyFor
         name="extension"
         label="Extension Number"
         inputMode="numeric"
-        maxLength={4}
+        maxLength={16}
         hint={extensionHint ?? (digits ? `${digits} digits` : 'Choose 3 or 4 digits for the first user; lengths cannot be mixed')}
       />
       <TextField form={form} name="firstName" label="First Name" autoFocus={mode === 'create'} maxLength={50} />
