@@ -1,5 +1,5 @@
 /**
- * Registrations and active dialogs from the running Kamailio (kamcmd stats.get_statistics over its binrpc
+ * Registrations and active dialogs from the running Kamailio (kamcmd stats.get_statistics usrloc: dialog: over its binrpc
  * control socket), for GET /metrics. Late-bound: `sip start` and the SIP test stack attach the socket.
  */
 import { execFile } from 'node:child_process';
@@ -29,9 +29,10 @@ export function kamailioStats(kamcmd = '/usr/sbin/kamcmd'): KamailioStats {
     async read() {
       if (!socket) return null;
       try {
-        const { stdout } = await run(kamcmd, ['-s', socket, 'stats.get_statistics', 'usrloc:registered_users', 'dialog:active_dialogs'], { timeout: 3000 });
+        const { stdout } = await run(kamcmd, ['-s', socket, 'stats.get_statistics', 'usrloc:', 'dialog:'], { timeout: 3000 });
         const s = parseStatistics(stdout);
-        return { registrations: s['usrloc:registered_users'] ?? 0, activeDialogs: s['dialog:active_dialogs'] ?? 0 };
+        // (Kamailio 5.6 prints a group, 'usrloc:', but nothing for a single name): registered contacts, live dialogs
+        return { registrations: s['usrloc:location_contacts'] ?? 0, activeDialogs: s['dialog:active_dialogs'] ?? 0 };
       } catch {
         return null;
       }

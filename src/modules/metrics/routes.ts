@@ -39,7 +39,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps, metrics: Metrics
   });
   const k = o.kamailio;
   if (k) {
-    metrics.addGauge({ name: 'switchboard_sip_registrations', help: 'Registered contacts in Kamailio (usrloc:registered_users)', read: async () => {
+    metrics.addGauge({ name: 'switchboard_sip_registrations', help: 'Registered contacts in Kamailio (usrloc:location_contacts)', read: async () => {
       const s = await k.read();
       return s && [{ value: s.registrations }];
     } });
