@@ -37,6 +37,11 @@ import { routingRoutes } from './modules/routing/routes.ts';
 import { sipSettingsFromEnv, type SipSettings } from './modules/sip/settings.ts';
 import { voicemailRoutes, type VoicemailModuleOptions } from './modules/voicemail/routes.ts';
 import { mediaRoutes, type MediaModuleOptions } from './modules/media/routes.ts';
+import { MetricsRegistry } from './shared/metrics.ts';
+import { callRecorder, type CallRecorder } from './modules/calls/service.ts';
+import { callRoutes } from './modules/calls/routes.ts';
+import { metricsRoutes } from './modules/metrics/routes.ts';
+import { kamailioStats, type KamailioStats } from './modules/metrics/kamailio-stats.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -67,10 +72,19 @@ export interface AppOptions {
   voicemail?: VoicemailModuleOptions;
   /** Media library (hold music): the store (default: the folder from SWITCHBOARD_MEDIA_DIR / beside the SQLite store). */
   media?: MediaModuleOptions;
+  /** GET /metrics: bearer token (default SWITCHBOARD_METRICS_TOKEN; without one, loopback peers only). */
+  metricsToken?: string;
+}
+
+/** What buildApp adds besides the app: the metrics registry, Kamailio's statistics source (attach its control socket), the call recorder. */
+export interface AppExtras {
+  metrics: MetricsRegistry;
+  kamailioStats: KamailioStats;
+  calls: CallRecorder;
 }
 
 /** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
-export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; deps: Deps }> {
+export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance; deps: Deps } & AppExtras> {
   const app = Fastify({
     logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { req: logRequestSerializer }, ...(opts.logStream && { stream: opts.logStream }) },
     // bodies are validated as sent (no type coercion); path, query and headers are coerced from text
@@ -145,7 +159,14 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   provisioningRoutes(app, deps, opts.provisioning);
   voicemailRoutes(app, deps, opts.voicemail);
   mediaRoutes(app, deps, opts.media);
-  routingRoutes(app, deps, { ...sipSettingsFromEnv(), ...opts.sip });
+  // call history, limits and metrics (issue 15)
+  const sip = { ...sipSettingsFromEnv(), ...opts.sip };
+  const metrics = new MetricsRegistry();
+  const calls = callRecorder(deps, metrics, { log: (m, err) => app.log.error({ err }, m) });
+  const stats = kamailioStats();
+  routingRoutes(app, deps, sip, { recorder: calls, metrics });
+  callRoutes(app, deps, calls, sip);
+  metricsRoutes(app, deps, metrics, { token: opts.metricsToken ?? process.env.SWITCHBOARD_METRICS_TOKEN, kamailio: stats });
   await portal(app, { dist: opts.portalDist });
-  return { app, deps };
+  return { app, deps, metrics, kamailioStats: stats, calls };
 }

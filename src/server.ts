@@ -10,6 +10,7 @@ import { fsAudioStore } from './modules/voicemail/audio-store.ts';
 import { portalUrlProblem } from './modules/auth/rules.ts';
 import { failInterruptedImports } from './modules/imports/service.ts';
 import { ensureDefaultHoldMusic, fsMediaStore } from './modules/media/store.ts';
+import { callRetention } from './modules/calls/retention.ts';
 
 /** Opens the store, migrates, seeds the demo tenant into an empty store, and listens. */
 export async function startServer(config: Config, extra: Partial<AppOptions> = {}) {
@@ -21,7 +22,7 @@ export async function startServer(config: Config, extra: Partial<AppOptions> = {
   // the built-in hold music ('default.wav') is always in the media folder, where rtpengine plays it from
   await ensureDefaultHoldMusic(config.mediaDir);
   const media = extra.media ?? { store: fsMediaStore(config.mediaDir) };
-  const { app, deps } = await buildApp({ database, providerApiKey: config.providerApiKey, logLevel: config.logLevel, auth: { portalUrl }, ...extra, voicemail: { audioStore }, media });
+  const { app, deps, kamailioStats, calls } = await buildApp({ database, providerApiKey: config.providerApiKey, logLevel: config.logLevel, auth: { portalUrl }, ...extra, voicemail: { audioStore }, media });
   if (!config.providerApiKey && (await countProviderKeys(database.db)) === 0) {
     const key = await createProviderKey(database.db, 'first-start');
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -39,11 +40,16 @@ export async function startServer(config: Config, extra: Partial<AppOptions> = {
   if (interrupted) app.log.warn(`${interrupted} import job(s) left unfinished by the previous process marked failed`);
   const portalProblem = portalUrlProblem(portalUrl);
   if (portalProblem) app.log.warn(`emails with set-password links are refused until this is fixed: ${portalProblem}`);
+  // call history older than each account's retention is deleted hourly
+  const retention = callRetention(deps, { log: (m, err) => app.log.error({ err }, `call retention: ${m}`) });
+  retention.start();
   await app.listen({ port: config.port, host: config.host });
   app.log.info(`Switchboard on http://${config.host}:${config.port} (store: ${database.description})`);
   const stop = async () => {
+    await retention.stop();
     await app.close();
+    await calls.idle();
     await database.close();
   };
-  return { app, deps, database, audioStore, stop };
+  return { app, deps, database, audioStore, stop, kamailioStats };
 }

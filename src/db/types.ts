@@ -8,6 +8,10 @@ export interface AccountsTable {
   extension_length: number | null;
   /** Migration 0501: messages older than this are deleted by the retention job (1–3650). */
   voicemail_retention_days: number;
+  /** Migration 0420: call history older than this is deleted (1–3650, default 365). */
+  call_retention_days: number;
+  /** Migration 0420: concurrent external calls of the whole account (null = no limit). */
+  max_external_calls: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -249,6 +253,7 @@ export interface DB {
   voicemail_trash: VoicemailTrashTable;
   // media (0601)
   media_files: MediaFilesTable;
+  calls: CallsTable;
 }
 
 // ---------- auth / audit (migration 0101) ----------
@@ -381,4 +386,30 @@ export interface MediaFilesTable {
   size_bytes: number;
   created_at: string;
   updated_at: string;
+}
+
+// ---------- call history (migration 0420) ----------
+export interface CallsTable {
+  id: string;
+  account_id: string;
+  sip_call_id: string;
+  /** 'internal' | 'inbound' | 'outbound' */
+  direction: string;
+  kind: string;
+  routed_by: string;
+  from_number: string;
+  to_number: string;
+  dialled: string;
+  caller_user_id: string | null;
+  callee_user_id: string | null;
+  caller_office_id: string | null;
+  callee_office_id: string | null;
+  /** 'ringing' | 'answered' | 'failed' */
+  result: string;
+  sip_code: number | null;
+  sip_reason: string | null;
+  started_at: string;
+  answered_at: string | null;
+  ended_at: string | null;
+  duration_s: number | null;
 }

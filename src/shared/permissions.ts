@@ -59,6 +59,8 @@ export const ACTIONS = [
   // media library (hold music) of the account
   'media.read',
   'media.write',
+  // call history (issue 15)
+  'call.read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -89,6 +91,7 @@ export const ACTION_PHRASES: Record<Action, string> = {
   'voicemail.manage': 'manage voicemail (messages and greetings)',
   'media.read': 'view the media library',
   'media.write': 'manage the media library',
+  'call.read': 'view call history',
 };
 
 /** "A Basic User", "An Office Manager". */
@@ -117,6 +120,7 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'device.read': 'self',
     'voicemail.read': 'self',
     'voicemail.manage': 'self',
+    'call.read': 'self',
   },
   call_center_agent: {
     'account.read': 'account',
@@ -128,6 +132,7 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'device.read': 'self',
     'voicemail.read': 'self',
     'voicemail.manage': 'self',
+    'call.read': 'self',
   },
   call_center_supervisor: {
     'account.read': 'account',
@@ -139,6 +144,7 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'device.read': 'self',
     'voicemail.read': 'self',
     'voicemail.manage': 'self',
+    'call.read': 'office',
   },
   // Site Manager: the users of the office(s) they manage (user_offices; default: their own office).
   site_manager: {
@@ -161,6 +167,7 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'voicemail.manage': 'office',
     // hears and picks the account's hold music for their offices; the library itself is the Office Manager's
     'media.read': 'account',
+    'call.read': 'office',
   },
   // Office Manager: the customer administrator, the whole account.
   office_manager: {
@@ -189,6 +196,7 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'voicemail.manage': 'account',
     'media.read': 'account',
     'media.write': 'account',
+    'call.read': 'account',
   },
 };
 

@@ -77,6 +77,7 @@ export async function startStack(
     kamailio = await startKamailio({ databaseUrl, routerUrl: `${server.baseUrl}${ROUTE_PATH}`, settings, bruteForce: opts.bruteForce, children: 4, mediaDir });
     const k = kamailio;
     notifier.attach(createKamailioNotifier({ ctlSocket: k.ctlSocket, resolve: sipTargetResolver(server.store.database.db) }));
+    server.kamailioStats.attach(k.ctlSocket);
     if (opts.voicemail) {
       const [address, port] = SIP.voicemail.split(':') as [string, string];
       voicemail = await startVoicemailService({

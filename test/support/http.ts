@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp, type AppOptions } from '../../src/app.ts';
+import { buildApp, type AppExtras, type AppOptions } from '../../src/app.ts';
 import { createProviderKey } from '../../src/modules/auth/provider-keys.ts';
 import type { Deps } from '../../src/shared/deps.ts';
 import { openTestStore, type StoreKind, type TestStore } from './stores.ts';
@@ -8,7 +8,7 @@ import { openTestStore, type StoreKind, type TestStore } from './stores.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-export interface TestServer {
+export interface TestServer extends AppExtras {
   store: TestStore;
   app: FastifyInstance;
   deps: Deps;
@@ -22,7 +22,7 @@ export interface TestServer {
 /** A real HTTP server on 127.0.0.1 (ephemeral port) over a fresh store of the given kind. */
 export async function startTestServer(kind: StoreKind, extra: Partial<AppOptions> = {}): Promise<TestServer> {
   const store = await openTestStore(kind);
-  const { app, deps } = await buildApp({ database: store.database, logLevel: 'silent', ...extra });
+  const { app, deps, metrics, kamailioStats, calls } = await buildApp({ database: store.database, logLevel: 'silent', ...extra });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
@@ -32,6 +32,9 @@ export async function startTestServer(kind: StoreKind, extra: Partial<AppOptions
     store,
     app,
     deps,
+    metrics,
+    kamailioStats,
+    calls,
     baseUrl,
     providerKey,
     async api(method, path, body, headers) {
@@ -51,6 +54,7 @@ export async function startTestServer(kind: StoreKind, extra: Partial<AppOptions
     },
     async close() {
       await app.close();
+      await calls.idle();
       await store.cleanup();
     },
   };

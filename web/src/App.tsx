@@ -8,6 +8,7 @@ import { UserCreate } from './UserCreate.tsx';
 import { UserManage } from './UserManage.tsx';
 import { SelfService } from './SelfService.tsx';
 import { HoldMusic } from './HoldMusic.tsx';
+import { CallHistory } from './CallHistory.tsx';
 import { can, isSelfService } from './perms.ts';
 import { match, navigate, useLocation } from './router.ts';
 import { SessionCtx, type Session } from './session.tsx';
@@ -312,6 +313,7 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
           {!selfOnly && <NavLink to="/" label="Offices & Users" icon="users" />}
           {!selfOnly && can(actor, 'mediaLibrary') && <NavLink to="/hold-music" label="Hold Music" icon="music" />}
           {actor.userId && <NavLink to="/me" label="My Settings" icon="me" />}
+          {can(actor, 'callHistory') && <NavLink to="/calls" label="Call History" icon="users" />}
         </nav>
         <main id="main" className="main" tabIndex={-1}>
           {loadError ? (
@@ -341,6 +343,7 @@ function Routes({ selfOnly }: { selfOnly: boolean }) {
     }, 0);
     return () => clearTimeout(t);
   }, [path]);
+  if (path === '/calls') return <CallHistory />;
   if (path === '/me' || selfOnly) return <SelfService />;
   if (path === '/users/new') return <UserCreate />;
   if (path === '/import') return <ImportUsers />;

@@ -22,7 +22,9 @@ type Can =
   /** media.read: the account's hold music library (Site Manager: listen and pick; server: account reach). */
   | 'mediaLibrary'
   /** media.write: upload, rename, delete tracks. */
-  | 'manageMedia';
+  | 'manageMedia'
+  /** call.read: managers their offices' calls, users their own (issue 15). */
+  | 'callHistory';
 const VOICEMAIL_SELF: Scope[] = ['basic_user', 'call_center_agent', 'call_center_supervisor', 'site_manager', 'office_manager'];
 const MANAGERS: Scope[] = ['site_manager', 'office_manager'];
 
@@ -41,6 +43,7 @@ export function can(actor: Actor, what: Can): boolean {
     case 'manageMedia':
       return s === 'office_manager';
     case 'ownVoicemail':
+    case 'callHistory':
       return VOICEMAIL_SELF.includes(s);
     case 'othersVoicemail':
     case 'mediaLibrary':

@@ -12,6 +12,8 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     country: row.country,
     extensionLength: row.extension_length === 3 || row.extension_length === 4 ? row.extension_length : null,
     voicemailRetentionDays: row.voicemail_retention_days ?? 90,
+    callRetentionDays: row.call_retention_days ?? 365,
+    maxExternalCalls: row.max_external_calls ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -32,8 +34,11 @@ export async function codeOrRealmTaken(conn: Conn, code: string, realm: string):
   return { code: rows.some((r) => r.code === code), realm: rows.some((r) => r.sip_realm === realm) };
 }
 
-export async function insert(conn: Conn, row: Omit<AccountsTable, 'voicemail_retention_days'> & { voicemail_retention_days?: number }): Promise<Account> {
-  const full = { voicemail_retention_days: 90, ...row };
+export async function insert(
+  conn: Conn,
+  row: Omit<AccountsTable, 'voicemail_retention_days' | 'call_retention_days' | 'max_external_calls'> & { voicemail_retention_days?: number; call_retention_days?: number; max_external_calls?: number | null },
+): Promise<Account> {
+  const full: AccountsTable = { voicemail_retention_days: 90, call_retention_days: 365, max_external_calls: null, ...row };
   await conn.insertInto('accounts').values(full).execute();
   return toAccount(full);
 }

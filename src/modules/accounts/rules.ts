@@ -43,5 +43,13 @@ export function validateAccountUpdate(input: AccountUpdate): FieldError[] {
     const d = input.voicemailRetentionDays;
     if (!Number.isInteger(d) || d < 1 || d > 3650) errors.push({ field: 'voicemailRetentionDays', reason: 'must be a whole number of days from 1 to 3650' });
   }
+  if (input.callRetentionDays !== undefined) {
+    const d = input.callRetentionDays;
+    if (!Number.isInteger(d) || d < 1 || d > 3650) errors.push({ field: 'callRetentionDays', reason: 'must be a whole number of days from 1 to 3650' });
+  }
+  if (input.maxExternalCalls !== undefined && input.maxExternalCalls !== null) {
+    const n = input.maxExternalCalls;
+    if (!Number.isInteger(n) || n < 0 || n > 10000) errors.push({ field: 'maxExternalCalls', reason: 'must be a whole number from 0 to 10000, or null for no limit' });
+  }
   return errors;
 }

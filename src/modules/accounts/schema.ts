@@ -8,6 +8,10 @@ export interface Account {
   extensionLength: 3 | 4 | null;
   /** Voicemail messages older than this many days are deleted (1–3650, default 90). */
   voicemailRetentionDays: number;
+  /** Call history older than this many days is deleted (1–3650, default 365). */
+  callRetentionDays: number;
+  /** Concurrent external calls of the whole account; null = no limit (set by the provider). */
+  maxExternalCalls: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -19,7 +23,7 @@ export interface AccountCreate {
   country: string;
 }
 
-export type AccountUpdate = Partial<Pick<AccountCreate, 'name' | 'country'>> & { voicemailRetentionDays?: number };
+export type AccountUpdate = Partial<Pick<AccountCreate, 'name' | 'country'>> & { voicemailRetentionDays?: number; callRetentionDays?: number; maxExternalCalls?: number | null };
 
 export const accountSchema = {
   $id: 'Account',
@@ -32,10 +36,12 @@ export const accountSchema = {
     country: { type: 'string', description: 'ISO 3166-1 alpha-2' },
     extensionLength: { type: ['integer', 'null'], enum: [3, 4, null], description: 'Fixed by the first user' },
     voicemailRetentionDays: { type: 'integer', description: 'Voicemail messages older than this many days are deleted (1–3650, default 90)' },
+    callRetentionDays: { type: 'integer', description: 'Call history older than this many days is deleted (1–3650, default 365)' },
+    maxExternalCalls: { type: ['integer', 'null'], description: 'Concurrent external (outbound) calls of the whole account; null = no limit' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
-  required: ['id', 'code', 'name', 'sipRealm', 'country', 'extensionLength', 'voicemailRetentionDays', 'createdAt', 'updatedAt'],
+  required: ['id', 'code', 'name', 'sipRealm', 'country', 'extensionLength', 'voicemailRetentionDays', 'callRetentionDays', 'maxExternalCalls', 'createdAt', 'updatedAt'],
 } as const;
 
 export const accountCreateSchema = {
@@ -58,5 +64,7 @@ export const accountUpdateSchema = {
     name: accountCreateSchema.properties.name,
     country: accountCreateSchema.properties.country,
     voicemailRetentionDays: { type: 'integer', description: 'Days a voicemail message is kept (1–3650); Office Manager or provider' },
+    callRetentionDays: { type: 'integer', description: 'Days call history is kept (1–3650); Office Manager or provider' },
+    maxExternalCalls: { type: ['integer', 'null'], description: 'Concurrent external calls of the account (0–10000, null = no limit); provider only (toll-fraud protection)' },
   },
 } as const;

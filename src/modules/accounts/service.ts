@@ -53,6 +53,8 @@ export async function updateAccount(deps: Deps, actor: Actor, key: string, input
   authorize(actor, 'account.write', { accountId: before.id }, 'account');
   const patch = { ...input, country: input.country?.toUpperCase(), name: input.name?.trim() };
   assertValid(validateAccountUpdate(patch));
+  // the account's concurrent call limit protects the provider (toll fraud): a customer may not raise it
+  if (patch.maxExternalCalls !== undefined && actor.kind === 'user') throw new ForbiddenError('only the provider sets the account\'s concurrent external call limit');
   if (patch.country !== undefined && patch.country !== before.country) {
     const db = deps.database.db;
     const clash = emergencyClash(await usedExtensions(db, before.id), patch.country, await officeCountries(db, before.id));
@@ -62,6 +64,8 @@ export async function updateAccount(deps: Deps, actor: Actor, key: string, input
     ...(patch.name !== undefined && { name: patch.name }),
     ...(patch.country !== undefined && { country: patch.country }),
     ...(patch.voicemailRetentionDays !== undefined && { voicemail_retention_days: patch.voicemailRetentionDays }),
+    ...(patch.callRetentionDays !== undefined && { call_retention_days: patch.callRetentionDays }),
+    ...(patch.maxExternalCalls !== undefined && { max_external_calls: patch.maxExternalCalls }),
     updated_at: nowIso(),
   });
   const after = await findAccount(deps, before.id);

@@ -56,7 +56,9 @@ export async function loadAccountConfig(conn: Conn, accountId: string): Promise<
   // an applied document written before ring groups were part of it has none
   const ringGroups = rows.ringGroups ?? [];
   const members = [...(rows.ringGroupMembers ?? [])].sort((x, y) => x.position - y.position);
-  return makeConfig({
+  // the concurrent external call limit is the provider's operational setting: always live (issue 15)
+  const live = await conn.selectFrom('accounts').select('max_external_calls').where('id', '=', accountId).executeTakeFirst();
+  const cfg = makeConfig({
     accountId: account.id,
     code: account.code,
     realm: account.sip_realm,
@@ -97,6 +99,7 @@ export async function loadAccountConfig(conn: Conn, accountId: string): Promise<
       memberIds: members.filter((m) => m.ring_group_id === g.id).map((m) => m.user_id),
     })),
   });
+  return { ...cfg, maxExternalCalls: live?.max_external_calls ?? null };
 }
 
 export async function accountIdByRealm(conn: Conn, realm: string): Promise<string | null> {

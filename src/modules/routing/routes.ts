@@ -9,11 +9,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../shared/deps.ts';
 import { ForbiddenError } from '../../shared/errors.ts';
 import type { SipSettings } from '../sip/settings.ts';
+import type { MetricsRegistry } from '../../shared/metrics.ts';
+import type { CallRecorder } from '../calls/service.ts';
+import { limitsFor } from '../calls/rules.ts';
 import { presenceEntities } from './blf.ts';
 import { setDayNightFromHandset } from '../offices/service.ts';
 import { RoutingConfigCache } from './repository.ts';
 import { decideRoute, holdMusicOf, inboundCandidates, toRtjson, type RtjsonDoc } from './rules.ts';
-import { routeQuerySchema, type AccountRoutingConfig, type CallSource, type Platform } from './schema.ts';
+import { routeQuerySchema, type AccountRoutingConfig, type CallSource, type Decision, type Platform } from './schema.ts';
 
 export const ROUTE_PATH = '/sip/route';
 export const SECRET_HEADER = 'x-switchboard-sip-secret';
@@ -23,6 +26,8 @@ interface RouteQuery {
   realm?: string;
   from: string;
   to: string;
+  /** The INVITE's SIP Call-ID: when given, the call is written to the call history (calls module). */
+  callid?: string;
 }
 
 export function isLoopback(address: string | undefined): boolean {
@@ -44,9 +49,11 @@ const MEMO_MAX = 20_000;
  * function of (configuration, request), so its serialised document is memoised per configuration object:
  * a configuration change replaces the object (domain event → cache entry dropped) and with it the memo.
  */
-export function createRouter(deps: Deps, platform: Platform) {
+export function createRouter(deps: Deps, platform: Platform, recorder?: CallRecorder) {
   const cache = new RoutingConfigCache(deps.database.db).attach(deps.events);
   const memos = new WeakMap<AccountRoutingConfig, Map<string, string>>();
+  // the last decision per configuration and request, for the call history (memoised documents skip decideRoute)
+  const decisions = new WeakMap<AccountRoutingConfig, Map<string, Decision>>();
   async function routeJson(q: RouteQuery): Promise<string> {
     const accountId = q.source === 'trunk' ? await cache.byNumber(inboundCandidates(q.to)) : q.realm ? await cache.byRealm(q.realm) : null;
     if (!accountId) return JSON.stringify(toRtjson({ action: 'reject', code: 404, reason: q.source === 'trunk' ? 'Not Found - no such number' : 'Not Found - unknown domain' }));
@@ -55,10 +62,17 @@ export function createRouter(deps: Deps, platform: Platform) {
     let memo = memos.get(cfg);
     if (!memo) memos.set(cfg, (memo = new Map()));
     const key = `${q.source}\u0000${q.from}\u0000${q.to}`;
-    const hit = memo.get(key);
-    if (hit !== undefined) return hit;
     const req = { source: q.source, from: q.from, to: q.to };
+    const hit = memo.get(key);
+    if (hit !== undefined) {
+      // ---- call history (issue 15) ----
+      const known = decisions.get(cfg)?.get(key);
+      if (recorder && q.callid && known) recorder.attempt(cfg, req, known, q.callid);
+      return hit;
+    }
     const decision = decideRoute(cfg, platform, req);
+    // ---- call history (issue 15) ----
+    if (recorder && q.callid) recorder.attempt(cfg, req, decision, q.callid);
     if (decision.action === 'route' && decision.effect) {
       // a decision with a write (*28): done now, before the call reaches the feature server; never memoised.
       // A failed write is a refusal the phone sees, not a confirmation of something that did not happen.
@@ -74,25 +88,45 @@ export function createRouter(deps: Deps, platform: Platform) {
     if (doc.action === 'route') doc.moh = holdMusicOf(cfg, req);
     // busy lamps: the extensions whose dialog state Kamailio publishes for this call (blf.ts)
     const blf = presenceEntities(cfg, req, decision);
-    const json = JSON.stringify({ ...doc, ...(blf && { blf }) });
+    // concurrent external call limits Kamailio enforces with dialog profiles (calls/rules.ts limitsFor)
+    const limits = limitsFor(cfg, req, decision);
+    const json = JSON.stringify({ ...doc, ...(blf && { blf }), ...(limits && { limits }) });
     if (memo.size >= MEMO_MAX) memo.clear();
     memo.set(key, json);
+    let known = decisions.get(cfg);
+    if (!known) decisions.set(cfg, (known = new Map()));
+    if (known.size >= MEMO_MAX) known.clear();
+    known.set(key, decision);
     return json;
   }
   const route = async (q: RouteQuery): Promise<RtjsonDoc> => JSON.parse(await routeJson(q)) as RtjsonDoc;
   return { route, routeJson, cache };
 }
 
-export function routingRoutes(app: FastifyInstance, deps: Deps, settings: Pick<SipSettings, 'trunk' | 'voicemail' | 'secret'>): ReturnType<typeof createRouter> {
-  const router = createRouter(deps, { trunk: settings.trunk, voicemail: settings.voicemail });
-  const guard = async (req: FastifyRequest) => {
-    if (!isLoopback(req.socket.remoteAddress)) throw new ForbiddenError('the routing endpoint answers only the local SIP server');
-    if (settings.secret && !secretMatches(settings.secret, req.headers[SECRET_HEADER])) throw new ForbiddenError('missing or wrong routing secret');
-  };
+/** The SIP server's endpoints (/sip/...): loopback peers only, and the shared secret when one is configured. */
+export async function sipGuard(req: FastifyRequest, settings: Pick<SipSettings, 'secret'>): Promise<void> {
+  if (!isLoopback(req.socket.remoteAddress)) throw new ForbiddenError('the routing endpoint answers only the local SIP server');
+  if (settings.secret && !secretMatches(settings.secret, req.headers[SECRET_HEADER])) throw new ForbiddenError('missing or wrong routing secret');
+}
+
+export function routingRoutes(
+  app: FastifyInstance,
+  deps: Deps,
+  settings: Pick<SipSettings, 'trunk' | 'voicemail' | 'secret'>,
+  o: { recorder?: CallRecorder; metrics?: MetricsRegistry } = {},
+): ReturnType<typeof createRouter> {
+  const router = createRouter(deps, { trunk: settings.trunk, voicemail: settings.voicemail }, o.recorder);
+  const guard = (req: FastifyRequest) => sipGuard(req, settings);
+  const latency = o.metrics?.routeLatency;
   app.get<{ Querystring: RouteQuery }>(
     ROUTE_PATH,
     { schema: { hide: true, querystring: routeQuerySchema }, onRequest: guard, logLevel: 'warn' },
-    async (req, reply) => reply.type('application/json; charset=utf-8').send(await router.routeJson(req.query)),
+    async (req, reply) => {
+      const t0 = process.hrtime.bigint();
+      const json = await router.routeJson(req.query);
+      latency?.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+      return reply.type('application/json; charset=utf-8').send(json);
+    },
   );
   app.addHook('onClose', async () => router.cache.detach());
   return router;

@@ -61,6 +61,8 @@ export interface AccountRoutingConfig {
   numbers: ReadonlyMap<string, string | null>;
   /** Ring groups by extension (they share the users' extension space). */
   ringGroups: ReadonlyMap<string, RoutingRingGroup>;
+  /** Concurrent external calls of the whole account (null/absent = no limit; issue 15). */
+  maxExternalCalls?: number | null;
 }
 
 /** Where the platform's other SIP parts live (host[:port]); deployment settings, not account settings. */
@@ -179,5 +181,6 @@ export const routeQuerySchema = {
     realm: { type: 'string', maxLength: 253, description: "The caller's SIP domain (internal calls)" },
     from: { type: 'string', maxLength: 128, default: '' },
     to: { type: 'string', minLength: 1, maxLength: 64 },
+    callid: { type: 'string', maxLength: 255, description: "The INVITE's Call-ID: the call is written to the call history" },
   },
 } as const;

@@ -70,6 +70,8 @@ export function sipCommands(program: Command): void {
       }
       voicemail?.attachKamailio(kamailio.ctlSocket);
       if (server) notifier.attach(createKamailioNotifier({ ctlSocket: kamailio.ctlSocket, resolve: sipTargetResolver(server.database.db) }));
+      // GET /metrics: registrations and dialogs from this Kamailio
+      server?.kamailioStats.attach(kamailio.ctlSocket);
       console.log(`Kamailio (pid ${kamailio.pid}) on udp/tcp ${settings.listen}:${settings.port}; routing via ${routerUrl}`);
       console.log(`  config + log: ${kamailio.runDir}  trunk: ${settings.trunk}  voicemail: ${settings.voicemail}${voicemail ? ' (this process)' : ''}`);
       console.log(

@@ -62,6 +62,8 @@ export function renderConfig(template: string, o: KamailioOptions & { runDir: st
     RTPENGINE_SOCK: o.settings.rtpengine ?? '',
     MEDIA_DIR: o.mediaDir ? resolve(o.mediaDir) : '/var/lib/switchboard/media',
     ROUTER_URL: o.routerUrl,
+    // call history events (issue 15): beside the routing endpoint
+    CALL_EVENT_URL: o.routerUrl.replace(/\/sip\/route$/, '/sip/call-event'),
     ROUTER_HEADERS: o.settings.secret ? `X-Switchboard-Sip-Secret: ${o.settings.secret}` : '',
     BF_LIMIT: String(bf.limit),
     BF_WINDOW: String(bf.windowSeconds),

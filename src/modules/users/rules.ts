@@ -135,6 +135,7 @@ export const DEFAULT_SECURITY: Security = {
   recordCalls: false,
   trainingMode: false,
   extensionPrivacy: false,
+  maxExternalCalls: null,
 };
 export const DEFAULT_APPS: Apps = { softphone: false, crmConnect: false };
 

@@ -33,6 +33,8 @@ export interface Security {
   recordCalls: boolean;
   trainingMode: boolean;
   extensionPrivacy: boolean;
+  /** Concurrent external (outbound) calls this user may have; null = no limit of their own (issue 15). */
+  maxExternalCalls: number | null;
 }
 export interface Apps {
   softphone: boolean;
@@ -169,6 +171,7 @@ const securityProps = {
     recordCalls: bool,
     trainingMode: bool,
     extensionPrivacy: bool,
+    maxExternalCalls: { type: ['integer', 'null'], minimum: 0, maximum: 1000, description: 'Concurrent external calls this user may have (0–1000); null = no limit of their own' },
   },
 } as const;
 

@@ -1,0 +1,117 @@
+import { useEffect, useState } from 'react';
+import { get } from './api.ts';
+import { useSession } from './session.tsx';
+import { Empty, Spinner, errorText } from './ui.tsx';
+
+/** A row of GET /api/v1/accounts/:account/calls (docs/calls.md). */
+export interface CallRow {
+  id: string;
+  direction: 'internal' | 'inbound' | 'outbound';
+  from: string;
+  to: string;
+  result: 'ringing' | 'answered' | 'failed';
+  sipCode: number | null;
+  sipReason: string | null;
+  startedAt: string;
+  durationSeconds: number | null;
+  routedBy: string;
+}
+
+/**
+ * Call History: managers see their offices' calls, users their own (the server narrows the rows). Filters on
+ * direction and result; "Older" follows the keyset cursor; CSV downloads every match.
+ */
+export function CallHistory() {
+  const s = useSession();
+  const [direction, setDirection] = useState('');
+  const [result, setResult] = useState('');
+  const [pages, setPages] = useState<string[]>(['']);
+  const [data, setData] = useState<{ items: CallRow[]; next?: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const query = `${direction ? `&direction=${direction}` : ''}${result ? `&result=${result}` : ''}`;
+  const after = pages[pages.length - 1]!;
+  useEffect(() => {
+    let live = true;
+    setData(null);
+    get<{ items: CallRow[]; next?: string }>(`${s.base}/calls?limit=50${query}${after ? `&after=${encodeURIComponent(after)}` : ''}`)
+      .then((r) => live && (setData(r), setError(null)))
+      .catch((e) => live && setError(errorText(e)));
+    return () => {
+      live = false;
+    };
+  }, [s.base, query, after]);
+  const reset = () => setPages(['']);
+  return (
+    <section aria-labelledby="calls-title">
+      <h1 id="calls-title">Call History</h1>
+      <div className="toolbar">
+        <label>
+          Direction{' '}
+          <select value={direction} onChange={(e) => (setDirection(e.target.value), reset())}>
+            <option value="">All</option>
+            <option value="internal">Internal</option>
+            <option value="inbound">Inbound</option>
+            <option value="outbound">Outbound</option>
+          </select>
+        </label>{' '}
+        <label>
+          Result{' '}
+          <select value={result} onChange={(e) => (setResult(e.target.value), reset())}>
+            <option value="">All</option>
+            <option value="answered">Answered</option>
+            <option value="failed">Failed</option>
+          </select>
+        </label>{' '}
+        <a href={`${s.base}/calls?format=csv${query}`} download>
+          Export CSV
+        </a>
+      </div>
+      {error ? (
+        <Empty title="Could not load call history">{error}</Empty>
+      ) : !data ? (
+        <Spinner />
+      ) : data.items.length === 0 ? (
+        <Empty title="No calls">No calls match these filters.</Empty>
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Started</th>
+              <th scope="col">Direction</th>
+              <th scope="col">From</th>
+              <th scope="col">To</th>
+              <th scope="col">Result</th>
+              <th scope="col">Duration</th>
+              <th scope="col">Routed by</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.items.map((c) => (
+              <tr key={c.id}>
+                <td>{new Date(c.startedAt).toLocaleString()}</td>
+                <td>{c.direction}</td>
+                <td>{c.from}</td>
+                <td>{c.to}</td>
+                <td>{c.result === 'failed' ? `failed (${c.sipCode ?? '?'}${c.sipReason ? ` ${c.sipReason}` : ''})` : c.result}</td>
+                <td>{c.durationSeconds === null ? '' : `${c.durationSeconds} s`}</td>
+                <td>{c.routedBy}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="toolbar">
+        {pages.length > 1 && (
+          <button type="button" onClick={() => setPages((p) => p.slice(0, -1))}>
+            Newer
+          </button>
+        )}{' '}
+        {data?.next && (
+          <button type="button" onClick={() => setPages((p) => [...p, data.next!])}>
+            Older
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}
