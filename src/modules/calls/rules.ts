@@ -59,6 +59,12 @@ export function attemptFacts(cfg: AccountRoutingConfig, req: RouteRequest, decis
   if (decision.action === 'reject') {
     kind = 'refused';
     routedBy = `refused: ${decision.reason}`;
+  } else if (decision.action === 'pickup') {
+    // *8 / **<ext>: the pickup request itself (Kamailio answers it; the picked-up call keeps its own record)
+    kind = 'pickup';
+    const p = decision.pickup;
+    routedBy = p.group !== null ? `call pickup, group ${p.group}` : `directed pickup of ${p.extension}`;
+    if (p.extension !== null) to = p.extension;
   } else {
     kind = decision.action === 'route' ? decision.kind : `voicemail-${decision.mode}`;
     const steps = [...decision.steps, ...(decision.action === 'route' && decision.onBusy ? [{ ...decision.onBusy, why: `busy: ${decision.onBusy.why}` }] : [])];
