@@ -44,6 +44,11 @@ export interface RoutingRingGroup {
   /** Seconds: the whole group when simultaneous, each member when sequential. */
   ringTime: number;
   memberIds: string[];
+  /**
+   * Where the call goes when nobody answered (migration 0210; absent = none): the user's devices, the user's
+   * mailbox, or busy (486). `userId` for 'user' / 'voicemail'.
+   */
+  fallback?: { kind: 'none' | 'user' | 'voicemail' | 'busy'; userId: string | null };
 }
 
 export interface AccountRoutingConfig {
@@ -61,6 +66,9 @@ export interface AccountRoutingConfig {
   numbers: ReadonlyMap<string, string | null>;
   /** Ring groups by extension (they share the users' extension space). */
   ringGroups: ReadonlyMap<string, RoutingRingGroup>;
+  ringGroupsById: ReadonlyMap<string, RoutingRingGroup>;
+  /** Direct numbers (E.164) assigned to a ring group → the group's id (their `numbers` entry is null). */
+  numberGroups: ReadonlyMap<string, string>;
 }
 
 /** Where the platform's other SIP parts live (host[:port]); deployment settings, not account settings. */
