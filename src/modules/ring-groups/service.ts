@@ -9,6 +9,8 @@ import { extensionContext, fixExtensionLength } from '../users/service.ts';
 import * as users from '../users/repository.ts';
 import { divertsTo, ringGroupUsage } from '../usage/repository.ts';
 import * as repo from './repository.ts';
+import { applyChange, planChange, type ChangePlan } from '../extension-change/repository.ts';
+import { announceChange } from '../extension-change/events.ts';
 import { DEFAULT_GROUP_RING_TIME, checkFallbackTarget, fallbackNeedsUser, validateRingGroup } from './rules.ts';
 import type { RingGroup, RingGroupCreate, RingGroupFallback, RingGroupUpdate } from './schema.ts';
 
@@ -97,6 +99,7 @@ export async function updateRingGroup(deps: Deps, actor: Actor, accountKey: stri
   const db = deps.database.db;
   const before = await repo.findById(db, account.id, id);
   if (!before) throw new NotFoundError('ring group');
+  let extensionPlan: ChangePlan | null = null;
   await db
     .transaction()
     .execute(async (tx) => {
@@ -117,10 +120,17 @@ export async function updateRingGroup(deps: Deps, actor: Actor, accountKey: stri
         updated_at: nowIso(),
       });
       if (input.members) await repo.setMembers(tx, account.id, id, input.members);
+      // diversions to the group, offices' Day/Night destinations and handsets' keys follow the new extension
+      if (changed) {
+        extensionPlan = await planChange(tx, account.id, { kind: 'ring_group', id }, before.extension, input.extension!.trim());
+        await applyChange(tx, account.id, extensionPlan, nowIso());
+      }
     })
     .catch(conflict);
   const after = (await repo.findById(db, account.id, id))!;
   await emit(deps, actor, 'ring_group.updated', account.id, id, before, after);
+  const plan = extensionPlan as ChangePlan | null;
+  if (plan) await announceChange(deps, actor, account.id, { kind: 'ring_group', id }, before.extension, after.extension, plan);
   return after;
 }
 
