@@ -89,6 +89,14 @@ export async function planChange(conn: Conn, accountId: string, owner: Owner, fr
     plan.items.push({ kind: 'caller_id', id: owner.id, name: 'caller ID', description: `internal calls from this user show ${to}`, effect: 'follows' });
     plan.items.push({ kind: 'presence', id: owner.id, name: 'busy lamp', description: `the user's busy lamp is published as ${to}`, effect: 'follows' });
     for (const g of groups) plan.items.push({ kind: 'ring_group', id: g.id, name: g.name, description: `member of ring group '${g.name}' (${g.extension}): membership is by user, unchanged`, effect: 'follows' });
+    const fallbacks = await conn
+      .selectFrom('ring_groups')
+      .select(['id', 'name', 'extension', 'fallback_kind'])
+      .where('account_id', '=', accountId)
+      .where('fallback_user_id', '=', owner.id)
+      .where('fallback_kind', 'in', ['user', 'voicemail'])
+      .execute();
+    for (const g of fallbacks) plan.items.push({ kind: 'ring_group_fallback', id: g.id, name: g.name, description: `ring group '${g.name}' (${g.extension}) falls back to this user's ${g.fallback_kind === 'voicemail' ? 'voicemail' : 'phones'}: by user, unchanged`, effect: 'follows' });
     if (u?.pickup_group_id) plan.items.push({ kind: 'pickup_group', id: u.pickup_group_id, name: 'pickup group', description: 'pickup group membership is by user, unchanged', effect: 'follows' });
   }
   return plan;
