@@ -184,5 +184,21 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await s.api('GET', `${base}/users/${u4.id}`)).body.features.divertBusy.destination, '702');
       assert.equal((await s.api('GET', `${base}/offices/${t.officeB}`)).body.dayDestination, '702');
     });
+
+    it('Apply Changes / discard: a group number assignment and a fallback go back to the applied version', async () => {
+      const groups = (await s.api('GET', `${base}/ring-groups`)).body.items as Array<{ id: string; extension: string }>;
+      const g = groups.find((x) => x.extension === '702')!;
+      const applied = await s.api('POST', `${base}/config/apply`, {}, manager);
+      assert.ok(applied.status === 200 || applied.status === 201, applied.text);
+      const e164 = encodeURIComponent(t.numbers[2]!);
+      assert.equal((await s.api('POST', `${base}/numbers/${e164}/assign`, { ringGroupId: g.id }, manager)).status, 200);
+      assert.equal((await s.api('PATCH', `${base}/ring-groups/${g.id}`, { fallback: { kind: 'busy' } }, manager)).status, 200);
+      const discarded = await s.api('POST', `${base}/config/discard`, {}, manager);
+      assert.ok(discarded.status === 200 || discarded.status === 204, discarded.text);
+      const after = (await s.api('GET', `${base}/ring-groups/${g.id}`)).body;
+      assert.deepEqual(after.numbers, []);
+      assert.equal(after.fallback.kind, 'user');
+      assert.equal((await s.api('GET', `${base}/numbers?status=spare`)).body.items.some((n: { e164: string }) => n.e164 === t.numbers[2]), true);
+    });
   });
 }
