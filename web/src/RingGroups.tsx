@@ -143,7 +143,12 @@ function RingGroupDialog({ group, users, onClose, onSaved }: { group: RingGroup 
   const [adding, setAdding] = useState('');
   const ids = { name: useId(), ext: useId(), strategy: useId(), ring: useId(), add: useId(), fk: useId(), fu: useId() };
   const byId = new Map(users.map((u) => [u.id, u]));
-  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((x) => ({ ...x, [k]: v }));
+  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => {
+    setD((x) => ({ ...x, [k]: v }));
+    // an answered field error goes once the person changes the form
+    setErrors({});
+    setFormError(null);
+  };
   const extensionChanged = group !== null && d.extension.trim() !== group.extension;
 
   // an extension change shows what it will carry along before Save
