@@ -329,6 +329,16 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
             <div className={`form-actions sticky-actions${changes ? ' dirty' : ''}`}>
               <span className="muted small" aria-live="polite">
                 {changes ? 'You have unsaved changes' : 'All changes saved'}
+                {extPreview && newExtension && (
+                  <>
+                    {' · '}
+                    <a href="#ext-change-h" data-testid="extension-change-summary">
+                      {extPreview.allowed
+                        ? `Extension ${extPreview.from} → ${extPreview.to}: ${extPreview.changes.filter((c) => c.effect === 'rewrite').length} other setting(s) change with it`
+                        : `Extension ${extPreview.to} cannot be used`}
+                    </a>
+                  </>
+                )}
               </span>
               <button type="button" className="btn" disabled={!changes || busy} onClick={() => form.setValues(initial)}>
                 Discard
