@@ -87,6 +87,7 @@ test("a user's extension change: the preview lists what follows before Save", as
   const preview = page.getByTestId('extension-change-preview');
   await expect(preview).toContainText(`Changing extension ${t.others[2]!.extension} to 789`);
   await expect(preview).toContainText('internal calls from this user show 789');
+  await expect(page.getByTestId('extension-change-summary')).toContainText(`Extension ${t.others[2]!.extension} → 789`);
   await expect(preview).toContainText("ring group 'Sales' (701) falls back to this user's phones");
   // nothing is saved by looking: the user keeps the extension until Save
   expect((await apiGet<{ extension: string }>(t.api, `${t.base}/users/${t.others[2]!.id}`)).extension).toBe(t.others[2]!.extension);
