@@ -27,6 +27,7 @@ import { pickupGroupSchema } from './modules/pickup-groups/schema.ts';
 import { pickupGroupRoutes } from './modules/pickup-groups/routes.ts';
 import { ringGroupSchema } from './modules/ring-groups/schema.ts';
 import { ringGroupRoutes } from './modules/ring-groups/routes.ts';
+import { extensionChangeRoutes } from './modules/extension-change/routes.ts';
 import { callFlowRoutes } from './modules/call-flows/routes.ts';
 import { usageRoutes } from './modules/usage/routes.ts';
 import { configRoutes } from './modules/config/routes.ts';
@@ -151,6 +152,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   importRoutes(app, deps);
   pickupGroupRoutes(app, deps);
   ringGroupRoutes(app, deps);
+  extensionChangeRoutes(app, deps);
   callFlowRoutes(app, deps);
   usageRoutes(app, deps);
   configRoutes(app, deps);

@@ -29,6 +29,8 @@ export interface NumbersTable {
   e164: string;
   label: string | null;
   user_id: string | null;
+  /** A DDI that rings a ring group (migration 0210); a number rings a user or a group, never both. */
+  ring_group_id?: string | null;
   created_at: string;
 }
 
@@ -115,6 +117,9 @@ export interface RingGroupsTable {
   extension: string;
   strategy: string;
   ring_time: number;
+  /** 'none' | 'user' | 'voicemail' | 'busy' (migration 0210; absent in documents applied before it). */
+  fallback_kind?: string;
+  fallback_user_id?: string | null;
   created_at: string;
   updated_at: string;
 }

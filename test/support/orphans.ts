@@ -8,7 +8,9 @@ import type { Database } from '../../src/db/database.ts';
  */
 /** Columns ending in _id that are flags or external identifiers, not references. */
 const NOT_REFERENCES = new Set(['hide_caller_id']);
-/** History, not references: the audit log and call history name actors, users and offices that may since have been deleted, on purpose. */
+/** References whose column name is not `<table>_id` (ring_groups.fallback_user_id, migration 0210). */
+const NAMED_REFERENCES: Record<string, string> = { fallback_user_id: 'users' };
+/** History, not references: the audit log names actors and resources that may since have been deleted, on purpose. */
 const HISTORY_TABLES = new Set(['audit_log', 'calls']);
 /** Kamailio's own tables in the store (presence, migration 0402): SIP state keyed by SIP identifiers, not Switchboard rows. */
 const KAMAILIO_TABLES = new Set(['kamailio_version', 'presentity', 'active_watchers', 'watchers', 'pua']);
@@ -29,7 +31,7 @@ export async function findOrphans(database: Database): Promise<string[]> {
         continue;
       }
       const base = c.name.slice(0, -3);
-      const target = [`${base}s`, `${base}es`, base].find((n) => names.has(n));
+      const target = NAMED_REFERENCES[c.name] ?? [`${base}s`, `${base}es`, base].find((n) => names.has(n));
       if (!target) throw new Error(`findOrphans: cannot map ${t.name}.${c.name} to a table`);
       const rows = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(t.name)} x where x.${sql.ref(c.name)} is not null and not exists (select 1 from ${sql.table(target)} y where y.id = x.${sql.ref(c.name)})`.execute(database.db);
       const n = Number(rows.rows[0]?.n ?? 0);

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { ApiError, del, get, patch, post, put, TAG_HELP, TAG_LABELS, type Device, type User, type UsageItem, type UserWithSecret } from './api.ts';
+import { ApiError, del, get, patch, post, put, TAG_HELP, TAG_LABELS, type Device, type ExtensionChangePreview, type User, type UsageItem, type UserWithSecret } from './api.ts';
 import { can } from './perms.ts';
 import { navigate } from './router.ts';
 import { takeOver } from './secrets.ts';
@@ -93,6 +93,26 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
   const [alsoRemove, setAlsoRemove] = useState(false);
   const changes = diff(initial, form.values) as Partial<Draft> | undefined;
   const mayManage = can(s.actor, 'manageUser');
+
+  // seed 002: an extension change carries voicemail, presence, caller ID and every reference along — shown before Save
+  const newExtension = typeof changes?.extension === 'string' ? changes.extension.trim() : null;
+  const [extPreview, setExtPreview] = useState<ExtensionChangePreview | null>(null);
+  useEffect(() => {
+    if (!newExtension || !/^[0-9]{3,4}$/.test(newExtension)) {
+      setExtPreview(null);
+      return;
+    }
+    let live = true;
+    const t = setTimeout(() => {
+      get<ExtensionChangePreview>(`${s.base}/users/${user.id}/extension-change?to=${encodeURIComponent(newExtension)}`)
+        .then((p) => live && setExtPreview(p))
+        .catch(() => live && setExtPreview(null));
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [newExtension, s.base, user.id]);
 
   const loadUsage = useCallback(() => {
     if (!s.caps.usage) return;
@@ -279,15 +299,51 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
               )}
             </section>
           )}
+          {extPreview && newExtension && (
+            <section className="card form-section" data-testid="extension-change-preview" aria-labelledby="ext-change-h" role="status">
+              <h2 id="ext-change-h">
+                Changing extension {extPreview.from} to {extPreview.to}
+              </h2>
+              {extPreview.blockers.length > 0 ? (
+                <ul>
+                  {extPreview.blockers.map((b) => (
+                    <li key={b.field}>Cannot change: the extension {b.reason}.</li>
+                  ))}
+                </ul>
+              ) : (
+                <>
+                  <p>Saving changes all of these at the same time:</p>
+                  <ul>
+                    {extPreview.changes.map((c, i) => (
+                      <li key={`${c.kind}-${c.id}-${i}`}>
+                        {c.description}
+                        {c.effect === 'follows' && <span className="muted small"> (follows)</span>}
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              )}
+            </section>
+          )}
           {mayManage && (
             <div className={`form-actions sticky-actions${changes ? ' dirty' : ''}`}>
               <span className="muted small" aria-live="polite">
                 {changes ? 'You have unsaved changes' : 'All changes saved'}
+                {extPreview && newExtension && (
+                  <>
+                    {' · '}
+                    <a href="#ext-change-h" data-testid="extension-change-summary">
+                      {extPreview.allowed
+                        ? `Extension ${extPreview.from} → ${extPreview.to}: ${extPreview.changes.filter((c) => c.effect === 'rewrite').length} other setting(s) change with it`
+                        : `Extension ${extPreview.to} cannot be used`}
+                    </a>
+                  </>
+                )}
               </span>
               <button type="button" className="btn" disabled={!changes || busy} onClick={() => form.setValues(initial)}>
                 Discard
               </button>
-              <button type="submit" className="btn btn-primary" disabled={!changes || busy}>
+              <button type="submit" className="btn btn-primary" disabled={!changes || busy || (extPreview !== null && !extPreview.allowed)}>
                 {busy ? 'Saving…' : 'Save'}
               </button>
             </div>

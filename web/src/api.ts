@@ -136,6 +136,7 @@ export interface PhoneNumber {
   e164: string;
   label: string | null;
   userId: string | null;
+  ringGroupId?: string | null;
   status: 'spare' | 'assigned';
 }
 export interface Device {
@@ -390,4 +391,25 @@ export async function loadCapabilities(): Promise<Capabilities> {
     setPassword: has(`${a}/users/{userId}/password`, 'put'),
     sendCredentials: has(`${a}/users/{userId}/send-credentials`, 'post'),
   };
+}
+
+export type FallbackKind = 'none' | 'user' | 'voicemail' | 'busy';
+export const FALLBACK_LABELS: Record<FallbackKind, string> = { none: 'Nothing (caller hears "unavailable")', user: "A user's phones", voicemail: "A user's voicemail", busy: 'Busy' };
+export interface RingGroup {
+  id: string;
+  name: string;
+  extension: string;
+  strategy: 'simultaneous' | 'sequential';
+  ringTime: number;
+  members: Array<{ userId: string; extension: string; displayName: string }>;
+  fallback: { kind: FallbackKind; userId: string | null; extension: string | null; displayName: string | null };
+  numbers: string[];
+}
+export interface ExtensionChangePreview {
+  from: string;
+  to: string;
+  allowed: boolean;
+  changes: Array<{ kind: string; id: string; name: string; description: string; effect: 'rewrite' | 'follows' }>;
+  blockers: FieldError[];
+  devicesToResync: number;
 }

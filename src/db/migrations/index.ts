@@ -5,6 +5,7 @@ import * as m0201 from './0201_groups_call_flows.ts';
 import * as m0202 from './0202_imports_config_versions.ts';
 import * as m0203 from './0203_office_day_night.ts';
 import * as m0204 from './0204_numbering_plan.ts';
+import * as m0210 from './0210_ring_group_fallback.ts';
 import * as m0301 from './0301_devices_provisioning.ts';
 import * as m0401 from './0401_sip_subscribers.ts';
 import * as m0402 from './0402_presence.ts';
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0202_imports_config_versions': m0202,
   '0203_office_day_night': m0203,
   '0204_numbering_plan': m0204,
+  '0210_ring_group_fallback': m0210,
   '0301_devices_provisioning': m0301,
   '0401_sip_subscribers': m0401,
   '0402_presence': m0402,

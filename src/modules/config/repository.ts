@@ -119,7 +119,9 @@ export async function restore(tx: Conn, accountId: string, doc: ConfigDocument):
   for (const c of chunk(live.pickupGroups.filter((g) => !snapGroups.has(g.id)).map((g) => g.id))) await tx.deleteFrom('pickup_groups').where('account_id', '=', accountId).where('id', 'in', c).execute();
   for (const c of chunk(live.offices.filter((o) => !snapOffices.has(o.id)).map((o) => o.id))) await tx.deleteFrom('offices').where('account_id', '=', accountId).where('id', 'in', c).execute();
   // 7. Ring groups, members, call flows, handsets, number assignments.
-  for (const g of doc.ringGroups) {
+  for (const doc_g of doc.ringGroups) {
+    // a document applied before migration 0210 has no fallback: the group had none
+    const g = { fallback_kind: 'none', fallback_user_id: null, ...doc_g };
     if (liveRings.has(g.id)) await tx.updateTable('ring_groups').set(configOnly(g)).where('id', '=', g.id).execute();
     else await tx.insertInto('ring_groups').values(g).execute();
   }
@@ -135,8 +137,8 @@ export async function restore(tx: Conn, accountId: string, doc: ConfigDocument):
   const snapNumbers = new Map(doc.numbers.map((n) => [n.id, n]));
   for (const n of live.numbers) {
     const s = snapNumbers.get(n.id);
-    const want = { user_id: s?.user_id ?? null, label: s ? s.label : n.label };
-    if (n.user_id !== want.user_id || n.label !== want.label) await tx.updateTable('numbers').set(want).where('id', '=', n.id).execute();
+    const want = { user_id: s?.user_id ?? null, ring_group_id: s?.ring_group_id ?? null, label: s ? s.label : n.label };
+    if (n.user_id !== want.user_id || (n.ring_group_id ?? null) !== want.ring_group_id || n.label !== want.label) await tx.updateTable('numbers').set(want).where('id', '=', n.id).execute();
   }
   await tx.updateTable('accounts').set({ extension_length: doc.account.extension_length }).where('id', '=', accountId).execute();
 }

@@ -246,6 +246,13 @@ export function resyncOnChanges(deps: Deps, notifier: DeviceNotifier = recordOnl
     const configScope = resyncScopeOfConfigEvent(e.type, e.after);
     if (configScope) devices = await devicesInScope(deps, e.accountId, configScope);
     else if (e.type === 'user.sip_password_regenerated') devices = await repo.idsOfUser(db, e.accountId, e.resourceId);
+    else if (e.type === 'user.extension_changed' || e.type === 'ring_group.extension_changed') {
+      // busy lamp / speed-dial keys rewritten to the new extension: those handsets (live files only; an account
+      // that applies gets them resynced at Apply Changes)
+      if ((await latestVersion(db, e.accountId)) > 0) return;
+      const ids = new Set((e.after as { deviceIds?: string[] } | undefined)?.deviceIds ?? []);
+      devices = ids.size ? await devicesInScope(deps, e.accountId, { all: false, userIds: [], officeIds: [], deviceIds: [...ids] }) : [];
+    }
     else if (e.type === 'user.updated') {
       if ((await latestVersion(db, e.accountId)) > 0 && !liveUserFieldsChanged(e.before, e.after)) return;
       devices = await repo.idsOfUser(db, e.accountId, e.resourceId);

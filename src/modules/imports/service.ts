@@ -375,6 +375,7 @@ async function load(tx: Tx, account: Account, ctx: ImportContext, plans: RowPlan
         .where('account_id', '=', account.id)
         .where('e164', '=', e164)
         .where((eb) => eb.or([eb('user_id', 'is', null), eb('user_id', '=', p.userId!)]))
+        .where('ring_group_id', 'is', null)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) throw new ConflictError('direct_numbers', `${e164} was assigned to another user meanwhile`);
     }

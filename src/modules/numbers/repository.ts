@@ -3,14 +3,15 @@ import type { Conn } from '../../db/database.ts';
 import type { NumbersTable } from '../../db/types.ts';
 import type { PhoneNumber } from './schema.ts';
 
-export function toNumber(row: Selectable<NumbersTable>): PhoneNumber {
-  return { id: row.id, e164: row.e164, label: row.label, userId: row.user_id, status: row.user_id ? 'assigned' : 'spare', createdAt: row.created_at };
+export function toNumber(row: Selectable<NumbersTable> | NumbersTable): PhoneNumber {
+  const ringGroupId = row.ring_group_id ?? null;
+  return { id: row.id, e164: row.e164, label: row.label, userId: row.user_id, ringGroupId, status: row.user_id || ringGroupId ? 'assigned' : 'spare', createdAt: row.created_at };
 }
 
 export async function list(conn: Conn, accountId: string, opts: { status?: 'spare' | 'assigned'; limit: number; offset: number }): Promise<{ items: PhoneNumber[]; total: number }> {
   let q = conn.selectFrom('numbers').where('account_id', '=', accountId);
-  if (opts.status === 'spare') q = q.where('user_id', 'is', null);
-  if (opts.status === 'assigned') q = q.where('user_id', 'is not', null);
+  if (opts.status === 'spare') q = q.where('user_id', 'is', null).where('ring_group_id', 'is', null);
+  if (opts.status === 'assigned') q = q.where((eb) => eb.or([eb('user_id', 'is not', null), eb('ring_group_id', 'is not', null)]));
   const [rows, count] = await Promise.all([
     q.selectAll().orderBy('e164').limit(opts.limit).offset(opts.offset).execute(),
     q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
@@ -29,7 +30,7 @@ export async function existsAnywhere(conn: Conn, e164: string): Promise<boolean>
 }
 
 export async function insert(conn: Conn, row: NumbersTable): Promise<PhoneNumber> {
-  await conn.insertInto('numbers').values(row).execute();
+  await conn.insertInto('numbers').values({ ...row, ring_group_id: row.ring_group_id ?? null }).execute();
   return toNumber(row);
 }
 

@@ -38,17 +38,23 @@ export function numberRoutes(app: FastifyInstance, deps: Deps): void {
     { schema: { tags, summary: 'Usage: where the number is configured (what blocks removing it)' } },
     (req) => service.getNumberUsage(deps, req.actor, req.params.account, req.params.e164),
   );
-  app.post<{ Params: { account: string; e164: string }; Body: { userId: string } }>(
+  app.post<{ Params: { account: string; e164: string }; Body: { userId?: string; ringGroupId?: string } }>(
     '/api/v1/accounts/:account/numbers/:e164/assign',
     {
       schema: {
         tags,
-        summary: "'Add from Spare Numbers': assign a spare number to a user as a direct number (DDI)",
-        body: { type: 'object', additionalProperties: false, required: ['userId'], properties: { userId: { type: 'string', minLength: 1, maxLength: 64 } } },
+        summary: "'Add from Spare Numbers': assign a spare number to a user as a direct number (DDI), or to a ring group (calls to it ring the group)",
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          maxProperties: 1,
+          properties: { userId: { type: 'string', minLength: 1, maxLength: 64 }, ringGroupId: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
         response: { 200: ref },
       },
     },
-    (req) => service.assignNumber(deps, req.actor, req.params.account, req.params.e164, req.body.userId),
+    (req) => service.assignNumber(deps, req.actor, req.params.account, req.params.e164, req.body),
   );
   app.post<{ Params: { account: string; e164: string } }>(
     '/api/v1/accounts/:account/numbers/:e164/unassign',

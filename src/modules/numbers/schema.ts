@@ -4,6 +4,8 @@ export interface PhoneNumber {
   e164: string;
   label: string | null;
   userId: string | null;
+  /** The ring group the number rings (a number rings a user or a group, never both). */
+  ringGroupId: string | null;
   status: 'spare' | 'assigned';
   createdAt: string;
 }
@@ -21,10 +23,11 @@ export const numberSchema = {
     e164: { type: 'string', description: 'E.164 form, e.g. +61291234567' },
     label: { type: ['string', 'null'] },
     userId: { type: ['string', 'null'] },
+    ringGroupId: { type: ['string', 'null'], description: 'The ring group this number rings (instead of a user)' },
     status: { type: 'string', enum: ['spare', 'assigned'] },
     createdAt: { type: 'string' },
   },
-  required: ['id', 'e164', 'label', 'userId', 'status', 'createdAt'],
+  required: ['id', 'e164', 'label', 'userId', 'ringGroupId', 'status', 'createdAt'],
 } as const;
 
 export const numberCreateSchema = {

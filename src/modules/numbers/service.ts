@@ -56,19 +56,33 @@ export async function getNumberUsage(deps: Deps, actor: Actor, accountKey: strin
   return { items: await numberUsage(deps.database.db, account.id, n.e164) };
 }
 
-/** 'Add from Spare Numbers' (seed 002): the number must be spare and the user in the same account. */
-export async function assignNumber(deps: Deps, actor: Actor, accountKey: string, e164: string, userId: string): Promise<PhoneNumber> {
+/**
+ * 'Add from Spare Numbers' (seed 002): the number must be spare and the user — or the ring group (a DDI that
+ * rings the group) — in the same account. Exactly one of userId / ringGroupId.
+ */
+export async function assignNumber(deps: Deps, actor: Actor, accountKey: string, e164: string, target: { userId?: string; ringGroupId?: string }): Promise<PhoneNumber> {
   const account = await resolveAccount(deps, actor, accountKey);
   authorize(actor, 'number.write', { accountId: account.id }, 'number');
   const db = deps.database.db;
   const n = await loadNumber(deps, account.id, account.country, e164);
-  const user = await users.findRow(db, account.id, userId);
-  if (!user) assertValid([{ field: 'userId', reason: 'no such user in this account' }]);
-  if (n.userId === userId) return n;
-  if (n.userId) throw new ConflictError('number', 'is already assigned to another user; un-assign it first');
+  const { userId, ringGroupId } = target;
+  if (!userId === !ringGroupId) assertValid([{ field: 'userId', reason: 'give exactly one of userId or ringGroupId' }]);
+  if (userId && !(await users.findRow(db, account.id, userId))) assertValid([{ field: 'userId', reason: 'no such user in this account' }]);
+  if (ringGroupId && !(await db.selectFrom('ring_groups').select('id').where('account_id', '=', account.id).where('id', '=', ringGroupId).executeTakeFirst())) {
+    assertValid([{ field: 'ringGroupId', reason: 'no such ring group in this account' }]);
+  }
+  if ((userId && n.userId === userId) || (ringGroupId && n.ringGroupId === ringGroupId)) return n;
+  if (n.userId || n.ringGroupId) throw new ConflictError('number', `is already assigned to another ${n.userId ? 'user' : 'ring group'}; un-assign it first`);
   // Conditional update: a concurrent assignment of the same spare number loses cleanly.
-  const r = await db.updateTable('numbers').set({ user_id: userId }).where('account_id', '=', account.id).where('id', '=', n.id).where('user_id', 'is', null).executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) throw new ConflictError('number', 'is already assigned to another user; un-assign it first');
+  const r = await db
+    .updateTable('numbers')
+    .set({ user_id: userId ?? null, ring_group_id: ringGroupId ?? null })
+    .where('account_id', '=', account.id)
+    .where('id', '=', n.id)
+    .where('user_id', 'is', null)
+    .where('ring_group_id', 'is', null)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) throw new ConflictError('number', 'is already assigned; un-assign it first');
   const after = (await repo.findByE164(db, account.id, n.e164))!;
   await emit(deps, actor, 'number.assigned', account.id, n.id, n, after);
   return after;
@@ -80,8 +94,8 @@ export async function unassignNumber(deps: Deps, actor: Actor, accountKey: strin
   authorize(actor, 'number.write', { accountId: account.id }, 'number');
   const db = deps.database.db;
   const n = await loadNumber(deps, account.id, account.country, e164);
-  if (!n.userId) return n;
-  await db.updateTable('numbers').set({ user_id: null }).where('account_id', '=', account.id).where('id', '=', n.id).execute();
+  if (!n.userId && !n.ringGroupId) return n;
+  await db.updateTable('numbers').set({ user_id: null, ring_group_id: null }).where('account_id', '=', account.id).where('id', '=', n.id).execute();
   const after = (await repo.findByE164(db, account.id, n.e164))!;
   await emit(deps, actor, 'number.unassigned', account.id, n.id, n, after);
   return after;

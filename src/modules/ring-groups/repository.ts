@@ -1,6 +1,7 @@
 import type { Conn } from '../../db/database.ts';
 import type { RingGroupsTable } from '../../db/types.ts';
-import type { RingGroup, RingStrategy } from './schema.ts';
+import type { FallbackKind, RingGroup, RingStrategy } from './schema.ts';
+import { FALLBACK_KINDS } from './schema.ts';
 
 async function withMembers(conn: Conn, accountId: string, rows: RingGroupsTable[]): Promise<RingGroup[]> {
   if (!rows.length) return [];
@@ -12,6 +13,12 @@ async function withMembers(conn: Conn, accountId: string, rows: RingGroupsTable[
     .where('m.ring_group_id', 'in', rows.map((r) => r.id))
     .orderBy('m.position')
     .execute();
+  const fallbackIds = [...new Set(rows.map((r) => r.fallback_user_id).filter((x): x is string => !!x))];
+  const [fallbackUsers, numbers] = await Promise.all([
+    fallbackIds.length ? conn.selectFrom('users').select(['id', 'extension', 'display_name']).where('account_id', '=', accountId).where('id', 'in', fallbackIds).execute() : Promise.resolve([]),
+    conn.selectFrom('numbers').select(['e164', 'ring_group_id']).where('account_id', '=', accountId).where('ring_group_id', 'in', rows.map((r) => r.id)).orderBy('e164').execute(),
+  ]);
+  const fu = new Map(fallbackUsers.map((u) => [u.id, u]));
   return rows.map((r) => ({
     id: r.id,
     accountId: r.account_id,
@@ -20,9 +27,17 @@ async function withMembers(conn: Conn, accountId: string, rows: RingGroupsTable[
     strategy: r.strategy as RingStrategy,
     ringTime: r.ring_time,
     members: members.filter((m) => m.ring_group_id === r.id).map((m) => ({ userId: m.user_id, extension: m.extension, displayName: m.display_name })),
+    fallback: fallbackOf(r, fu),
+    numbers: numbers.filter((n) => n.ring_group_id === r.id).map((n) => n.e164),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   }));
+}
+
+function fallbackOf(r: RingGroupsTable, users: Map<string, { extension: string; display_name: string }>): RingGroup['fallback'] {
+  const kind = (FALLBACK_KINDS as readonly string[]).includes(r.fallback_kind ?? '') ? (r.fallback_kind as FallbackKind) : 'none';
+  const u = r.fallback_user_id ? users.get(r.fallback_user_id) : undefined;
+  return { kind, userId: r.fallback_user_id ?? null, extension: u?.extension ?? null, displayName: u?.display_name ?? null };
 }
 
 export async function list(conn: Conn, accountId: string, opts: { limit: number; offset: number }): Promise<{ items: RingGroup[]; total: number }> {

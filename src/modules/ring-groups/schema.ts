@@ -2,6 +2,28 @@
 export const RING_STRATEGIES = ['simultaneous', 'sequential'] as const;
 export type RingStrategy = (typeof RING_STRATEGIES)[number];
 
+/**
+ * Where a call goes when nobody in the group answered (after the group's ring time when simultaneous, after the
+ * last member when sequential): 'none' (the caller hears 480), 'user' (that user's devices, for their ring
+ * time), 'voicemail' (that user's mailbox) or 'busy' (486).
+ */
+export const FALLBACK_KINDS = ['none', 'user', 'voicemail', 'busy'] as const;
+export type FallbackKind = (typeof FALLBACK_KINDS)[number];
+
+export interface RingGroupFallback {
+  kind: FallbackKind;
+  /** 'user' / 'voicemail': the user (same account). */
+  userId?: string | null;
+}
+
+export interface RingGroupFallbackOut {
+  kind: FallbackKind;
+  userId: string | null;
+  /** The user's extension and name, for people (null when kind has no user). */
+  extension: string | null;
+  displayName: string | null;
+}
+
 export interface RingGroupMember {
   userId: string;
   extension: string;
@@ -16,6 +38,9 @@ export interface RingGroup {
   strategy: RingStrategy;
   ringTime: number;
   members: RingGroupMember[];
+  fallback: RingGroupFallbackOut;
+  /** Direct numbers (DDIs) that ring this group. */
+  numbers: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -27,6 +52,7 @@ export interface RingGroupCreate {
   ringTime?: number;
   /** User ids in ringing order. */
   members?: string[];
+  fallback?: RingGroupFallback;
 }
 export type RingGroupUpdate = Partial<RingGroupCreate>;
 
@@ -36,6 +62,16 @@ const props = {
   strategy: { type: 'string', enum: RING_STRATEGIES, description: 'simultaneous: ring all members; sequential: one after another in member order' },
   ringTime: { type: 'integer', minimum: 5, maximum: 60, multipleOf: 5, description: 'Seconds (per member when sequential)' },
   members: { type: 'array', maxItems: 200, uniqueItems: true, items: { type: 'string', maxLength: 64 }, description: 'User ids in ringing order' },
+  fallback: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['kind'],
+    description: "Where the call goes when nobody answered: 'none' (480), 'user' (the user's devices), 'voicemail' (the user's mailbox), 'busy' (486)",
+    properties: {
+      kind: { type: 'string', enum: FALLBACK_KINDS },
+      userId: { type: ['string', 'null'], maxLength: 64, description: "The user of 'user' / 'voicemail' (same account)" },
+    },
+  },
 } as const;
 
 export const ringGroupSchema = {
@@ -52,10 +88,21 @@ export const ringGroupSchema = {
       type: 'array',
       items: { type: 'object', properties: { userId: { type: 'string' }, extension: { type: 'string' }, displayName: { type: 'string' } } },
     },
+    fallback: {
+      type: 'object',
+      properties: {
+        kind: { type: 'string', enum: FALLBACK_KINDS },
+        userId: { type: ['string', 'null'] },
+        extension: { type: ['string', 'null'] },
+        displayName: { type: ['string', 'null'] },
+      },
+      required: ['kind', 'userId', 'extension', 'displayName'],
+    },
+    numbers: { type: 'array', items: { type: 'string' } },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
   },
-  required: ['id', 'accountId', 'name', 'extension', 'strategy', 'ringTime', 'members', 'createdAt', 'updatedAt'],
+  required: ['id', 'accountId', 'name', 'extension', 'strategy', 'ringTime', 'members', 'fallback', 'numbers', 'createdAt', 'updatedAt'],
 } as const;
 
 export const ringGroupCreateSchema = { type: 'object', additionalProperties: false, required: ['name', 'extension'], properties: props } as const;

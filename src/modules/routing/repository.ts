@@ -97,7 +97,9 @@ export async function loadAccountConfig(conn: Conn, accountId: string): Promise<
       strategy: g.strategy === 'sequential' ? 'sequential' : 'simultaneous',
       ringTime: g.ring_time,
       memberIds: members.filter((m) => m.ring_group_id === g.id).map((m) => m.user_id),
+      fallback: { kind: g.fallback_kind === 'user' || g.fallback_kind === 'voicemail' || g.fallback_kind === 'busy' ? g.fallback_kind : 'none', userId: g.fallback_user_id ?? null },
     })),
+    numberGroups: numbers.filter((n) => n.ring_group_id).map((n) => [n.e164, n.ring_group_id!]),
   });
   return { ...cfg, maxExternalCalls: live?.max_external_calls ?? null };
 }

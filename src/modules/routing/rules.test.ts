@@ -809,3 +809,81 @@ test('*29: with the handset permission the caller mailbox options menu; without 
   assert.deepEqual(decideRoute(cfg, platform, internal('102', '*29')), { action: 'reject', code: 403, reason: 'Forbidden - updating recordings is not allowed for extension 102' });
   assert.deepEqual(decideRoute(cfg, platform, internal('103', '*29')), { action: 'reject', code: 403, reason: 'Forbidden - voicemail is not enabled for this user' });
 });
+
+// ---------- ring group fallback, DDIs that ring a group ----------
+
+test('ring group fallback: after the members (simultaneous: the ring time; sequential: the last member), table', () => {
+  const people = () => [user('101'), user('102'), user('103', { ringTime: 30 }), user('104', { vmEnabled: false }), user('105', { enabled: false })];
+  type Fb = NonNullable<RoutingRingGroup['fallback']>;
+  const cases: Array<{ name: string; strategy: RoutingRingGroup['strategy']; members: string[]; fallback?: Fb; from?: string; expect: Array<[string[], number]> | { code: number }; noAnswer?: number; vmHeader?: string }> = [
+    { name: 'none: members only, 480', strategy: 'simultaneous', members: ['101', '102'], fallback: { kind: 'none', userId: null }, expect: [[[aor('101'), aor('102')], 15]], noAnswer: 480 },
+    { name: 'absent (old document): as none', strategy: 'simultaneous', members: ['101', '102'], expect: [[[aor('101'), aor('102')], 15]], noAnswer: 480 },
+    { name: 'simultaneous → user: their devices for their ring time', strategy: 'simultaneous', members: ['101', '102'], fallback: { kind: 'user', userId: 'id-103' }, expect: [[[aor('101'), aor('102')], 15], [[aor('103')], 30]], noAnswer: 480 },
+    { name: 'sequential → user after the last member', strategy: 'sequential', members: ['101', '102'], fallback: { kind: 'user', userId: 'id-103' }, expect: [[[aor('101')], 15], [[aor('102')], 15], [[aor('103')], 30]], noAnswer: 480 },
+    { name: 'simultaneous → voicemail of a mailbox', strategy: 'simultaneous', members: ['101', '102'], fallback: { kind: 'voicemail', userId: 'id-103' }, expect: [[[aor('101'), aor('102')], 15], [[vm('103')], 0]], vmHeader: 'deposit;mailbox=103;account=acme', noAnswer: 480 },
+    { name: 'sequential → busy: 486 at the end', strategy: 'sequential', members: ['101', '102'], fallback: { kind: 'busy', userId: null }, expect: [[[aor('101')], 15], [[aor('102')], 15]], noAnswer: 486 },
+    { name: 'fallback user disabled: skipped, 480', strategy: 'simultaneous', members: ['101'], fallback: { kind: 'user', userId: 'id-105' }, expect: [[[aor('101')], 15]], noAnswer: 480 },
+    { name: 'fallback mailbox with voicemail off: skipped', strategy: 'simultaneous', members: ['101'], fallback: { kind: 'voicemail', userId: 'id-104' }, expect: [[[aor('101')], 15]], noAnswer: 480 },
+    { name: 'fallback user gone: skipped', strategy: 'simultaneous', members: ['101'], fallback: { kind: 'user', userId: 'id-999' }, expect: [[[aor('101')], 15]], noAnswer: 480 },
+    { name: 'no member can ring → straight to the fallback', strategy: 'simultaneous', members: ['105'], fallback: { kind: 'voicemail', userId: 'id-101' }, expect: [[[vm('101')], 0]], noAnswer: 480 },
+    { name: 'no member, busy fallback → 486 at once', strategy: 'simultaneous', members: ['105'], fallback: { kind: 'busy', userId: null }, expect: { code: 486 } },
+    { name: 'no member, no fallback → 480 at once', strategy: 'sequential', members: [], expect: { code: 480 } },
+    { name: 'the caller is the fallback user: not rung', strategy: 'simultaneous', members: ['101', '102'], fallback: { kind: 'user', userId: 'id-103' }, from: '103', expect: [[[aor('101'), aor('102')], 15]], noAnswer: 480 },
+    { name: 'disabled members are skipped; the fallback still follows', strategy: 'sequential', members: ['105', '102'], fallback: { kind: 'user', userId: 'id-101' }, expect: [[[aor('102')], 15], [[aor('101')], 20]], noAnswer: 480 },
+  ];
+  for (const c of cases) {
+    const g: RoutingRingGroup = { ...group('600', c.strategy, c.members), ...(c.fallback && { fallback: c.fallback }) };
+    const cfg = config(people(), [['+61291234599', null]], [g]);
+    const d = decideRoute(cfg, platform, internal(c.from ?? '104', '600'));
+    if (Array.isArray(c.expect)) {
+      assert.deepEqual(plan(d), c.expect, c.name);
+      const doc = toRtjson(d);
+      assert.equal(doc.ring_group, '600', c.name);
+      assert.equal(doc.no_answer?.code, c.noAnswer, c.name);
+      // the fallback step is not a group member's branch: no ring group header on it
+      const last = doc.routes!.at(-1)!;
+      if (c.fallback && c.fallback.kind !== 'none' && c.fallback.kind !== 'busy' && c.expect.length > 1) assert.equal(last.headers?.extra.includes('X-Switchboard-Ring-Group'), false, c.name);
+      if (c.vmHeader) assert.equal(last.headers?.extra.includes(`X-Switchboard-Voicemail: ${c.vmHeader}\r\n`), true, c.name);
+    } else {
+      assert.equal(d.action, 'reject', c.name);
+      if (d.action === 'reject') assert.equal(d.code, c.expect.code, c.name);
+    }
+  }
+});
+
+test('ring group fallback after a diversion to the group (no answer), not in the one-step busy branch', () => {
+  const g: RoutingRingGroup = { ...group('600', 'sequential', ['102', '103']), fallback: { kind: 'voicemail', userId: 'id-103' } };
+  const cfg = config([user('101', { features: { divertNoAnswer: { enabled: true, destination: '600' }, divertBusy: { enabled: true, destination: '600' } } }), user('102'), user('103')], [], [g]);
+  const d = decideRoute(cfg, platform, internal('102', '101'));
+  assert.deepEqual(plan(d), [[[aor('101')], 20], [[aor('103')], 15], [[vm('103')], 0]]);
+  assert.deepEqual(busy(d), [aor('103')]);
+  const doc = toRtjson(d);
+  assert.match(doc.routes![2]!.headers!.extra, /Diversion: <sip:101@acme\.pbx\.test>;reason=no-answer/);
+  const busyGroup = { ...g, fallback: { kind: 'busy' as const, userId: null } };
+  assert.equal(toRtjson(decideRoute(config([...cfg.usersById.values()], [], [busyGroup]), platform, internal('102', '101'))).no_answer?.code, 486);
+});
+
+test('a DDI assigned to a ring group rings the group (with its fallback); a user DDI and the office main number are unchanged', () => {
+  const g: RoutingRingGroup = { ...group('600', 'simultaneous', ['101', '102']), fallback: { kind: 'user', userId: 'id-103' } };
+  const cfg = makeConfig({
+    accountId: 'acc',
+    code: 'acme',
+    realm: REALM,
+    country: 'AU',
+    offices: [{ id: 'syd', country: 'AU', areaCode: '02', defaultOutboundNumber: '+61291234500', dayNightMode: 'day', dayDestination: '102', nightDestination: 'none' }],
+    users: [user('101'), user('102'), user('103')],
+    numbers: [['+61291234560', null], ['+61291234561', 'id-101'], ['+61291234500', null], ['+61291234562', null]],
+    ringGroups: [g],
+    numberGroups: [['+61291234560', 'g-600']],
+  });
+  const trunk = (to: string) => decideRoute(cfg, platform, { source: 'trunk', from: '+61412000000', to });
+  const d = trunk('+61291234560');
+  assert.deepEqual(plan(d), [[[aor('101'), aor('102')], 15], [[aor('103')], 20]]);
+  assert.equal(d.action === 'route' && d.kind, 'inbound');
+  assert.equal(toRtjson(d).ring_group, '600');
+  assert.equal(toRtjson(trunk('61291234560')).ring_group, '600', 'without the +');
+  assert.deepEqual(plan(trunk('+61291234561'))[0], [[aor('101')], 20]);
+  assert.deepEqual(plan(trunk('+61291234500'))[0], [[aor('102')], 20]);
+  const spare = trunk('+61291234562');
+  assert.equal(spare.action === 'reject' && spare.code, 404);
+});

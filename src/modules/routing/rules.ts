@@ -28,8 +28,10 @@ export const AOR_PARAM = 'sb=aor';
 
 /** Header naming the ring group a call rings (its extension), on every branch of the group's steps. */
 export const RING_GROUP_HEADER = 'X-Switchboard-Ring-Group';
-/** What the caller hears when no member of a ring group answered (ring groups have no voicemail). */
+/** What the caller hears when no member of a ring group answered and the group has no fallback (or it failed). */
 export const GROUP_NO_ANSWER = { code: 480, reason: 'Temporarily Unavailable - no answer' } as const;
+/** What the caller hears when no member answered and the group's fallback is 'busy'. */
+export const GROUP_BUSY = { code: 486, reason: 'Busy Here' } as const;
 
 const reject = (code: number, reason: string): Decision => ({ action: 'reject', code, reason });
 
@@ -127,6 +129,31 @@ export function groupSteps(cfg: AccountRoutingConfig, group: RoutingRingGroup, o
   return members.map((m, i) => ({ targets: [memberTarget(cfg, m)], timeout: group.ringTime, why: `ring group ${group.extension} (sequential ${i + 1}/${members.length}): ${m.extension}`, headers }));
 }
 
+/** The final answer of a group call nobody answered: 486 when the group's fallback is 'busy', else 480. */
+export function groupNoAnswer(group: RoutingRingGroup): { code: number; reason: string } {
+  return group.fallback?.kind === 'busy' ? { ...GROUP_BUSY } : { ...GROUP_NO_ANSWER };
+}
+
+/**
+ * The group's fallback as steps after its members' (after the ring time when simultaneous, after the last member
+ * when sequential): 'user' rings that user's devices (an enabled user other than `exclude`) for their ring time —
+ * not their own diversions or voicemail; 'voicemail' the user's mailbox (voicemail enabled). 'busy' and 'none'
+ * add no step (the call ends with groupNoAnswer). A fallback that cannot work (user gone or disabled, mailbox
+ * off) adds none either: the caller gets 480 as without one.
+ */
+export function fallbackSteps(cfg: AccountRoutingConfig, platform: Platform, group: RoutingRingGroup, exclude: ReadonlySet<string> = new Set()): RingStep[] {
+  const f = group.fallback;
+  if (!f || !f.userId || (f.kind !== 'user' && f.kind !== 'voicemail')) return [];
+  const u = cfg.usersById.get(f.userId);
+  if (!u) return [];
+  if (f.kind === 'voicemail') {
+    if (!u.vmEnabled) return [];
+    return [{ ...voicemailStep(cfg, platform, u), why: `ring group ${group.extension} fallback: voicemail ${u.extension}` }];
+  }
+  if (!u.enabled || exclude.has(u.id)) return [];
+  return [{ targets: [memberTarget(cfg, u)], timeout: u.ringTime, why: `ring group ${group.extension} fallback: ${u.extension}` }];
+}
+
 /**
  * A diversion destination as steps: an enabled internal user's devices, a ring group (its steps, without the
  * diverting user), or an external number the diverting user may call (externalLeg). Empty = no such step
@@ -148,6 +175,8 @@ function divertSteps(
     if (group) {
       const exclude = new Set([...(o.exclude ?? []), from.id]);
       const steps = groupSteps(cfg, group, { exclude, headers: diversion, asOneStep: o.asOneStep }).map((st) => ({ ...st, why: `${why} to ${st.why}` }));
+      // the busy branch is one step: there the group's members ring together, without its fallback
+      if (!o.asOneStep) steps.push(...fallbackSteps(cfg, platform, group, exclude).map((st) => ({ ...st, headers: { ...diversion, ...st.headers } })));
       return steps.length ? { steps, group } : { steps };
     }
     const to = cfg.users.get(destination);
@@ -289,7 +318,7 @@ function callUser(
     onBusy,
     callerId,
     headers: h,
-    ...(ringGroup && { ringGroup: { extension: ringGroup.extension, noAnswer: { ...GROUP_NO_ANSWER } } }),
+    ...(ringGroup && { ringGroup: { extension: ringGroup.extension, noAnswer: groupNoAnswer(ringGroup) } }),
     ...(pickable && { pickable }),
   };
 }
@@ -322,15 +351,21 @@ export function directedPickup(cfg: AccountRoutingConfig, caller: RoutingUser, e
 }
 
 /**
- * A call to a ring group's extension: the group's steps (groupSteps) without the caller's own phones, no busy
- * branch (a busy member does not end the call: the next member or the others still ring) and no voicemail:
- * when nobody answers the caller gets 480. Refused 480 at once when no member can ring (none, all disabled,
- * or only the caller).
+ * A call to a ring group's extension (dialled, a DDI assigned to the group, an office main number): the group's
+ * steps (groupSteps) without the caller's own phones, no busy branch (a busy member does not end the call: the
+ * next member or the others still ring), then the group's fallback (fallbackSteps: a user's devices or mailbox).
+ * When nothing answers the caller gets groupNoAnswer (486 for a 'busy' fallback, else 480). Offline members'
+ * steps are skipped by the SIP server, so a group with nobody registered goes straight to its fallback. With no
+ * member that can ring (none, all disabled, or only the caller) and no fallback step: refused at once.
  */
-function callGroup(cfg: AccountRoutingConfig, group: RoutingRingGroup, kind: 'internal' | 'inbound', callerId: CallerId | null, headers: Record<string, string>, caller?: RoutingUser): Decision {
-  const steps = groupSteps(cfg, group, { exclude: new Set(caller ? [caller.id] : []) });
-  if (!steps.length) return reject(480, `Temporarily Unavailable - no member of ring group ${group.extension} can take calls`);
-  return { action: 'route', kind, steps, onBusy: null, callerId, headers: { ...headers }, ringGroup: { extension: group.extension, noAnswer: { ...GROUP_NO_ANSWER } } };
+function callGroup(cfg: AccountRoutingConfig, platform: Platform, group: RoutingRingGroup, kind: 'internal' | 'inbound', callerId: CallerId | null, headers: Record<string, string>, caller?: RoutingUser): Decision {
+  const exclude = new Set(caller ? [caller.id] : []);
+  const steps = [...groupSteps(cfg, group, { exclude }), ...fallbackSteps(cfg, platform, group, exclude)];
+  const noAnswer = groupNoAnswer(group);
+  if (!steps.length) {
+    return noAnswer.code === 486 ? reject(486, `Busy Here - no member of ring group ${group.extension} can take calls`) : reject(480, `Temporarily Unavailable - no member of ring group ${group.extension} can take calls`);
+  }
+  return { action: 'route', kind, steps, onBusy: null, callerId, headers: { ...headers }, ringGroup: { extension: group.extension, noAnswer } };
 }
 
 /** The office whose main number (Default Outbound Number) is `e164`; the first by id when several share it. */
@@ -365,7 +400,7 @@ function callOffice(cfg: AccountRoutingConfig, platform: Platform, office: Routi
   }
   if (user) return callUser(cfg, platform, user, 'inbound', callerId, {});
   const group = cfg.ringGroups.get(d.extension);
-  if (group) return callGroup(cfg, group, 'inbound', callerId, {});
+  if (group) return callGroup(cfg, platform, group, 'inbound', callerId, {});
   return reject(480, `Temporarily Unavailable - ${mode} destination ${d.extension} does not exist`);
 }
 
@@ -386,8 +421,12 @@ export function decideRoute(cfg: AccountRoutingConfig, platform: Platform, req: 
     const callee = userId ? cfg.usersById.get(userId) : undefined;
     const caller = cleanDialled(req.from);
     const callerId = { number: caller || null, display: null, withheld: caller === '' || /anonymous/i.test(caller) };
-    // a DDI assigned to a user rings the user, even when it is also an office's main number
+    // a DDI assigned to a user rings the user, one assigned to a ring group the group, even when it is also an
+    // office's main number
     if (callee) return callUser(cfg, platform, callee, 'inbound', callerId, {});
+    const groupId = cfg.numberGroups.get(e164);
+    const group = groupId ? cfg.ringGroupsById.get(groupId) : undefined;
+    if (group) return callGroup(cfg, platform, group, 'inbound', callerId, {});
     const office = officeByMainNumber(cfg, e164);
     if (office) return callOffice(cfg, platform, office, callerId);
     return reject(404, 'Not Found - number not assigned');
@@ -468,7 +507,7 @@ export function decideRoute(cfg: AccountRoutingConfig, platform: Platform, req: 
   const group = cfg.ringGroups.get(to);
   if (group) {
     const id = internalCallerId(cfg, caller);
-    return callGroup(cfg, group, 'internal', id.callerId, id.headers, caller);
+    return callGroup(cfg, platform, group, 'internal', id.callerId, id.headers, caller);
   }
   if (!/^\+?[0-9]+$/.test(to)) return reject(404, 'Not Found - no such extension or service');
   if (/^[1-9][0-9]{2,3}$/.test(to)) return reject(404, 'Not Found - no such extension');
@@ -607,6 +646,8 @@ export function makeConfig(parts: {
   users: RoutingUser[];
   numbers: Array<[string, string | null]>;
   ringGroups?: RoutingRingGroup[];
+  /** E.164 → ring group id, for direct numbers assigned to a group. */
+  numberGroups?: Array<[string, string]>;
 }): AccountRoutingConfig {
   return {
     accountId: parts.accountId,
@@ -619,6 +660,8 @@ export function makeConfig(parts: {
     usersBySip: new Map(parts.users.map((u) => [u.sipUsername, u])),
     numbers: new Map(parts.numbers),
     ringGroups: new Map((parts.ringGroups ?? []).map((g) => [g.extension, g])),
+    ringGroupsById: new Map((parts.ringGroups ?? []).map((g) => [g.id, g])),
+    numberGroups: new Map(parts.numberGroups ?? []),
   };
 }
 

@@ -44,6 +44,11 @@ export interface RoutingRingGroup {
   /** Seconds: the whole group when simultaneous, each member when sequential. */
   ringTime: number;
   memberIds: string[];
+  /**
+   * Where the call goes when nobody answered (migration 0210; absent = none): the user's devices, the user's
+   * mailbox, or busy (486). `userId` for 'user' / 'voicemail'.
+   */
+  fallback?: { kind: 'none' | 'user' | 'voicemail' | 'busy'; userId: string | null };
 }
 
 export interface AccountRoutingConfig {
@@ -63,6 +68,9 @@ export interface AccountRoutingConfig {
   ringGroups: ReadonlyMap<string, RoutingRingGroup>;
   /** Concurrent external calls of the whole account (null/absent = no limit; issue 15). */
   maxExternalCalls?: number | null;
+  ringGroupsById: ReadonlyMap<string, RoutingRingGroup>;
+  /** Direct numbers (E.164) assigned to a ring group → the group's id (their `numbers` entry is null). */
+  numberGroups: ReadonlyMap<string, string>;
 }
 
 /** Where the platform's other SIP parts live (host[:port]); deployment settings, not account settings. */

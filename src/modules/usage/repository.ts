@@ -69,6 +69,17 @@ export async function usersUsage(conn: Conn, accountId: string, userIds: string[
       conn.selectFrom('call_flows').select(['id', 'user_id']).where('account_id', '=', accountId).where('user_id', 'in', ids).execute(),
       conn.selectFrom('users').select(['id', 'extension']).where('account_id', '=', accountId).where('id', 'in', ids).execute(),
     ]);
+    const fallbacks = await conn
+      .selectFrom('ring_groups')
+      .select(['id', 'name', 'extension', 'fallback_kind', 'fallback_user_id'])
+      .where('account_id', '=', accountId)
+      .where('fallback_user_id', 'in', ids)
+      .where('fallback_kind', 'in', ['user', 'voicemail'])
+      .execute();
+    for (const g of fallbacks) {
+      const what = g.fallback_kind === 'voicemail' ? "this user's voicemail" : "this user's devices";
+      add(g.fallback_user_id!, { kind: 'ring_group_fallback', id: g.id, name: g.name, description: `ring group '${g.name}' (${g.extension}) falls back to ${what} when nobody answers`, removal: 'manual' });
+    }
     for (const g of groups) add(g.user_id, { kind: 'ring_group', id: g.id, name: g.name, description: `member of ring group '${g.name}' (${g.extension})`, removal: 'manual' });
     for (const n of nums) add(n.user_id!, { kind: 'number', id: n.id, name: n.e164, description: `direct number ${n.e164} rings this user (returned to spare numbers)`, removal: 'cascade' });
     for (const p of pickups) add(p.user_id, { kind: 'pickup_group', id: p.id, name: p.name, description: `member of pickup group '${p.name}' (leaves it)`, removal: 'with_resource' });
@@ -123,6 +134,23 @@ export async function purgeUsers(tx: Conn, accountId: string, userIds: string[])
   }
 }
 
+/** Where a ring group is used besides diversions: direct numbers that ring it, offices' Day/Night destinations. */
+export async function ringGroupUsage(conn: Conn, accountId: string, g: { id: string; extension: string }): Promise<UsageItem[]> {
+  const [nums, offices] = await Promise.all([
+    conn.selectFrom('numbers').select(['id', 'e164']).where('account_id', '=', accountId).where('ring_group_id', '=', g.id).orderBy('e164').execute(),
+    conn
+      .selectFrom('offices')
+      .select(['id', 'name', 'day_destination', 'night_destination'])
+      .where('account_id', '=', accountId)
+      .where((eb) => eb.or([eb('day_destination', '=', g.extension), eb('night_destination', '=', g.extension)]))
+      .execute(),
+  ]);
+  return [
+    ...nums.map((n) => ({ kind: 'number', id: n.id, name: n.e164, description: `direct number ${n.e164} rings this group (un-assign it first)`, removal: 'manual' as const })),
+    ...offices.map((o) => ({ kind: 'office_day_night', id: o.id, name: o.name, description: `office '${o.name}' sends its main number to this group (Day/Night)`, removal: 'manual' as const })),
+  ];
+}
+
 /** Where an office is used: its users (move or delete them first). */
 export async function officeUsage(conn: Conn, accountId: string, officeId: string): Promise<UsageItem[]> {
   const rows = await conn.selectFrom('users').select(['id', 'extension', 'display_name']).where('account_id', '=', accountId).where('office_id', '=', officeId).orderBy('extension').execute();
@@ -131,7 +159,7 @@ export async function officeUsage(conn: Conn, accountId: string, officeId: strin
 
 /** Where a number is used: office default outbound, users' outbound caller ID, a user's direct number. */
 export async function numberUsage(conn: Conn, accountId: string, e164: string): Promise<UsageItem[]> {
-  const [offices, users, owner] = await Promise.all([
+  const [offices, users, owner, group] = await Promise.all([
     conn.selectFrom('offices').select(['id', 'name']).where('account_id', '=', accountId).where('default_outbound_number', '=', e164).execute(),
     conn.selectFrom('users').select(['id', 'extension', 'display_name']).where('account_id', '=', accountId).where('outbound_number', '=', e164).execute(),
     conn
@@ -141,8 +169,17 @@ export async function numberUsage(conn: Conn, accountId: string, e164: string): 
       .where('numbers.account_id', '=', accountId)
       .where('numbers.e164', '=', e164)
       .execute(),
+    conn
+      .selectFrom('numbers')
+      .innerJoin('ring_groups as g', 'g.id', 'numbers.ring_group_id')
+      .select(['g.id', 'g.name', 'g.extension'])
+      .where('numbers.account_id', '=', accountId)
+      .where('g.account_id', '=', accountId)
+      .where('numbers.e164', '=', e164)
+      .execute(),
   ]);
   return [
+    ...group.map((g) => ({ kind: 'ring_group', id: g.id, name: g.name, description: `rings ring group '${g.name}' (${g.extension})`, removal: 'manual' as const })),
     ...offices.map((o) => ({ kind: 'office', id: o.id, name: o.name, description: `default outbound number of office '${o.name}'`, removal: 'manual' as const })),
     ...users.map((u) => ({ kind: 'outbound_number', id: u.id, name: `${u.extension} ${u.display_name}`, description: `outbound caller ID of user ${u.extension} (${u.display_name})`, removal: 'manual' as const })),
     ...owner.map((u) => ({ kind: 'direct_number', id: u.id, name: `${u.extension} ${u.display_name}`, description: `direct number of user ${u.extension} (${u.display_name})`, removal: 'manual' as const })),

@@ -14,6 +14,8 @@ import * as numbers from '../numbers/repository.ts';
 import * as repo from './repository.ts';
 import * as pickupGroups from '../pickup-groups/repository.ts';
 import * as callFlows from '../call-flows/repository.ts';
+import { applyChange, planChange, type ChangePlan } from '../extension-change/repository.ts';
+import { announceChange } from '../extension-change/events.ts';
 import * as devices from '../devices/repository.ts';
 import { blockingItems, purgeUsers, usersUsage } from '../usage/repository.ts';
 import { authorizeGroupWrite } from '../../shared/group-access.ts';
@@ -309,6 +311,7 @@ export async function updateUser(deps: Deps, actor: Actor, accountKey: string, u
   if (actor.kind === 'user' && actor.id === beforeRow.id && input.scope && input.scope !== beforeRow.scope) throw new ForbiddenError('you may not change your own scope');
   const before = await repo.toUserFull(deps.database.db, beforeRow);
   const newGroup = input.pickupGroup !== undefined ? await groupToCreate(deps.database.db, actor, account.id, input.pickupGroup) : null;
+  let extensionPlan: ChangePlan | null = null;
   await deps.database.db
     .transaction()
     .execute(async (tx) => {
@@ -384,12 +387,20 @@ export async function updateUser(deps: Deps, actor: Actor, accountKey: string, u
         updated_at: nowIso(),
       };
       await repo.update(tx, account.id, beforeRow.id, patch);
+      // seed 002: the extension is linked to everything that points at it — other users' diversions, offices'
+      // Day/Night destinations, handsets' busy lamp and speed-dial keys change with it, in this transaction
+      if (extension !== beforeRow.extension) {
+        extensionPlan = await planChange(tx, account.id, { kind: 'user', id: beforeRow.id }, beforeRow.extension, extension);
+        await applyChange(tx, account.id, extensionPlan, patch.updated_at!);
+      }
       await callFlows.syncForUserIds(tx, account.id, [beforeRow.id]);
     })
     .catch(conflictFromUnique);
   const after = await repo.toUserFull(deps.database.db, (await repo.findRow(deps.database.db, account.id, beforeRow.id))!);
   await announceGroup(deps, actor, account.id, newGroup);
   await emit(deps, actor, 'user.updated', account.id, after.id, before, after);
+  const plan = extensionPlan as ChangePlan | null;
+  if (plan) await announceChange(deps, actor, account.id, { kind: 'user', id: after.id }, beforeRow.extension, after.extension, plan);
   // A PIN is never in the event: changing one PIN for another leaves before/after equal ('pinSet'), so the
   // change is recorded as its own action (who, when), the way a SIP password regeneration is.
   if (input.voicemail?.pin !== undefined) await emit(deps, actor, input.voicemail.pin ? 'user.voicemail_pin_set' : 'user.voicemail_pin_cleared', account.id, after.id, undefined, undefined);
