@@ -8,6 +8,8 @@ export interface AccountsTable {
   extension_length: number | null;
   /** Migration 0501: messages older than this are deleted by the retention job (1–3650). */
   voicemail_retention_days: number;
+  /** Call recordings older than this many days are deleted (migration 0610, default 90). */
+  recording_retention_days: number;
   created_at: string;
   updated_at: string;
 }
@@ -240,6 +242,7 @@ export interface DB {
   voicemail_trash: VoicemailTrashTable;
   // media (0601)
   media_files: MediaFilesTable;
+  recordings: RecordingsTable;
 }
 
 // ---------- auth / audit (migration 0101) ----------
@@ -372,4 +375,30 @@ export interface MediaFilesTable {
   size_bytes: number;
   created_at: string;
   updated_at: string;
+}
+
+// ---------- call recording (migration 0610) ----------
+export interface RecordingsTable {
+  id: string;
+  account_id: string;
+  /** rtpengine's metadata file name the recording was imported from (unique per account: idempotent import). */
+  source: string;
+  call_id: string;
+  /** 'internal' | 'inbound' | 'outbound' */
+  direction: string;
+  caller_user_id: string | null;
+  caller_office_id: string | null;
+  /** extension or number as presented ('' when withheld) */
+  caller: string;
+  caller_name: string | null;
+  callee_user_id: string | null;
+  callee_office_id: string | null;
+  callee: string;
+  callee_name: string | null;
+  started_at: string;
+  duration_ms: number;
+  /** `<id>.wav` in the recordings folder */
+  file_name: string;
+  size_bytes: number;
+  created_at: string;
 }

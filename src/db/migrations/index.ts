@@ -10,6 +10,7 @@ import * as m0402 from './0402_presence.ts';
 import * as m0403 from './0403_sip_force_nat.ts';
 import * as m0501 from './0501_voicemail.ts';
 import * as m0601 from './0601_media.ts';
+import * as m0610 from './0610_recordings.ts';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0403_sip_force_nat': m0403,
   '0501_voicemail': m0501,
   '0601_media': m0601,
+  '0610_recordings': m0610,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

@@ -12,6 +12,7 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     country: row.country,
     extensionLength: row.extension_length === 3 || row.extension_length === 4 ? row.extension_length : null,
     voicemailRetentionDays: row.voicemail_retention_days ?? 90,
+    recordingRetentionDays: row.recording_retention_days ?? 90,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -32,8 +33,11 @@ export async function codeOrRealmTaken(conn: Conn, code: string, realm: string):
   return { code: rows.some((r) => r.code === code), realm: rows.some((r) => r.sip_realm === realm) };
 }
 
-export async function insert(conn: Conn, row: Omit<AccountsTable, 'voicemail_retention_days'> & { voicemail_retention_days?: number }): Promise<Account> {
-  const full = { voicemail_retention_days: 90, ...row };
+export async function insert(
+  conn: Conn,
+  row: Omit<AccountsTable, 'voicemail_retention_days' | 'recording_retention_days'> & { voicemail_retention_days?: number; recording_retention_days?: number },
+): Promise<Account> {
+  const full = { voicemail_retention_days: 90, recording_retention_days: 90, ...row };
   await conn.insertInto('accounts').values(full).execute();
   return toAccount(full);
 }

@@ -43,5 +43,9 @@ export function validateAccountUpdate(input: AccountUpdate): FieldError[] {
     const d = input.voicemailRetentionDays;
     if (!Number.isInteger(d) || d < 1 || d > 3650) errors.push({ field: 'voicemailRetentionDays', reason: 'must be a whole number of days from 1 to 3650' });
   }
+  if (input.recordingRetentionDays !== undefined) {
+    const d = input.recordingRetentionDays;
+    if (!Number.isInteger(d) || d < 1 || d > 3650) errors.push({ field: 'recordingRetentionDays', reason: 'must be a whole number of days from 1 to 3650' });
+  }
   return errors;
 }

@@ -12,7 +12,7 @@ import type { SipSettings } from '../sip/settings.ts';
 import { presenceEntities } from './blf.ts';
 import { setDayNightFromHandset } from '../offices/service.ts';
 import { RoutingConfigCache } from './repository.ts';
-import { decideRoute, holdMusicOf, inboundCandidates, toRtjson, type RtjsonDoc } from './rules.ts';
+import { decideRoute, holdMusicOf, inboundCandidates, recordingOf, toRtjson, type RtjsonDoc } from './rules.ts';
 import { routeQuerySchema, type AccountRoutingConfig, type CallSource, type Platform } from './schema.ts';
 
 export const ROUTE_PATH = '/sip/route';
@@ -71,7 +71,11 @@ export function createRouter(deps: Deps, platform: Platform) {
       return JSON.stringify(toRtjson(decision));
     }
     const doc = toRtjson(decision);
-    if (doc.action === 'route') doc.moh = holdMusicOf(cfg, req);
+    if (doc.action === 'route') {
+      doc.moh = holdMusicOf(cfg, req);
+      const record = recordingOf(cfg, req, decision);
+      if (record) doc.record = record;
+    }
     // busy lamps: the extensions whose dialog state Kamailio publishes for this call (blf.ts)
     const blf = presenceEntities(cfg, req, decision);
     const json = JSON.stringify({ ...doc, ...(blf && { blf }) });
