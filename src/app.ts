@@ -37,6 +37,7 @@ import { routingRoutes } from './modules/routing/routes.ts';
 import { sipSettingsFromEnv, type SipSettings } from './modules/sip/settings.ts';
 import { voicemailRoutes, type VoicemailModuleOptions } from './modules/voicemail/routes.ts';
 import { mediaRoutes, type MediaModuleOptions } from './modules/media/routes.ts';
+import { recordingRoutes, type RecordingsModuleOptions } from './modules/recordings/routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -67,6 +68,7 @@ export interface AppOptions {
   voicemail?: VoicemailModuleOptions;
   /** Media library (hold music): the store (default: the folder from SWITCHBOARD_MEDIA_DIR / beside the SQLite store). */
   media?: MediaModuleOptions;
+  recordings?: RecordingsModuleOptions;
 }
 
 /** Builds the HTTP app: API under /api/v1 (every route authenticated), OpenAPI, and the portal at /. */
@@ -145,6 +147,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   provisioningRoutes(app, deps, opts.provisioning);
   voicemailRoutes(app, deps, opts.voicemail);
   mediaRoutes(app, deps, opts.media);
+  recordingRoutes(app, deps, opts.recordings);
   routingRoutes(app, deps, { ...sipSettingsFromEnv(), ...opts.sip });
   await portal(app, { dist: opts.portalDist });
   return { app, deps };

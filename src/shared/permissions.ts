@@ -59,6 +59,9 @@ export const ACTIONS = [
   // media library (hold music) of the account
   'media.read',
   'media.write',
+  // call recordings of the account's users
+  'recording.read',
+  'recording.delete',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -89,6 +92,8 @@ export const ACTION_PHRASES: Record<Action, string> = {
   'voicemail.manage': 'manage voicemail (messages and greetings)',
   'media.read': 'view the media library',
   'media.write': 'manage the media library',
+  'recording.read': 'listen to call recordings',
+  'recording.delete': 'delete call recordings',
 };
 
 /** "A Basic User", "An Office Manager". */
@@ -161,6 +166,9 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'voicemail.manage': 'office',
     // hears and picks the account's hold music for their offices; the library itself is the Office Manager's
     'media.read': 'account',
+    // recorded calls with a party in the offices they manage
+    'recording.read': 'office',
+    'recording.delete': 'office',
   },
   // Office Manager: the customer administrator, the whole account.
   office_manager: {
@@ -189,6 +197,8 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'voicemail.manage': 'account',
     'media.read': 'account',
     'media.write': 'account',
+    'recording.read': 'account',
+    'recording.delete': 'account',
   },
 };
 
