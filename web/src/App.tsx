@@ -8,6 +8,7 @@ import { UserCreate } from './UserCreate.tsx';
 import { UserManage } from './UserManage.tsx';
 import { SelfService } from './SelfService.tsx';
 import { HoldMusic } from './HoldMusic.tsx';
+import { Recordings } from './Recordings.tsx';
 import { can, isSelfService } from './perms.ts';
 import { match, navigate, useLocation } from './router.ts';
 import { SessionCtx, type Session } from './session.tsx';
@@ -311,6 +312,7 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
         <nav className="sidenav" aria-label="Main">
           {!selfOnly && <NavLink to="/" label="Offices & Users" icon="users" />}
           {!selfOnly && can(actor, 'mediaLibrary') && <NavLink to="/hold-music" label="Hold Music" icon="music" />}
+          {!selfOnly && can(actor, 'recordings') && <NavLink to="/recordings" label="Recordings" icon="music" />}
           {actor.userId && <NavLink to="/me" label="My Settings" icon="me" />}
         </nav>
         <main id="main" className="main" tabIndex={-1}>
@@ -345,6 +347,7 @@ function Routes({ selfOnly }: { selfOnly: boolean }) {
   if (path === '/users/new') return <UserCreate />;
   if (path === '/import') return <ImportUsers />;
   if (path === '/hold-music') return <HoldMusic />;
+  if (path === '/recordings') return <Recordings />;
   const u = match('/users/:id', path);
   if (u) return <UserManage key={u.id} userId={u.id!} />;
   return <OfficesUsers />;

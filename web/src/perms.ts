@@ -22,7 +22,9 @@ type Can =
   /** media.read: the account's hold music library (Site Manager: listen and pick; server: account reach). */
   | 'mediaLibrary'
   /** media.write: upload, rename, delete tracks. */
-  | 'manageMedia';
+  | 'manageMedia'
+  /** recording.read / recording.delete: call recordings (Site Manager: calls of their offices; Office Manager: the account). */
+  | 'recordings';
 const VOICEMAIL_SELF: Scope[] = ['basic_user', 'call_center_agent', 'call_center_supervisor', 'site_manager', 'office_manager'];
 const MANAGERS: Scope[] = ['site_manager', 'office_manager'];
 
@@ -44,6 +46,7 @@ export function can(actor: Actor, what: Can): boolean {
       return VOICEMAIL_SELF.includes(s);
     case 'othersVoicemail':
     case 'mediaLibrary':
+    case 'recordings':
     case 'manageOffice':
     case 'addUser':
     case 'manageUser':
