@@ -21,7 +21,7 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
 /**
  * Numbered, forward-only migrations. Append new ones with the next number; never edit a landed one.
  * Numbers are reserved per area so parallel work does not collide: 00xx core, 01xx auth/audit,
- * 02xx numbers/import/config versions, 03xx devices/provisioning, 04xx SIP, 05xx voicemail, 06xx media.
+ * 02xx numbers/import/config versions, 03xx devices/provisioning, 04xx SIP, 05xx voicemail, 06xx media (0610–0619 call recording).
  */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001_core': m0001,
