@@ -20,7 +20,10 @@ import { parseArgs } from 'node:util';
 import { RtpengineProcess } from '../src/modules/sip/rtpengine.ts';
 import { createSocket } from 'node:dgram';
 
-const { values: args } = parseArgs({ options: { levels: { type: 'string', default: '50,150,300' }, seconds: { type: 'string', default: '20' }, modes: { type: 'string', default: 'direct,relay,record' } } });
+const { values: args } = parseArgs({
+  options: { levels: { type: 'string', default: '50,150,300' }, seconds: { type: 'string', default: '20' }, modes: { type: 'string', default: 'direct,relay,record' }, workers: { type: 'string', default: '3' } },
+});
+const WORKERS = Number(args.workers);
 const LEVELS = args.levels.split(',').map(Number);
 const SECONDS = Number(args.seconds);
 const MODES = args.modes.split(',') as Array<'direct' | 'relay' | 'record'>;
@@ -84,11 +87,18 @@ interface LoadResult {
 }
 
 async function run(calls: number, mode: 'direct' | 'relay' | 'record') {
-  const load = fork(new URL('./relay-load.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] });
-  const next = <T>(op: string) => new Promise<T>((r) => load.on('message', (m: { op: string }) => m.op === op && r(m as T)));
-  const portsP = next<{ ports: Array<[number, number]> }>('ports');
-  load.send({ op: 'open', calls });
-  const { ports } = await portsP;
+  // the calls are split over WORKERS load processes (one Node process cannot send 30,000 packets/s)
+  const loads = Array.from({ length: WORKERS }, () => fork(new URL('./relay-load.ts', import.meta.url).pathname, [], { execArgv: ['--import', 'tsx'] }));
+  const share = (w: number) => Math.floor(calls / WORKERS) + (w < calls % WORKERS ? 1 : 0);
+  const next = <T>(load: ReturnType<typeof fork>, op: string) => new Promise<T>((r) => load.on('message', (m: { op: string }) => m.op === op && r(m as T)));
+  const portsByWorker = await Promise.all(
+    loads.map((load, w) => {
+      const p = next<{ ports: Array<[number, number]> }>(load, 'ports');
+      load.send({ op: 'open', calls: share(w) });
+      return p.then((r) => r.ports);
+    }),
+  );
+  const ports = portsByWorker.flat();
   let rtp: RtpengineProcess | null = null;
   const dir = mkdtempSync(join(tmpdir(), 'sb-relay-bench-'));
   let targets: Array<[number, number]>;
@@ -116,13 +126,22 @@ async function run(calls: number, mode: 'direct' | 'relay' | 'record') {
     }
     const c0 = rtp?.pid ? cpuTicks(rtp.pid) : 0;
     const t0 = performance.now();
-    load.send({ op: 'start', targets });
+    let k = 0;
+    loads.forEach((load, w) => {
+      load.send({ op: 'start', targets: targets.slice(k, k + share(w)) });
+      k += share(w);
+    });
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
     const c1 = rtp?.pid ? cpuTicks(rtp.pid) : 0;
     const wall = (performance.now() - t0) / 1000;
-    const resP = next<LoadResult>('result');
-    load.send({ op: 'stop' });
-    const res = await resP;
+    const parts = await Promise.all(
+      loads.map((load) => {
+        const p = next<LoadResult>(load, 'result');
+        load.send({ op: 'stop' });
+        return p;
+      }),
+    );
+    const res = parts.reduce((a, b) => ({ sent: a.sent + b.sent, received: a.received + b.received, cpuMs: a.cpuMs + b.cpuMs, lateTicks: a.lateTicks + b.lateTicks }));
     if (rtp) for (let i = 0; i < calls; i++) await ng.cmd({ command: 'delete', 'call-id': `bench-${i}`, 'from-tag': 'a' }).catch(() => '');
     const rtpCpu = (c1 - c0) / HZ / wall; // cores
     const pcaps = join(dir, 'spool', 'pcaps');
@@ -134,7 +153,11 @@ async function run(calls: number, mode: 'direct' | 'relay' | 'record') {
       received: res.received,
       lossPct: (100 * (res.sent - res.received)) / res.sent,
       rtpengineCores: rtpCpu,
-      rtpenginePerCallPct: (100 * rtpCpu) / calls,
+      // what the generator really offered, against the call's 100 packets/s × calls
+      deliveredPct: (100 * res.sent) / (calls * 100 * wall),
+      // rtpengine CPU per packet relayed (each packet in is one out), and what a call at the full rate costs
+      usPerPacket: res.sent ? ((c1 - c0) / HZ / res.sent) * 1e6 : 0,
+      rtpenginePerCallPct: res.sent ? ((c1 - c0) / HZ / res.sent) * 100 * 100 : 0,
       loadCores: res.cpuMs / 1000 / wall,
       lateTicks: res.lateTicks,
       recorded,
@@ -142,18 +165,19 @@ async function run(calls: number, mode: 'direct' | 'relay' | 'record') {
   } finally {
     ng.close();
     await rtp?.stop();
-    load.kill();
+    for (const load of loads) load.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 console.log(`relay bench: ${SECONDS} s per run; G.711 20 ms (50 pps each way per call); modes ${MODES.join(', ')}; ${(await import('node:os')).cpus().length} cores`);
-console.log('calls  mode     sent       received   loss %   rtpengine cores  per call %  load cores  late ticks  pcaps');
+console.log('per call % = rtpengine CPU (% of one core) for one call at its full 100 packets/s, from the CPU per packet measured');
+console.log('calls  mode     sent       received   loss %   offered %  rtpengine cores  µs/packet  per call %  load cores  late ticks  pcaps');
 for (const n of LEVELS) {
   for (const mode of MODES) {
     const r = await run(n, mode);
     console.log(
-      `${String(r.calls).padStart(5)}  ${r.mode.padEnd(7)}  ${String(r.sent).padStart(9)}  ${String(r.received).padStart(9)}  ${r.lossPct.toFixed(3).padStart(6)}   ${r.rtpengineCores.toFixed(3).padStart(15)}  ${r.rtpenginePerCallPct.toFixed(3).padStart(10)}  ${r.loadCores.toFixed(2).padStart(10)}  ${String(r.lateTicks).padStart(10)}  ${String(r.recorded).padStart(5)}`,
+      `${String(r.calls).padStart(5)}  ${r.mode.padEnd(7)}  ${String(r.sent).padStart(9)}  ${String(r.received).padStart(9)}  ${r.lossPct.toFixed(3).padStart(6)}   ${r.deliveredPct.toFixed(0).padStart(8)}  ${r.rtpengineCores.toFixed(3).padStart(15)}  ${r.usPerPacket.toFixed(1).padStart(9)}  ${r.rtpenginePerCallPct.toFixed(3).padStart(10)}  ${r.loadCores.toFixed(2).padStart(10)}  ${String(r.lateTicks).padStart(10)}  ${String(r.recorded).padStart(5)}`,
     );
   }
 }
