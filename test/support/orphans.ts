@@ -8,8 +8,11 @@ import type { Database } from '../../src/db/database.ts';
  */
 /** Columns ending in _id that are flags or external identifiers, not references. */
 const NOT_REFERENCES = new Set(['hide_caller_id']);
-/** History, not references: the audit log names actors and resources that may since have been deleted, on purpose. */
-const HISTORY_TABLES = new Set(['audit_log']);
+/**
+ * History, not references: the audit log names actors and resources that may since have been deleted, on purpose;
+ * a call recording keeps the parties (user, office) it had, and outlives a deleted user (call_id is SIP's Call-ID).
+ */
+const HISTORY_TABLES = new Set(['audit_log', 'recordings']);
 /** Kamailio's own tables in the store (presence, migration 0402): SIP state keyed by SIP identifiers, not Switchboard rows. */
 const KAMAILIO_TABLES = new Set(['kamailio_version', 'presentity', 'active_watchers', 'watchers', 'pua']);
 
