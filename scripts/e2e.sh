@@ -62,7 +62,7 @@ set +e
 # The server's store and voicemail folder (the default: voicemail/ beside the SQLite file), for specs that
 # seed what only a call can create (e2e/seed-voicemail.ts).
 SWITCHBOARD_URL="http://127.0.0.1:$port" SWITCHBOARD_API_KEY="$key" E2E_PASSWORD="$e2e_password" E2E_MAIL_FILE="$work/mail.jsonl" \
-  E2E_DATABASE_URL="$work/switchboard.sqlite" E2E_VOICEMAIL_DIR="$work/voicemail" npx playwright test "$@"
+  E2E_DATABASE_URL="$work/switchboard.sqlite" E2E_VOICEMAIL_DIR="$work/voicemail" E2E_RECORDINGS_DIR="$work/recordings" npx playwright test "$@"
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then

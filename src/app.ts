@@ -43,6 +43,7 @@ import { callRecorder, type CallRecorder } from './modules/calls/service.ts';
 import { callRoutes } from './modules/calls/routes.ts';
 import { metricsRoutes } from './modules/metrics/routes.ts';
 import { kamailioStats, type KamailioStats } from './modules/metrics/kamailio-stats.ts';
+import { recordingRoutes, type RecordingsModuleOptions } from './modules/recordings/routes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -73,6 +74,7 @@ export interface AppOptions {
   voicemail?: VoicemailModuleOptions;
   /** Media library (hold music): the store (default: the folder from SWITCHBOARD_MEDIA_DIR / beside the SQLite store). */
   media?: MediaModuleOptions;
+  recordings?: RecordingsModuleOptions;
   /** GET /metrics: bearer token (default SWITCHBOARD_METRICS_TOKEN; without one, loopback peers only). */
   metricsToken?: string;
 }
@@ -169,6 +171,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   routingRoutes(app, deps, sip, { recorder: calls, metrics });
   callRoutes(app, deps, calls, sip);
   metricsRoutes(app, deps, metrics, { token: opts.metricsToken ?? process.env.SWITCHBOARD_METRICS_TOKEN, kamailio: stats });
+  recordingRoutes(app, deps, opts.recordings);
   await portal(app, { dist: opts.portalDist });
   return { app, deps, metrics, kamailioStats: stats, calls };
 }

@@ -12,6 +12,8 @@ export interface Config {
   voicemailDir: string;
   /** Media library folder (hold music): SWITCHBOARD_MEDIA_DIR, else media/ beside the SQLite file (or in the data dir). */
   mediaDir: string;
+  /** Call recordings folder: SWITCHBOARD_RECORDINGS_DIR, else recordings/ beside the SQLite file (or in the data dir). */
+  recordingsDir: string;
   seedDemo: boolean;
 }
 
@@ -25,6 +27,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     voicemailDir: voicemailDirFor(env, dataDir, databaseUrl),
     mediaDir: mediaDirFor(env, dataDir, databaseUrl),
+    recordingsDir: recordingsDirFor(env, dataDir, databaseUrl),
     providerApiKey: env.SWITCHBOARD_API_KEY || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     dataDir,
@@ -63,6 +66,16 @@ export function mediaDirFor(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl
   if (env.SWITCHBOARD_MEDIA_DIR) return env.SWITCHBOARD_MEDIA_DIR;
   const sqliteFile = /^postgres(ql)?:\/\//.test(databaseUrl) ? null : databaseUrl.replace(/^sqlite:(\/\/)?/, '');
   return join(sqliteFile && sqliteFile !== ':memory:' ? dirname(sqliteFile) : dataDir, 'media');
+}
+
+/**
+ * The call recordings folder: $SWITCHBOARD_RECORDINGS_DIR, else `recordings` in the directory the SQLite store
+ * lives in. rtpengine's spool (pcap + metadata, until imported) is its `spool` subfolder.
+ */
+export function recordingsDirFor(env: NodeJS.ProcessEnv, dataDir: string, databaseUrl: string): string {
+  if (env.SWITCHBOARD_RECORDINGS_DIR) return env.SWITCHBOARD_RECORDINGS_DIR;
+  const sqliteFile = /^postgres(ql)?:\/\//.test(databaseUrl) ? null : databaseUrl.replace(/^sqlite:(\/\/)?/, '');
+  return join(sqliteFile && sqliteFile !== ':memory:' ? dirname(sqliteFile) : dataDir, 'recordings');
 }
 
 /** Log redaction: secrets never reach the log, whatever route or module logs them. */

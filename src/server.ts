@@ -11,6 +11,7 @@ import { portalUrlProblem } from './modules/auth/rules.ts';
 import { failInterruptedImports } from './modules/imports/service.ts';
 import { ensureDefaultHoldMusic, fsMediaStore } from './modules/media/store.ts';
 import { callRetention } from './modules/calls/retention.ts';
+import { fsRecordingStore } from './modules/recordings/store.ts';
 
 /** Opens the store, migrates, seeds the demo tenant into an empty store, and listens. */
 export async function startServer(config: Config, extra: Partial<AppOptions> = {}) {
@@ -22,7 +23,9 @@ export async function startServer(config: Config, extra: Partial<AppOptions> = {
   // the built-in hold music ('default.wav') is always in the media folder, where rtpengine plays it from
   await ensureDefaultHoldMusic(config.mediaDir);
   const media = extra.media ?? { store: fsMediaStore(config.mediaDir) };
-  const { app, deps, kamailioStats, calls } = await buildApp({ database, providerApiKey: config.providerApiKey, logLevel: config.logLevel, auth: { portalUrl }, ...extra, voicemail: { audioStore }, media });
+  // call recordings: the API serves them, and under `sip start` the importer writes them (docs/media.md)
+  const recordingStore = extra.recordings?.store ?? fsRecordingStore(config.recordingsDir);
+  const { app, deps, kamailioStats, calls } = await buildApp({ database, providerApiKey: config.providerApiKey, logLevel: config.logLevel, auth: { portalUrl }, ...extra, voicemail: { audioStore }, media, recordings: { store: recordingStore } });
   if (!config.providerApiKey && (await countProviderKeys(database.db)) === 0) {
     const key = await createProviderKey(database.db, 'first-start');
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -51,5 +54,5 @@ export async function startServer(config: Config, extra: Partial<AppOptions> = {
     await calls.idle();
     await database.close();
   };
-  return { app, deps, database, audioStore, stop, kamailioStats };
+  return { app, deps, database, audioStore, recordingStore, stop, kamailioStats };
 }

@@ -12,6 +12,8 @@ export interface AccountsTable {
   call_retention_days: number;
   /** Migration 0420: concurrent external calls of the whole account (null = no limit). */
   max_external_calls: number | null;
+  /** Call recordings older than this many days are deleted (migration 0610, default 90). */
+  recording_retention_days: number;
   created_at: string;
   updated_at: string;
 }
@@ -259,6 +261,7 @@ export interface DB {
   // media (0601)
   media_files: MediaFilesTable;
   calls: CallsTable;
+  recordings: RecordingsTable;
 }
 
 // ---------- auth / audit (migration 0101) ----------
@@ -417,4 +420,30 @@ export interface CallsTable {
   answered_at: string | null;
   ended_at: string | null;
   duration_s: number | null;
+}
+
+// ---------- call recording (migration 0610) ----------
+export interface RecordingsTable {
+  id: string;
+  account_id: string;
+  /** rtpengine's metadata file name the recording was imported from (unique per account: idempotent import). */
+  source: string;
+  call_id: string;
+  /** 'internal' | 'inbound' | 'outbound' */
+  direction: string;
+  caller_user_id: string | null;
+  caller_office_id: string | null;
+  /** extension or number as presented ('' when withheld) */
+  caller: string;
+  caller_name: string | null;
+  callee_user_id: string | null;
+  callee_office_id: string | null;
+  callee: string;
+  callee_name: string | null;
+  started_at: string;
+  duration_ms: number;
+  /** `<id>.wav` in the recordings folder */
+  file_name: string;
+  size_bytes: number;
+  created_at: string;
 }

@@ -61,6 +61,9 @@ export const ACTIONS = [
   'media.write',
   // call history (issue 15)
   'call.read',
+  // call recordings of the account's users
+  'recording.read',
+  'recording.delete',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -92,6 +95,8 @@ export const ACTION_PHRASES: Record<Action, string> = {
   'media.read': 'view the media library',
   'media.write': 'manage the media library',
   'call.read': 'view call history',
+  'recording.read': 'listen to call recordings',
+  'recording.delete': 'delete call recordings',
 };
 
 /** "A Basic User", "An Office Manager". */
@@ -168,6 +173,9 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     // hears and picks the account's hold music for their offices; the library itself is the Office Manager's
     'media.read': 'account',
     'call.read': 'office',
+    // recorded calls with a party in the offices they manage
+    'recording.read': 'office',
+    'recording.delete': 'office',
   },
   // Office Manager: the customer administrator, the whole account.
   office_manager: {
@@ -197,6 +205,8 @@ export const PERMISSION_MATRIX: Record<Scope, Partial<Record<Action, Reach>>> = 
     'media.read': 'account',
     'media.write': 'account',
     'call.read': 'account',
+    'recording.read': 'account',
+    'recording.delete': 'account',
   },
 };
 

@@ -403,7 +403,7 @@ test('serve marks unfinished import jobs failed before it listens (SQLite file)'
     const accountId = '00000000-0000-4000-8000-0000000000b0';
     await database.db
       .insertInto('accounts')
-      .values({ id: accountId, code: 'restart', name: 'Restart', sip_realm: 'restart.pbx.example', country: 'AU', extension_length: null, voicemail_retention_days: 90, call_retention_days: 365, max_external_calls: null, created_at: new Date().toISOString(), updated_at: new Date().toISOString() })
+      .values({ id: accountId, code: 'restart', name: 'Restart', sip_realm: 'restart.pbx.example', country: 'AU', extension_length: null, voicemail_retention_days: 90, call_retention_days: 365, max_external_calls: null, recording_retention_days: 90, created_at: new Date().toISOString(), updated_at: new Date().toISOString() })
       .execute();
     await database.db.insertInto('imports').values(job('00000000-0000-4000-8000-0000000000b1', accountId, 'loading')).execute();
     await database.close();

@@ -23,6 +23,8 @@ import { createKamailioNotifier, lateBoundNotifier, sipTargetResolver } from '..
 import type { Mailer } from '../../src/modules/auth/mailer.ts';
 import { memoryAudioStore } from '../../src/modules/voicemail/audio-store.ts';
 import { startVoicemailService, type VoicemailService } from '../../src/modules/voicemail/server/start.ts';
+import { fsRecordingStore } from '../../src/modules/recordings/store.ts';
+import { recordingImporter, type RecordingImporter } from '../../src/modules/recordings/spool.ts';
 
 export const SIP = { listen: '127.0.0.1', port: 5070, trunk: '127.0.0.1:5090', voicemail: '127.0.0.1:5095', secret: 'e2e-routing-secret' } satisfies SipSettings;
 export const REALM = 'e2e.pbx.test';
@@ -44,6 +46,8 @@ export interface Stack {
   voicemail: VoicemailService | null;
   /** The media library folder (hold music) this stack's rtpengine plays from. */
   mediaDir: string;
+  /** With `rtpengine`: the importer of rtpengine's recordings (run it after a call ends) and the recordings folder. */
+  recordings: { importer: RecordingImporter; dir: string; spoolDir: string } | null;
   addUser(input: Partial<UserCreate> & { extension: string }): Promise<{ id: string; user: string; password: string; extension: string }>;
   close(): Promise<void>;
 }
@@ -58,7 +62,9 @@ export async function startStack(
   // hold music files live where rtpengine reads them
   const mediaDir = mkdtempSync(join(tmpdir(), 'sb-e2e-media-'));
   await ensureDefaultHoldMusic(mediaDir);
-  const server = await startTestServer(kind, { sip: SIP, deviceNotifier: notifier, voicemail: { audioStore }, media: { store: fsMediaStore(mediaDir) } });
+  // call recordings: rtpengine's pcap spool and the recordings folder, both inside the media temp folder
+  const recordingStore = fsRecordingStore(join(mediaDir, 'recordings'));
+  const server = await startTestServer(kind, { sip: SIP, deviceNotifier: notifier, voicemail: { audioStore }, media: { store: fsMediaStore(mediaDir) }, recordings: { store: recordingStore } });
   let rtpengine: RtpengineProcess | null = null;
   let kamailio: KamailioProcess | undefined;
   let voicemail: VoicemailService | null = null;
@@ -71,7 +77,7 @@ export async function startStack(
     const databaseUrl = server.store.database.description.replace(/^sqlite:/, '');
     let settings: SipSettings = SIP;
     if (opts.rtpengine) {
-      rtpengine = await startRtpengine({ mode: 'start', socket: 'udp:127.0.0.1:22241', interface: '127.0.0.1', ports: [36000, 36999] }, mediaDir);
+      rtpengine = await startRtpengine({ mode: 'start', socket: 'udp:127.0.0.1:22241', interface: '127.0.0.1', ports: [36000, 36999], recordingDir: join(mediaDir, 'spool') }, mediaDir);
       settings = { ...SIP, rtpengine: 'udp:127.0.0.1:22241' };
     }
     kamailio = await startKamailio({ databaseUrl, routerUrl: `${server.baseUrl}${ROUTE_PATH}`, settings, bruteForce: opts.bruteForce, children: 4, mediaDir });
@@ -96,6 +102,7 @@ export async function startStack(
       kamailio: k,
       officeId: office.id,
       voicemail: vm,
+      recordings: rtpe ? { importer: recordingImporter(d, { store: recordingStore, spoolDir: join(mediaDir, 'spool'), log: () => {} }), dir: recordingStore.dir, spoolDir: join(mediaDir, 'spool') } : null,
       async addUser(input) {
         const u = await createUser(d, SYSTEM_ACTOR, 'e2e', { firstName: `User ${input.extension}`, officeId: office.id, ...input });
         return { id: u.id, user: u.sipUsername, password: u.sipPassword, extension: u.extension };

@@ -10,8 +10,11 @@ import type { Database } from '../../src/db/database.ts';
 const NOT_REFERENCES = new Set(['hide_caller_id']);
 /** References whose column name is not `<table>_id` (ring_groups.fallback_user_id, migration 0210). */
 const NAMED_REFERENCES: Record<string, string> = { fallback_user_id: 'users' };
-/** History, not references: the audit log names actors and resources that may since have been deleted, on purpose. */
-const HISTORY_TABLES = new Set(['audit_log', 'calls']);
+/**
+ * History, not references: the audit log names actors and resources that may since have been deleted, on purpose;
+ * call history and call recordings keep the parties (user, office) they had and outlive a deleted user.
+ */
+const HISTORY_TABLES = new Set(['audit_log', 'calls', 'recordings']);
 /** Kamailio's own tables in the store (presence, migration 0402): SIP state keyed by SIP identifiers, not Switchboard rows. */
 const KAMAILIO_TABLES = new Set(['kamailio_version', 'presentity', 'active_watchers', 'watchers', 'pua']);
 

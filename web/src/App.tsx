@@ -10,6 +10,7 @@ import { SelfService } from './SelfService.tsx';
 import { HoldMusic } from './HoldMusic.tsx';
 import { CallHistory } from './CallHistory.tsx';
 import { RingGroups } from './RingGroups.tsx';
+import { Recordings } from './Recordings.tsx';
 import { can, isSelfService } from './perms.ts';
 import { match, navigate, useLocation } from './router.ts';
 import { SessionCtx, type Session } from './session.tsx';
@@ -314,6 +315,7 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
           {!selfOnly && <NavLink to="/" label="Offices & Users" icon="users" />}
           {!selfOnly && can(actor, 'groups') && <NavLink to="/ring-groups" label="Ring Groups" icon="users" />}
           {!selfOnly && can(actor, 'mediaLibrary') && <NavLink to="/hold-music" label="Hold Music" icon="music" />}
+          {!selfOnly && can(actor, 'recordings') && <NavLink to="/recordings" label="Recordings" icon="music" />}
           {actor.userId && <NavLink to="/me" label="My Settings" icon="me" />}
           {can(actor, 'callHistory') && <NavLink to="/calls" label="Call History" icon="users" />}
         </nav>
@@ -351,6 +353,7 @@ function Routes({ selfOnly }: { selfOnly: boolean }) {
   if (path === '/import') return <ImportUsers />;
   if (path === '/hold-music') return <HoldMusic />;
   if (path === '/ring-groups') return <RingGroups />;
+  if (path === '/recordings') return <Recordings />;
   const u = match('/users/:id', path);
   if (u) return <UserManage key={u.id} userId={u.id!} />;
   return <OfficesUsers />;

@@ -130,6 +130,8 @@ export interface Account {
   extensionLength: 3 | 4 | null;
   /** Days a voicemail message is kept on the server (default 90). */
   voicemailRetentionDays?: number;
+  /** Days a call recording is kept (default 90). */
+  recordingRetentionDays?: number;
 }
 export interface PhoneNumber {
   id: string;
@@ -293,6 +295,40 @@ export const mediaApi = {
   upload: (base: string, name: string, file: File) => upload<MediaFile>(mediaPath(base), file, file.name, 'POST', { name }),
   rename: (base: string, id: string, name: string) => patch<MediaFile>(`${mediaPath(base)}/${encodeURIComponent(id)}`, { name }),
   remove: (base: string, id: string) => del<void>(`${mediaPath(base)}/${encodeURIComponent(id)}`),
+};
+
+// ---------- call recordings (src/modules/recordings/routes.ts; docs/media.md) ----------
+
+export interface RecordingParty {
+  number: string;
+  name: string | null;
+  userId: string | null;
+  officeId: string | null;
+}
+export interface Recording {
+  id: string;
+  direction: 'internal' | 'inbound' | 'outbound';
+  caller: RecordingParty;
+  callee: RecordingParty;
+  startedAt: string;
+  durationMs: number;
+  sizeBytes: number;
+  callId: string;
+  createdAt: string;
+}
+export interface RecordingFilter {
+  userId?: string;
+  from?: string;
+  to?: string;
+  direction?: string;
+  limit?: number;
+  offset?: number;
+}
+export const recordingsPath = (base: string) => `${base}/recordings`;
+export const recordingAudioUrl = (base: string, id: string, download = false) => `${recordingsPath(base)}/${encodeURIComponent(id)}/audio${download ? '?download=1' : ''}`;
+export const recordingsApi = {
+  list: (base: string, f: RecordingFilter) => get<{ items: Recording[]; total: number; limit: number; offset: number }>(`${recordingsPath(base)}${qs({ ...f })}`),
+  remove: (base: string, id: string) => del<void>(`${recordingsPath(base)}/${encodeURIComponent(id)}`),
 };
 
 // ---------- voicemail (src/modules/voicemail/routes.ts; docs/voicemail.md) ----------

@@ -24,7 +24,9 @@ type Can =
   /** media.write: upload, rename, delete tracks. */
   | 'manageMedia'
   /** call.read: managers their offices' calls, users their own (issue 15). */
-  | 'callHistory';
+  | 'callHistory'
+  /** recording.read / recording.delete: call recordings (Site Manager: calls of their offices; Office Manager: the account). */
+  | 'recordings';
 const VOICEMAIL_SELF: Scope[] = ['basic_user', 'call_center_agent', 'call_center_supervisor', 'site_manager', 'office_manager'];
 const MANAGERS: Scope[] = ['site_manager', 'office_manager'];
 
@@ -47,6 +49,7 @@ export function can(actor: Actor, what: Can): boolean {
       return VOICEMAIL_SELF.includes(s);
     case 'othersVoicemail':
     case 'mediaLibrary':
+    case 'recordings':
     case 'manageOffice':
     case 'addUser':
     case 'manageUser':

@@ -13,6 +13,7 @@ import * as m0403 from './0403_sip_force_nat.ts';
 import * as m0420 from './0420_calls.ts';
 import * as m0501 from './0501_voicemail.ts';
 import * as m0601 from './0601_media.ts';
+import * as m0610 from './0610_recordings.ts';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -23,7 +24,7 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
 /**
  * Numbered, forward-only migrations. Append new ones with the next number; never edit a landed one.
  * Numbers are reserved per area so parallel work does not collide: 00xx core, 01xx auth/audit,
- * 02xx numbers/import/config versions, 03xx devices/provisioning, 04xx SIP, 05xx voicemail, 06xx media.
+ * 02xx numbers/import/config versions, 03xx devices/provisioning, 04xx SIP, 05xx voicemail, 06xx media (0610–0619 call recording).
  */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001_core': m0001,
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0420_calls': m0420,
   '0501_voicemail': m0501,
   '0601_media': m0601,
+  '0610_recordings': m0610,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

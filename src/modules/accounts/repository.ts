@@ -14,6 +14,7 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     voicemailRetentionDays: row.voicemail_retention_days ?? 90,
     callRetentionDays: row.call_retention_days ?? 365,
     maxExternalCalls: row.max_external_calls ?? null,
+    recordingRetentionDays: row.recording_retention_days ?? 90,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -36,9 +37,9 @@ export async function codeOrRealmTaken(conn: Conn, code: string, realm: string):
 
 export async function insert(
   conn: Conn,
-  row: Omit<AccountsTable, 'voicemail_retention_days' | 'call_retention_days' | 'max_external_calls'> & { voicemail_retention_days?: number; call_retention_days?: number; max_external_calls?: number | null },
+  row: Omit<AccountsTable, 'voicemail_retention_days' | 'call_retention_days' | 'max_external_calls' | 'recording_retention_days'> & { voicemail_retention_days?: number; call_retention_days?: number; max_external_calls?: number | null; recording_retention_days?: number },
 ): Promise<Account> {
-  const full: AccountsTable = { voicemail_retention_days: 90, call_retention_days: 365, max_external_calls: null, ...row };
+  const full: AccountsTable = { voicemail_retention_days: 90, call_retention_days: 365, max_external_calls: null, recording_retention_days: 90, ...row };
   await conn.insertInto('accounts').values(full).execute();
   return toAccount(full);
 }

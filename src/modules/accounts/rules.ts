@@ -51,5 +51,9 @@ export function validateAccountUpdate(input: AccountUpdate): FieldError[] {
     const n = input.maxExternalCalls;
     if (!Number.isInteger(n) || n < 0 || n > 10000) errors.push({ field: 'maxExternalCalls', reason: 'must be a whole number from 0 to 10000, or null for no limit' });
   }
+  if (input.recordingRetentionDays !== undefined) {
+    const d = input.recordingRetentionDays;
+    if (!Number.isInteger(d) || d < 1 || d > 3650) errors.push({ field: 'recordingRetentionDays', reason: 'must be a whole number of days from 1 to 3650' });
+  }
   return errors;
 }

@@ -12,6 +12,8 @@ export interface Account {
   callRetentionDays: number;
   /** Concurrent external calls of the whole account; null = no limit (set by the provider). */
   maxExternalCalls: number | null;
+  /** Call recordings older than this many days are deleted (1–3650, default 90). */
+  recordingRetentionDays: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -23,7 +25,7 @@ export interface AccountCreate {
   country: string;
 }
 
-export type AccountUpdate = Partial<Pick<AccountCreate, 'name' | 'country'>> & { voicemailRetentionDays?: number; callRetentionDays?: number; maxExternalCalls?: number | null };
+export type AccountUpdate = Partial<Pick<AccountCreate, 'name' | 'country'>> & { voicemailRetentionDays?: number; callRetentionDays?: number; maxExternalCalls?: number | null; recordingRetentionDays?: number };
 
 export const accountSchema = {
   $id: 'Account',
@@ -38,10 +40,11 @@ export const accountSchema = {
     voicemailRetentionDays: { type: 'integer', description: 'Voicemail messages older than this many days are deleted (1–3650, default 90)' },
     callRetentionDays: { type: 'integer', description: 'Call history older than this many days is deleted (1–3650, default 365)' },
     maxExternalCalls: { type: ['integer', 'null'], description: 'Concurrent external (outbound) calls of the whole account; null = no limit' },
+    recordingRetentionDays: { type: 'integer', description: 'Call recordings older than this many days are deleted (1–3650, default 90)' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
-  required: ['id', 'code', 'name', 'sipRealm', 'country', 'extensionLength', 'voicemailRetentionDays', 'callRetentionDays', 'maxExternalCalls', 'createdAt', 'updatedAt'],
+  required: ['id', 'code', 'name', 'sipRealm', 'country', 'extensionLength', 'voicemailRetentionDays', 'callRetentionDays', 'maxExternalCalls', 'recordingRetentionDays', 'createdAt', 'updatedAt'],
 } as const;
 
 export const accountCreateSchema = {
@@ -66,5 +69,6 @@ export const accountUpdateSchema = {
     voicemailRetentionDays: { type: 'integer', description: 'Days a voicemail message is kept (1–3650); Office Manager or provider' },
     callRetentionDays: { type: 'integer', description: 'Days call history is kept (1–3650); Office Manager or provider' },
     maxExternalCalls: { type: ['integer', 'null'], description: 'Concurrent external calls of the account (0–10000, null = no limit); provider only (toll-fraud protection)' },
+    recordingRetentionDays: { type: 'integer', description: 'Days a call recording is kept (1–3650); Office Manager or provider' },
   },
 } as const;

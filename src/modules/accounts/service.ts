@@ -66,6 +66,7 @@ export async function updateAccount(deps: Deps, actor: Actor, key: string, input
     ...(patch.voicemailRetentionDays !== undefined && { voicemail_retention_days: patch.voicemailRetentionDays }),
     ...(patch.callRetentionDays !== undefined && { call_retention_days: patch.callRetentionDays }),
     ...(patch.maxExternalCalls !== undefined && { max_external_calls: patch.maxExternalCalls }),
+    ...(patch.recordingRetentionDays !== undefined && { recording_retention_days: patch.recordingRetentionDays }),
     updated_at: nowIso(),
   });
   const after = await findAccount(deps, before.id);

@@ -15,7 +15,7 @@ import { limitsFor } from '../calls/rules.ts';
 import { presenceEntities } from './blf.ts';
 import { setDayNightFromHandset } from '../offices/service.ts';
 import { RoutingConfigCache } from './repository.ts';
-import { decideRoute, holdMusicOf, inboundCandidates, toRtjson, type RtjsonDoc } from './rules.ts';
+import { decideRoute, holdMusicOf, inboundCandidates, recordingOf, toRtjson, type RtjsonDoc } from './rules.ts';
 import { routeQuerySchema, type AccountRoutingConfig, type CallSource, type Decision, type Platform } from './schema.ts';
 
 export const ROUTE_PATH = '/sip/route';
@@ -85,7 +85,11 @@ export function createRouter(deps: Deps, platform: Platform, recorder?: CallReco
       return JSON.stringify(toRtjson(decision));
     }
     const doc = toRtjson(decision);
-    if (doc.action === 'route') doc.moh = holdMusicOf(cfg, req);
+    if (doc.action === 'route') {
+      doc.moh = holdMusicOf(cfg, req);
+      const record = recordingOf(cfg, req, decision);
+      if (record) doc.record = record;
+    }
     // busy lamps: the extensions whose dialog state Kamailio publishes for this call (blf.ts)
     const blf = presenceEntities(cfg, req, decision);
     // concurrent external call limits Kamailio enforces with dialog profiles (calls/rules.ts limitsFor)

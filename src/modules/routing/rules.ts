@@ -578,6 +578,8 @@ export interface RtjsonDoc {
   pickable?: Pickable;
   /** Switchboard extension (action 'pickup'): the call Kamailio is to take over for the caller. */
   pickup?: PickupRequest;
+  /** Switchboard extension: the call is recorded; rtpengine's metadata for it (recordingOf, base64url JSON). */
+  record?: string;
 }
 
 /** Header sets merged left to right; a null value removes that header. One `Name: value\r\n` line each. */
@@ -692,4 +694,60 @@ export function holdMusicOf(cfg: AccountRoutingConfig, req: RouteRequest): { cal
   if (c) out.caller = c;
   if (d) out.callee = d;
   return out;
+}
+
+/** What a recorded call's metadata says (Switchboard → Kamailio → rtpengine's metadata file → the importer). */
+export interface RecordingMeta {
+  /** format version */
+  v: 1;
+  /** account id */
+  a: string;
+  /** direction: internal (extension to extension), inbound (a DDI call from the carrier), outbound (to a number) */
+  d: 'internal' | 'inbound' | 'outbound';
+  /** the calling user (internal and outbound calls) */
+  cu?: string;
+  /** the called user (internal calls, and inbound calls to a user's direct number) */
+  eu?: string;
+  /** the calling party as presented: an extension or a number ('' when withheld) */
+  cn: string;
+  /** the called party as dialled: an extension or a number */
+  en: string;
+}
+
+/** base64url of the JSON: no spaces or quotes, so it passes through Kamailio's rtpengine flags as one word. */
+export function encodeRecordingMeta(m: RecordingMeta): string {
+  return Buffer.from(JSON.stringify(m)).toString('base64url');
+}
+
+/**
+ * Call recording (seed 000 Security 'Record calls from this extension'): a routed call is recorded when the
+ * calling user or the called user has recordCalls. Returns the metadata Kamailio hands rtpengine
+ * (`record-call=yes metadata=…`), or undefined. Voicemail, feature codes and calls to ring groups by their
+ * own callee (only a recorded caller records those) are never recorded by the callee's setting.
+ */
+export function recordingOf(cfg: AccountRoutingConfig, req: RouteRequest, d: Decision): string | undefined {
+  if (d.action !== 'route' || d.effect) return undefined;
+  if (d.steps.some((s) => s.targets.some((t) => t.kind === 'feature'))) return undefined;
+  const to = cleanDialled(req.to);
+  const caller = req.source === 'internal' ? cfg.usersBySip.get(req.from) : undefined;
+  let callee: RoutingUser | undefined;
+  if (req.source === 'trunk') {
+    const e164 = inboundCandidates(to).find((n) => cfg.numbers.has(n));
+    const userId = e164 ? cfg.numbers.get(e164) : null;
+    callee = userId ? cfg.usersById.get(userId) : undefined;
+  } else if (d.kind === 'internal') {
+    callee = cfg.users.get(to);
+  }
+  if (!caller?.security.recordCalls && !callee?.security.recordCalls) return undefined;
+  const direction = req.source === 'trunk' ? 'inbound' : d.kind === 'internal' ? 'internal' : 'outbound';
+  const meta: RecordingMeta = {
+    v: 1,
+    a: cfg.accountId,
+    d: direction,
+    ...(caller && { cu: caller.id }),
+    ...(callee && { eu: callee.id }),
+    cn: caller ? caller.extension : cleanDialled(req.from).replace(/[^0-9+*#]/g, '').slice(0, 32),
+    en: to.replace(/[^0-9+*#]/g, '').slice(0, 32),
+  };
+  return encodeRecordingMeta(meta);
 }

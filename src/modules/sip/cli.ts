@@ -21,6 +21,8 @@ import { buildApp } from '../../app.ts';
 import { fsAudioStore } from '../voicemail/audio-store.ts';
 import { startVoicemailService, type VoicemailService } from '../voicemail/server/start.ts';
 import { voicemailSettingsFromEnv } from '../voicemail/server/settings.ts';
+import { recordingImporter, type RecordingImporter } from '../recordings/spool.ts';
+import { recordingRetention, type RecordingRetention } from '../recordings/retention.ts';
 
 export function sipCommands(program: Command): void {
   const sip = program.command('sip').description('the SIP server (Kamailio) that registers phones and routes calls');
@@ -47,6 +49,11 @@ export function sipCommands(program: Command): void {
       let rtpengine: RtpengineProcess | null = null;
       const rtpSettings = rtpengineSettingsFromEnv(process.env, existsSync(RTPENGINE_BIN));
       const rtpDir = mkdtempSync(join(tmpdir(), 'sb-rtpengine-'));
+      // call recording: rtpengine's pcap spool inside the recordings folder (or where an external one writes it)
+      const spoolDir = rtpSettings.mode === 'start' ? join(config.recordingsDir, 'spool') : process.env.SWITCHBOARD_RECORDING_SPOOL;
+      if (rtpSettings.mode === 'start') rtpSettings.recordingDir = spoolDir;
+      let importer: RecordingImporter | null = null;
+      let retention: RecordingRetention | null = null;
       try {
         // media relay for phones behind NAT and for carrier calls (docs/media.md)
         if (rtpSettings.mode === 'start') rtpengine = await startRtpengine(rtpSettings, rtpDir);
@@ -61,9 +68,18 @@ export function sipCommands(program: Command): void {
             log: (msg, extra) => server.app.log.info(extra ?? {}, msg),
           });
         }
+        if (server && spoolDir) {
+          const log = (msg: string, err?: unknown) => server.app.log.warn({ err }, `call recording: ${msg}`);
+          importer = recordingImporter(server.deps, { store: server.recordingStore, spoolDir, log });
+          retention = recordingRetention(server.deps, { store: server.recordingStore, log });
+          importer.start();
+          retention.start();
+        }
         kamailio = await startKamailio({ databaseUrl: config.databaseUrl, routerUrl, settings, mediaDir: config.mediaDir, echo: !!o.verbose });
       } catch (err) {
         await voicemail?.stop();
+        await importer?.stop();
+        await retention?.stop();
         await rtpengine?.stop();
         await server?.stop();
         throw err;
@@ -85,6 +101,10 @@ export function sipCommands(program: Command): void {
         await kamailio.stop();
         await voicemail?.stop();
         await rtpengine?.stop();
+        // the last calls' recordings (rtpengine finishes them when it stops)
+        await importer?.runOnce().catch(() => {});
+        await importer?.stop();
+        await retention?.stop();
         rmSync(rtpDir, { recursive: true, force: true });
         await server?.stop();
         process.exit(0);

@@ -5,7 +5,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnLogged, stopChild, waitUntilReady, type LoggedChild } from './child-process.ts';
 import type { RtpengineSettings } from './settings.ts';
@@ -75,6 +75,12 @@ export class RtpengineProcess {
       '--log-level=5',
       `--pidfile=${join(this.runDir, 'rtpengine.pid')}`,
     ];
+    // call recording in userspace: every packet of a recorded call into a pcap in the spool, with a metadata
+    // file; Switchboard's importer (recordings/spool.ts) makes the WAV. No kernel module, no recording daemon.
+    if (this.settings.recordingDir) {
+      mkdirSync(this.settings.recordingDir, { recursive: true, mode: 0o700 });
+      args.push(`--recording-dir=${this.settings.recordingDir}`, '--recording-method=pcap', '--recording-format=raw');
+    }
     this.proc = spawnLogged(RTPENGINE_BIN, args, {
       cwd: this.runDir,
       logFile: join(this.runDir, 'rtpengine.log'),

@@ -31,6 +31,8 @@ export interface RtpengineSettings {
   socket: string;
   interface: string;
   ports: [number, number];
+  /** Call recording: rtpengine's spool folder (--recording-dir, pcap method); unset: no recording. */
+  recordingDir?: string;
 }
 
 export function rtpengineSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, hasBinary = true): RtpengineSettings {
