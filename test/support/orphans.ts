@@ -10,8 +10,8 @@ import type { Database } from '../../src/db/database.ts';
 const NOT_REFERENCES = new Set(['hide_caller_id']);
 /** History, not references: the audit log names actors and resources that may since have been deleted, on purpose. */
 const HISTORY_TABLES = new Set(['audit_log']);
-/** Kamailio's own tables in the store (presence, migration 0402): SIP state keyed by SIP identifiers, not Switchboard rows. */
-const KAMAILIO_TABLES = new Set(['kamailio_version', 'presentity', 'active_watchers', 'watchers', 'pua']);
+/** Kamailio's own tables in the store (presence, migration 0402; usrloc, 0410): SIP state keyed by SIP identifiers, not Switchboard rows. */
+const KAMAILIO_TABLES = new Set(['kamailio_version', 'presentity', 'active_watchers', 'watchers', 'pua', 'location', 'location_attrs']);
 
 export async function findOrphans(database: Database): Promise<string[]> {
   const all = (await database.db.introspection.getTables()).filter((t) => !t.name.startsWith('kysely_') && !t.isView);
