@@ -129,7 +129,7 @@ export class UA {
    * Calls `target` (user part); on 2xx sends ACK, holds, then BYE. `headers` are added to the INVITE as they
    * are (lower-case names; e.g. a forged P-Asserted-Identity).
    */
-  async call(target: string, holdMs = 50, headers: Record<string, string> = {}): Promise<{ status: number; reason: string; answeredBy?: string; bye?: number }> {
+  async call(target: string, holdMs = 50, headers: Record<string, string> = {}): Promise<{ status: number; reason: string; answeredBy?: string; bye?: number; retryAfter?: string }> {
     const callId = `${rnd()}@localhost`;
     const invite: SipMessage = {
       method: 'INVITE',
@@ -147,7 +147,7 @@ export class UA {
       },
     };
     const rs = await this.request(invite);
-    if (rs.status! >= 300) return { status: rs.status!, reason: rs.reason! };
+    if (rs.status! >= 300) return { status: rs.status!, reason: rs.reason!, retryAfter: rs.headers['retry-after'] === undefined ? undefined : String(rs.headers['retry-after']) };
     const routeSet = (rs.headers['record-route'] ?? []).slice().reverse();
     const inDialog = (method: string, seq: number): SipMessage => ({
       method,

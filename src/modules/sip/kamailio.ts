@@ -182,6 +182,16 @@ export class KamailioProcess {
     throw new Error(`kamailio did not answer OPTIONS within ${timeoutMs} ms:\n${this.logText.slice(-4000)}`);
   }
 
+  /**
+   * Stops Kamailio (SIGTERM: usrloc flushes its registrations to the store) and starts it again with the same
+   * configuration and run directory.
+   */
+  async restart(timeoutMs = 10_000): Promise<void> {
+    await stopChild(this.proc);
+    this.proc = undefined;
+    await this.start(timeoutMs);
+  }
+
   /** SIGTERM to the PID we started (kamailio -DD takes its children down with it), SIGKILL after 5 s. */
   async stop(): Promise<void> {
     await stopChild(this.proc);
