@@ -38,7 +38,10 @@ export function sipCommands(program: Command): void {
     .option('--async-workers <n>', 'Kamailio async workers for routing lookups (SWITCHBOARD_SIP_ASYNC_WORKERS, default 4)')
     .option('--pike <n>', 'requests per 2 s one address may send, 0 = no flood limit (SWITCHBOARD_SIP_PIKE, default 200)')
     .option('--reg-flush <s>', 'seconds between flushes of registrations to the store (SWITCHBOARD_SIP_REG_FLUSH, default 10)')
-    .action(async (o: { port?: string; routerUrl?: string; verbose?: boolean; voicemail: boolean; routeTimeout?: string; routeBreaker?: string; routeQueue?: string; asyncWorkers?: string; pike?: string; regFlush?: string }) => {
+    .option('--bf-limit <n>', 'failed authentications from one address that block it (SWITCHBOARD_SIP_BF_LIMIT, default 5)')
+    .option('--bf-window <s>', 'seconds over which failures are counted (SWITCHBOARD_SIP_BF_WINDOW, default 300)')
+    .option('--bf-block <s>', 'seconds an address stays blocked (SWITCHBOARD_SIP_BF_BLOCK, default 900)')
+    .action(async (o: { port?: string; routerUrl?: string; verbose?: boolean; voicemail: boolean; routeTimeout?: string; routeBreaker?: string; routeQueue?: string; asyncWorkers?: string; pike?: string; regFlush?: string; bfLimit?: string; bfWindow?: string; bfBlock?: string }) => {
       // limits: environment, then flags (a bad value names the setting and stops here, before anything starts)
       const limits: SipLimits = checkSipLimits({
         ...sipLimitsFromEnv(),
@@ -48,6 +51,9 @@ export function sipCommands(program: Command): void {
         ...(o.asyncWorkers !== undefined && { asyncWorkers: o.asyncWorkers }),
         ...(o.pike !== undefined && { pikeDensity: o.pike }),
         ...(o.regFlush !== undefined && { registrationFlush: o.regFlush }),
+        ...(o.bfLimit !== undefined && { bfLimit: o.bfLimit }),
+        ...(o.bfWindow !== undefined && { bfWindow: o.bfWindow }),
+        ...(o.bfBlock !== undefined && { bfBlock: o.bfBlock }),
       });
       const config = loadConfig();
       if (o.port) config.port = Number(o.port);

@@ -50,8 +50,8 @@ export function kamailioDb(databaseUrl: string): { url: string; module: string }
 export function renderConfig(template: string, o: KamailioOptions & { runDir: string; authSecret: string }): string {
   const db = kamailioDb(o.databaseUrl);
   const [trunkIp, trunkPort] = splitHostPort(o.settings.trunk);
-  const bf = o.bruteForce ?? { limit: 5, windowSeconds: 300, blockSeconds: 900 };
   const lim: SipLimits = { ...DEFAULT_SIP_LIMITS, ...o.limits };
+  const bf = o.bruteForce ?? { limit: lim.bfLimit, windowSeconds: lim.bfWindow, blockSeconds: lim.bfBlock };
   const values: Record<string, string> = {
     DEBUG: String(o.debug ?? 2),
     CHILDREN: String(o.children ?? 4),

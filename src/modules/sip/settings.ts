@@ -19,6 +19,8 @@
  *   SWITCHBOARD_SIP_ASYNC_WORKERS   Kamailio async workers doing lookups (default 4)
  *   SWITCHBOARD_SIP_PIKE            requests per 2 s one address may send (default 200; 0 = no flood limit)
  *   SWITCHBOARD_SIP_REG_FLUSH       seconds between flushes of registrations to the store (default 10)
+ *   SWITCHBOARD_SIP_BF_LIMIT / _BF_WINDOW / _BF_BLOCK  brute force: failures per address within the window (s)
+ *                                   that block it for the block time (s) (default 5 / 300 / 900)
  */
 export interface SipSettings {
   listen: string;
@@ -39,9 +41,12 @@ export interface SipLimits {
   asyncWorkers: number;
   pikeDensity: number;
   registrationFlush: number;
+  bfLimit: number;
+  bfWindow: number;
+  bfBlock: number;
 }
 
-export const DEFAULT_SIP_LIMITS: SipLimits = { routeTimeout: 2, routeBreaker: 3, routeQueue: 8, asyncWorkers: 4, pikeDensity: 200, registrationFlush: 10 };
+export const DEFAULT_SIP_LIMITS: SipLimits = { routeTimeout: 2, routeBreaker: 3, routeQueue: 8, asyncWorkers: 4, pikeDensity: 200, registrationFlush: 10, bfLimit: 5, bfWindow: 300, bfBlock: 900 };
 
 /**
  * Bounds of each limit. The async queue is a datagram socket pair whose kernel queue holds ~10 entries
@@ -54,6 +59,9 @@ const LIMIT_RANGES: Record<keyof SipLimits, [number, number, string]> = {
   asyncWorkers: [1, 64, 'SWITCHBOARD_SIP_ASYNC_WORKERS'],
   pikeDensity: [0, 100_000, 'SWITCHBOARD_SIP_PIKE'],
   registrationFlush: [1, 600, 'SWITCHBOARD_SIP_REG_FLUSH'],
+  bfLimit: [1, 1000, 'SWITCHBOARD_SIP_BF_LIMIT'],
+  bfWindow: [1, 86_400, 'SWITCHBOARD_SIP_BF_WINDOW'],
+  bfBlock: [1, 604_800, 'SWITCHBOARD_SIP_BF_BLOCK'],
 };
 
 /** Checks each limit is a whole number in its range; the error names the setting. */
@@ -79,6 +87,9 @@ export function sipLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): SipLimit
     asyncWorkers: from('asyncWorkers'),
     pikeDensity: from('pikeDensity'),
     registrationFlush: from('registrationFlush'),
+    bfLimit: from('bfLimit'),
+    bfWindow: from('bfWindow'),
+    bfBlock: from('bfBlock'),
   });
 }
 
