@@ -26,6 +26,8 @@ export interface KamailioOptions {
   bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number };
   /** Routing lookups, flood limit, registrations flush (defaults: DEFAULT_SIP_LIMITS). */
   limits?: Partial<SipLimits>;
+  /** Benchmark only: look routes up in the SIP worker itself (the old synchronous path). */
+  routeSync?: boolean;
   children?: number;
   debug?: number;
   runDir?: string;
@@ -77,6 +79,7 @@ export function renderConfig(template: string, o: KamailioOptions & { runDir: st
     WITH_PIKE: lim.pikeDensity > 0 ? '#!define WITH_PIKE' : '',
     PIKE_DENSITY: String(lim.pikeDensity),
     UL_TIMER: String(lim.registrationFlush),
+    ROUTE_SYNC: o.routeSync ? '#!define ROUTE_SYNC' : '',
     DB_MODULE: db.module,
     DB_URL: db.url,
     AUTH_TABLE: o.authTable ?? 'sip_subscribers',
