@@ -155,7 +155,6 @@ async function rawCall(x: RawSip, user: string, password: string, target: string
 }
 
 for (const { kind, skip } of await storeKinds()) {
-  if (process.env.SB_DEBUG_KIND && kind !== process.env.SB_DEBUG_KIND) continue;
   describe(`SIP core resilience (${kind})`, { skip: missing ?? skip, concurrency: 1 }, () => {
     let s: Stack;
     let router: PausableProxy | undefined;
@@ -199,7 +198,6 @@ for (const { kind, skip } of await storeKinds()) {
         await Promise.race([ua.unregister(), sleep(300)]);
         ua.stop();
       }
-      if (process.env.SB_DEBUG_KIND) (await import('node:fs')).writeFileSync('/tmp/sipcore-debug.log', s.kamailio.log());
       await s?.close();
       await router?.close();
     });
