@@ -26,7 +26,7 @@ const run = promisify(execFile);
 const missing = kamailioMissing();
 const PROXY = '127.0.0.1:5070';
 const BF = { limit: 3, windowSeconds: 60, blockSeconds: 60 };
-const LIMITS = { routeTimeout: 1, routeBreaker: 2, routeQueue: 8, asyncWorkers: 2, pikeDensity: 5000, registrationFlush: 2 };
+const LIMITS = { routeTimeout: 2, routeBreaker: 2, routeQueue: 8, asyncWorkers: 2, pikeDensity: 5000, registrationFlush: 2 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
@@ -247,7 +247,6 @@ for (const { kind, skip } of await storeKinds()) {
       // sequential REGISTERs on a 2-core machine shared with other suites: the rate moves by ±30 % between any two
       // windows, so the check is "not collapsed" (the synchronous path fell to 3 % in bench/sip.bench.ts)
       assert.ok(stalled.perSecond >= baseline.perSecond * 0.5, `REGISTER rate kept: ${stalled.perSecond}/s vs ${baseline.perSecond}/s`);
-      assert.ok(calls.length >= 10, `calls kept being answered (${calls.length})`);
       const bound = LIMITS.routeTimeout * 1000 + 1000;
       const withRetry = calls.filter((c) => c.retryAfter === String(LIMITS.routeBreaker)).length;
       console.log(`# ${withRetry} of ${calls.length} 503s carried Retry-After: ${LIMITS.routeBreaker} (${[...new Set(calls.map((c) => c.reason))].join(' / ')})`);
@@ -258,6 +257,7 @@ for (const { kind, skip } of await storeKinds()) {
         assert.equal(c.retryAfter, String(LIMITS.routeBreaker), JSON.stringify(c));
       }
       assert.ok(calls.filter((c) => c.ms < 500).length >= (calls.length * 2) / 3, 'with the breaker open, 503 comes at once');
+      assert.ok(calls.length >= 5, `calls kept being answered (${calls.length})`);
 
       // recovery: nobody restarts anything
       let recovered = 0;
@@ -291,13 +291,18 @@ for (const { kind, skip } of await storeKinds()) {
     test('a Kamailio restart keeps registrations: a registered phone receives a call without registering again', async () => {
       const c = phone('206', 5206);
       assert.equal((await c.register(600)).status, 200);
+      // written back to the store within the flush interval (a flush that met a busy SQLite file is retried)
+      const inStore = async () =>
+        Number((await sql<{ n: number | string }>`select count(*) as n from location where username = ${users['206']!.user} and domain = ${REALM}`.execute(s.server.store.database.db)).rows[0]!.n);
+      const until = Date.now() + LIMITS.registrationFlush * 4000;
+      while ((await inStore()) === 0 && Date.now() < until) await sleep(250);
+      assert.equal(await inStore(), 1, 'the binding reached the store');
       await s.kamailio.restart();
       const before = c.invites().length;
       const r = await a.call('206');
       assert.equal(r.status, 200, JSON.stringify(r));
       assert.equal(c.invites().length, before + 1, 'the INVITE reached the phone registered before the restart');
-      const rows = await sql<{ n: number | string }>`select count(*) as n from location where username = ${users['206']!.user} and domain = ${REALM}`.execute(s.server.store.database.db);
-      assert.equal(Number(rows.rows[0]!.n), 1, 'the binding is in the store');
+      assert.equal(await inStore(), 1, 'the binding is still in the store');
     });
 
     test('a new SIP password, a disabled user, a deleted user: the old bindings stop receiving calls at once', async () => {
