@@ -100,7 +100,9 @@ test('limits reach the rendered configuration (async routing, pike on/off, usrlo
   assert.match(cfg, /Retry-After: 7\\r\\n/);
   assert.match(cfg, /^#!define WITH_PIKE$/m);
   assert.match(cfg, /modparam\("pike", "reqs_density_per_unit", 123\)/);
-  assert.match(cfg, /modparam\("usrloc", "db_mode", 2\)/);
+  assert.match(cfg, /modparam\("usrloc", "db_mode", 0\)/, 'SQLite store: registrations in memory');
+  const pg = renderConfig(readFileSync(TEMPLATE, 'utf8'), { ...base, databaseUrl: 'postgres://postgres@127.0.0.1:5432/test' });
+  assert.match(pg, /modparam\("usrloc", "db_mode", 2\)/, 'PostgreSQL store: write-back');
   assert.match(cfg, /modparam\("usrloc", "timer_interval", 15\)/);
   assert.match(cfg, /modparam\("usrloc", "db_url", "sqlite:\/\/\/tmp\/sb\.sqlite"\)/);
   assert.match(cfg, /#!define BF_LIMIT 4\n/);

@@ -79,6 +79,8 @@ export function renderConfig(template: string, o: KamailioOptions & { runDir: st
     WITH_PIKE: lim.pikeDensity > 0 ? '#!define WITH_PIKE' : '',
     PIKE_DENSITY: String(lim.pikeDensity),
     UL_TIMER: String(lim.registrationFlush),
+    // registrations written back to the store on PostgreSQL only (see kamailio.cfg, docs/sip.md)
+    UL_DB_MODE: db.module === 'db_postgres.so' ? '2' : '0',
     ROUTE_SYNC: o.routeSync ? '#!define ROUTE_SYNC' : '',
     DB_MODULE: db.module,
     DB_URL: db.url,
