@@ -352,9 +352,9 @@ for (const { kind, skip } of await storeKinds()) {
         assert.equal(challenge.status, 401);
         const authed = registerText({ user: u.user, via: { address: x.address, port: x.port }, callId, cseq: 2, authorization: answer(challenge.text, u.user, u.password) });
         assert.equal((await x.send(authed)).status, 200, 'the genuine REGISTER');
-        const fromY = await y.send(authed);
+        const fromY = await y.send(authed, 8000);
         assert.equal(fromY.status, 401, 'replayed from another address: challenged, not registered');
-        const again = await x.send(authed);
+        const again = await x.send(authed, 8000);
         assert.equal(again.status, 401, 'replayed from the same address: the nonce was used once');
         // a fresh nonce for the same address with another Call-ID is refused too (bound to the Call-ID)
         const other = registerText({ user: u.user, via: { address: x.address, port: x.port }, callId: `${callId}-2`, cseq: 3, authorization: answer(challenge.text, u.user, u.password) });
