@@ -29,13 +29,26 @@ import { createUser } from '../src/modules/users/service.ts';
 import { startKamailio } from '../src/modules/sip/kamailio.ts';
 import { ROUTE_PATH } from '../src/modules/routing/routes.ts';
 
-const { values: args } = parseArgs({ options: { 'skip-register': { type: 'boolean', default: false }, users: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '5' }, rate: { type: 'string', default: '5000' }, window: { type: 'string', default: '64' } } });
+const { values: args } = parseArgs({
+  options: {
+    'skip-register': { type: 'boolean', default: false },
+    'skip-stall': { type: 'boolean', default: false },
+    'only-stall': { type: 'boolean', default: false },
+    users: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '5' },
+    rate: { type: 'string', default: '5000' },
+    window: { type: 'string', default: '64' },
+    port: { type: 'string', default: '5070' },
+    'invite-rate': { type: 'string', default: '20' },
+  },
+});
 const USERS = Number(args.users);
 const SECONDS = Number(args.seconds);
 const RATE = Number(args.rate);
 const WINDOW = Number(args.window);
 const REALM = 'bench.pbx.test';
-const SIP = { listen: '127.0.0.1', port: 5070, trunk: '127.0.0.1:5090', voicemail: '127.0.0.1:5095', secret: 'bench-secret' };
+const SIP = { listen: '127.0.0.1', port: Number(args.port), trunk: '127.0.0.1:5490', voicemail: '127.0.0.1:5495', secret: 'bench-secret' };
+const TRUNK_PORT = 5490;
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -183,7 +196,7 @@ async function registerLoad(seconds: number): Promise<{ ok: number; failed: numb
 type Mode = 'ours' | 'static' | 'view';
 const AUTH_TABLES: Record<Mode, string> = { ours: 'sip_subscribers', static: 'bench_static_subscriber', view: 'bench_view_subscriber' };
 const regResults: Record<Mode, Array<{ rate: number; cpuMsPer1000: number; failed: number; lost: number }>> = { ours: [], static: [], view: [] };
-for (const round of args['skip-register'] ? [] : [1, 2, 3, 4, 5]) {
+for (const round of args['skip-register'] || args['only-stall'] ? [] : [1, 2, 3, 4, 5]) {
   for (const mode of ['ours', 'static', 'view'] as const) {
     const k = await startKamailio({
       databaseUrl: dbFile,
@@ -191,6 +204,8 @@ for (const round of args['skip-register'] ? [] : [1, 2, 3, 4, 5]) {
       settings: SIP,
       authTable: AUTH_TABLES[mode],
       bruteForce: { limit: 1_000_000, windowSeconds: 60, blockSeconds: 60 },
+      // one source address sends thousands per second: no flood limit here
+      limits: { pikeDensity: 0 },
       children: 4,
       debug: 1,
     });
@@ -207,6 +222,75 @@ for (const round of args['skip-register'] ? [] : [1, 2, 3, 4, 5]) {
     await sleep(300);
   }
 }
+// ---------- 3. routing stalled: async lookups vs the old synchronous path ----------
+// INVITEs from the trunk address (no digest needed) to an unknown DDI (routing answers 404) at a steady rate,
+// with the REGISTER load running; then the same with the routing server stopped (SIGSTOP of its process).
+async function inviteFlow(perSecond: number, seconds: number): Promise<{ sent: number; answered: number; codes: Record<string, number>; p50: number; max: number }> {
+  const sock = createSocket({ type: 'udp4' });
+  await new Promise<void>((r) => sock.bind(TRUNK_PORT, '127.0.0.1', () => r()));
+  const started = new Map<string, { t: number; branch: string }>();
+  const times: number[] = [];
+  const codes: Record<string, number> = {};
+  const ddi = '0299999999';
+  const ruri = `sip:${ddi}@${SIP.listen}:${SIP.port}`;
+  sock.on('message', (msg) => {
+    const text = msg.toString();
+    const status = Number(/^SIP\/2\.0 (\d{3})/.exec(text)?.[1]);
+    const callId = /\r\nCall-ID: *([^\r\n]+)/i.exec(text)?.[1] ?? '';
+    const s0 = started.get(callId);
+    if (!s0 || !(status >= 200)) return;
+    started.delete(callId);
+    times.push(Date.now() - s0.t);
+    codes[status] = (codes[status] ?? 0) + 1;
+    const to = /\r\nTo: *([^\r\n]+)/i.exec(text)?.[1] ?? `<${ruri}>`;
+    const ack = [`ACK ${ruri} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${TRUNK_PORT};branch=${s0.branch};rport`, 'Max-Forwards: 70', `From: <sip:0400000000@carrier.invalid>;tag=b${callId}`, `To: ${to}`, `Call-ID: ${callId}`, 'CSeq: 1 ACK', 'Content-Length: 0', '', ''].join('\r\n');
+    sock.send(ack, SIP.port, SIP.listen);
+  });
+  let sent = 0;
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    const callId = `inv-${randomBytes(6).toString('hex')}`;
+    const branch = `z9hG4bK${randomBytes(6).toString('hex')}`;
+    started.set(callId, { t: Date.now(), branch });
+    const invite = [`INVITE ${ruri} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${TRUNK_PORT};branch=${branch};rport`, 'Max-Forwards: 70', `From: <sip:0400000000@carrier.invalid>;tag=b${callId}`, `To: <${ruri}>`, `Call-ID: ${callId}`, 'CSeq: 1 INVITE', `Contact: <sip:carrier@127.0.0.1:${TRUNK_PORT}>`, 'Content-Length: 0', '', ''].join('\r\n');
+    sock.send(invite, SIP.port, SIP.listen);
+    sent++;
+    await sleep(1000 / perSecond);
+  }
+  await sleep(3000); // late answers (a stalled lookup times out after 2 s)
+  sock.close();
+  const sorted = [...times].sort((a, b) => a - b);
+  return { sent, answered: times.length, codes, p50: sorted[Math.floor(sorted.length / 2)] ?? NaN, max: sorted[sorted.length - 1] ?? NaN };
+}
+const stallResults: string[] = [];
+for (const mode of args['skip-stall'] ? [] : (['async', 'sync'] as const)) {
+  const k = await startKamailio({
+    databaseUrl: dbFile,
+    routerUrl: `http://127.0.0.1:${server.port}${ROUTE_PATH}`,
+    settings: SIP,
+    bruteForce: { limit: 1_000_000, windowSeconds: 60, blockSeconds: 60 },
+    limits: { pikeDensity: 0, routeTimeout: 2 },
+    routeSync: mode === 'sync',
+    children: 4,
+    debug: 1,
+  });
+  try {
+    await registerLoad(1);
+    for (const phase of ['routing up', 'routing stalled'] as const) {
+      if (phase === 'routing stalled') server.child.kill('SIGSTOP');
+      const [reg, inv] = await Promise.all([registerLoad(SECONDS), inviteFlow(Number(args['invite-rate']), SECONDS)]);
+      if (phase === 'routing stalled') server.child.kill('SIGCONT');
+      const line = `${mode.padEnd(5)} ${phase.padEnd(15)}: REGISTER ${reg.rate.toFixed(0)}/s (${reg.failed} refused, ${reg.lost} lost); INVITEs ${inv.sent} sent at ${args['invite-rate']}/s, ${inv.answered} answered ${JSON.stringify(inv.codes)}, p50 ${inv.p50} ms, max ${inv.max} ms`;
+      console.log(line);
+      stallResults.push(line);
+      await sleep(4000); // breaker closes, stalled requests drain
+    }
+  } finally {
+    server.child.kill('SIGCONT');
+    await k.stop();
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rate = (m: Mode) => median(regResults[m].map((r) => r.rate));
 const cpu = (m: Mode) => median(regResults[m].map((r) => r.cpuMsPer1000));
@@ -347,7 +431,7 @@ rmSync(dir, { recursive: true, force: true });
 const fmt = (r: Awaited<ReturnType<typeof openLoop>>) =>
   `${r.achieved.toFixed(0)} req/s, client p50 ${r.p50.toFixed(2)} / p99 ${r.p99.toFixed(2)} / max ${r.max.toFixed(1)} ms; server p50 ${r.server.p50.toFixed(3)} / p99 ${r.server.p99.toFixed(3)} ms, server CPU ${r.server.cpuUsPerRequest.toFixed(0)} us/request; errors ${r.errors}`;
 console.log('');
-if (!args['skip-register']) {
+if (!args['skip-register'] && !args['only-stall']) {
 console.log(
   `REGISTER/s (full digest, ${WINDOW} in flight, ${USERS} users, median of 5): sip_subscribers ${rate('ours').toFixed(0)}/s vs static table ${rate('static').toFixed(0)}/s → ratio ${(rate('ours') / rate('static')).toFixed(2)} (target >= 0.8); view over users⋈accounts ${rate('view').toFixed(0)}/s → ${(rate('view') / rate('static')).toFixed(2)}`,
 );
@@ -362,4 +446,8 @@ const bestNoop = noopRuns.reduce((a, b) => (a.p99 < b.p99 ? a : b));
 console.log(
   `routing p99 (best run) client ${bestRoute.p99.toFixed(2)} ms / server ${bestRoute.server.p99.toFixed(3)} ms (target < 2 ms) vs trivial route client ${bestNoop.p99.toFixed(2)} ms / server ${bestNoop.server.p99.toFixed(3)} ms → client ratio ${(bestRoute.p99 / bestNoop.p99).toFixed(2)}`,
 );
+if (stallResults.length) {
+  console.log('routing stalled vs up, async lookups vs the old synchronous path:');
+  for (const l of stallResults) console.log(`  ${l}`);
+}
 console.log('(2 shared cores, other helpers running: noisy figures)');

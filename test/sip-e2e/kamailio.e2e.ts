@@ -241,7 +241,7 @@ for (const { kind, skip } of await storeKinds()) {
         assert.ok(d.received.some((m) => m.method === 'BYE' && m.callId === callId), 'the call was with 107');
       });
 
-      test('a disabled member never rings (even with a phone still registered)', async () => {
+      test('a disabled member never rings (disabling also removes its registrations: it registers again once enabled)', async () => {
         await update('102', { enabled: false });
         b.mode = 'answer';
         c.mode = 'ring';
@@ -253,6 +253,8 @@ for (const { kind, skip } of await storeKinds()) {
         assert.equal(b.invites().length, nb, '102 is disabled');
         assert.equal(d.invites().length, nd + 1);
         await update('102', { enabled: true });
+        // its binding went with the disable (src/modules/sip/bindings.ts): the phone registers again
+        assert.equal((await b.register()).status, 200);
       });
 
       test('no answer: after the group ring time the caller gets 480; a busy member does not end the call', async () => {

@@ -17,7 +17,8 @@ import { createOffice } from '../../src/modules/offices/service.ts';
 import { createUser } from '../../src/modules/users/service.ts';
 import type { UserCreate } from '../../src/modules/users/schema.ts';
 import { KAMAILIO_BIN, startKamailio, type KamailioProcess } from '../../src/modules/sip/kamailio.ts';
-import type { SipSettings } from '../../src/modules/sip/settings.ts';
+import type { SipLimits, SipSettings } from '../../src/modules/sip/settings.ts';
+import { bindingCleanup, kamailioBindingRemover, lateBoundRemover } from '../../src/modules/sip/bindings.ts';
 import { ROUTE_PATH } from '../../src/modules/routing/routes.ts';
 import { createKamailioNotifier, lateBoundNotifier, sipTargetResolver } from '../../src/modules/sip/notifier.ts';
 import type { Mailer } from '../../src/modules/auth/mailer.ts';
@@ -54,7 +55,14 @@ export interface Stack {
 
 export async function startStack(
   kind: StoreKind,
-  opts: { bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number }; voicemail?: { mailer: Mailer; silenceMs?: number }; rtpengine?: boolean } = {},
+  opts: {
+    bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number };
+    voicemail?: { mailer: Mailer; silenceMs?: number };
+    rtpengine?: boolean;
+    limits?: Partial<SipLimits>;
+    /** Kamailio asks this URL instead of the routing endpoint's (e.g. a pausable proxy in front of it). */
+    routerUrl?: (endpoint: string) => Promise<string>;
+  } = {},
 ): Promise<Stack> {
   // Device resync (devices API) → SIP NOTIFY check-sync through this Kamailio, attached once it runs.
   const notifier = lateBoundNotifier();
@@ -65,6 +73,9 @@ export async function startStack(
   // call recordings: rtpengine's pcap spool and the recordings folder, both inside the media temp folder
   const recordingStore = fsRecordingStore(join(mediaDir, 'recordings'));
   const server = await startTestServer(kind, { sip: SIP, deviceNotifier: notifier, voicemail: { audioStore }, media: { store: fsMediaStore(mediaDir) }, recordings: { store: recordingStore } });
+  // deleted / disabled users and new SIP passwords: their registrations are removed from Kamailio (ul.rm)
+  const remover = lateBoundRemover();
+  server.deps.events.subscribe(bindingCleanup(server.store.database.db, remover));
   let rtpengine: RtpengineProcess | null = null;
   let kamailio: KamailioProcess | undefined;
   let voicemail: VoicemailService | null = null;
@@ -80,8 +91,11 @@ export async function startStack(
       rtpengine = await startRtpengine({ mode: 'start', socket: 'udp:127.0.0.1:22241', interface: '127.0.0.1', ports: [36000, 36999], recordingDir: join(mediaDir, 'spool') }, mediaDir);
       settings = { ...SIP, rtpengine: 'udp:127.0.0.1:22241' };
     }
-    kamailio = await startKamailio({ databaseUrl, routerUrl: `${server.baseUrl}${ROUTE_PATH}`, settings, bruteForce: opts.bruteForce, children: 4, mediaDir });
+    const endpoint = `${server.baseUrl}${ROUTE_PATH}`;
+    const routerUrl = opts.routerUrl ? await opts.routerUrl(endpoint) : endpoint;
+    kamailio = await startKamailio({ databaseUrl, routerUrl, settings, bruteForce: opts.bruteForce, limits: opts.limits, children: 4, mediaDir });
     const k = kamailio;
+    remover.attach(kamailioBindingRemover(k.ctlSocket));
     notifier.attach(createKamailioNotifier({ ctlSocket: k.ctlSocket, resolve: sipTargetResolver(server.store.database.db) }));
     server.kamailioStats.attach(k.ctlSocket);
     if (opts.voicemail) {
@@ -110,6 +124,7 @@ export async function startStack(
       mediaDir,
       async close() {
         notifier.attach(null);
+        remover.attach(null);
         await vm?.stop();
         await k.stop();
         await rtpe?.stop();

@@ -138,7 +138,7 @@ export class UA {
     target: string,
     holdMs = 50,
     headers: Record<string, string> = {},
-  ): Promise<{ status: number; reason: string; answeredBy?: string; contact?: string; toTag?: string; callId: string; bye?: number }> {
+  ): Promise<{ status: number; reason: string; answeredBy?: string; contact?: string; toTag?: string; callId: string; bye?: number; retryAfter?: string }> {
     const callId = `${rnd()}@localhost`;
     const invite: SipMessage = {
       method: 'INVITE',
@@ -156,7 +156,7 @@ export class UA {
       },
     };
     const rs = await this.request(invite);
-    if (rs.status! >= 300) return { status: rs.status!, reason: rs.reason!, callId };
+    if (rs.status! >= 300) return { status: rs.status!, reason: rs.reason!, callId, retryAfter: rs.headers['retry-after'] === undefined ? undefined : String(rs.headers['retry-after']) };
     const routeSet = (rs.headers['record-route'] ?? []).slice().reverse();
     const inDialog = (method: string, seq: number): SipMessage => ({
       method,

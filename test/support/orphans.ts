@@ -15,8 +15,8 @@ const NAMED_REFERENCES: Record<string, string> = { fallback_user_id: 'users' };
  * call history and call recordings keep the parties (user, office) they had and outlive a deleted user.
  */
 const HISTORY_TABLES = new Set(['audit_log', 'calls', 'recordings']);
-/** Kamailio's own tables in the store (presence, migration 0402): SIP state keyed by SIP identifiers, not Switchboard rows. */
-const KAMAILIO_TABLES = new Set(['kamailio_version', 'presentity', 'active_watchers', 'watchers', 'pua']);
+/** Kamailio's own tables in the store (presence, migration 0402; usrloc, 0410): SIP state keyed by SIP identifiers, not Switchboard rows. */
+const KAMAILIO_TABLES = new Set(['kamailio_version', 'presentity', 'active_watchers', 'watchers', 'pua', 'location', 'location_attrs']);
 
 export async function findOrphans(database: Database): Promise<string[]> {
   const all = (await database.db.introspection.getTables()).filter((t) => !t.name.startsWith('kysely_') && !t.isView);

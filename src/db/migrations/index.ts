@@ -10,6 +10,7 @@ import * as m0301 from './0301_devices_provisioning.ts';
 import * as m0401 from './0401_sip_subscribers.ts';
 import * as m0402 from './0402_presence.ts';
 import * as m0403 from './0403_sip_force_nat.ts';
+import * as m0410 from './0410_sip_location.ts';
 import * as m0420 from './0420_calls.ts';
 import * as m0501 from './0501_voicemail.ts';
 import * as m0601 from './0601_media.ts';
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0401_sip_subscribers': m0401,
   '0402_presence': m0402,
   '0403_sip_force_nat': m0403,
+  '0410_sip_location': m0410,
   '0420_calls': m0420,
   '0501_voicemail': m0501,
   '0601_media': m0601,

@@ -9,12 +9,13 @@ import { loadConfig } from '../../config.ts';
 import { startServer } from '../../server.ts';
 import { ROUTE_PATH } from '../routing/routes.ts';
 import { renderConfig, startKamailio, TEMPLATE } from './kamailio.ts';
-import { rtpengineSettingsFromEnv, sipSettingsFromEnv } from './settings.ts';
+import { checkSipLimits, rtpengineSettingsFromEnv, sipLimitsFromEnv, sipSettingsFromEnv, type SipLimits } from './settings.ts';
 import { RTPENGINE_BIN, startRtpengine, type RtpengineProcess } from './rtpengine.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKamailioNotifier, lateBoundNotifier, sipTargetResolver } from './notifier.ts';
+import { bindingCleanup, kamailioBindingRemover } from './bindings.ts';
 import { mailerFromEnv } from '../auth/mailer.ts';
 import { migrate, openDatabase } from '../../db/database.ts';
 import { buildApp } from '../../app.ts';
@@ -33,7 +34,29 @@ export function sipCommands(program: Command): void {
     .option('--router-url <url>', 'use an already running Switchboard at this routing URL instead of starting one')
     .option('--no-voicemail', 'do not start the voicemail service here (it runs elsewhere: `switchboard voicemail start`)')
     .option('--verbose', "echo Kamailio's log")
-    .action(async (o: { port?: string; routerUrl?: string; verbose?: boolean; voicemail: boolean }) => {
+    .option('--route-timeout <s>', 'seconds one routing lookup may take before the call gets 503 (SWITCHBOARD_SIP_ROUTE_TIMEOUT, default 2)')
+    .option('--route-breaker <s>', 'seconds new calls get 503 at once after a failed lookup (SWITCHBOARD_SIP_ROUTE_BREAKER, default 3)')
+    .option('--route-queue <n>', 'lookups that may wait for a free async worker, 0-9 (SWITCHBOARD_SIP_ROUTE_QUEUE, default 8)')
+    .option('--async-workers <n>', 'Kamailio async workers for routing lookups (SWITCHBOARD_SIP_ASYNC_WORKERS, default 4)')
+    .option('--pike <n>', 'requests per 2 s one address may send, 0 = no flood limit (SWITCHBOARD_SIP_PIKE, default 200)')
+    .option('--reg-flush <s>', 'seconds between flushes of registrations to the store (SWITCHBOARD_SIP_REG_FLUSH, default 10)')
+    .option('--bf-limit <n>', 'failed authentications from one address that block it (SWITCHBOARD_SIP_BF_LIMIT, default 5)')
+    .option('--bf-window <s>', 'seconds over which failures are counted (SWITCHBOARD_SIP_BF_WINDOW, default 300)')
+    .option('--bf-block <s>', 'seconds an address stays blocked (SWITCHBOARD_SIP_BF_BLOCK, default 900)')
+    .action(async (o: { port?: string; routerUrl?: string; verbose?: boolean; voicemail: boolean; routeTimeout?: string; routeBreaker?: string; routeQueue?: string; asyncWorkers?: string; pike?: string; regFlush?: string; bfLimit?: string; bfWindow?: string; bfBlock?: string }) => {
+      // limits: environment, then flags (a bad value names the setting and stops here, before anything starts)
+      const limits: SipLimits = checkSipLimits({
+        ...sipLimitsFromEnv(),
+        ...(o.routeTimeout !== undefined && { routeTimeout: o.routeTimeout }),
+        ...(o.routeBreaker !== undefined && { routeBreaker: o.routeBreaker }),
+        ...(o.routeQueue !== undefined && { routeQueue: o.routeQueue }),
+        ...(o.asyncWorkers !== undefined && { asyncWorkers: o.asyncWorkers }),
+        ...(o.pike !== undefined && { pikeDensity: o.pike }),
+        ...(o.regFlush !== undefined && { registrationFlush: o.regFlush }),
+        ...(o.bfLimit !== undefined && { bfLimit: o.bfLimit }),
+        ...(o.bfWindow !== undefined && { bfWindow: o.bfWindow }),
+        ...(o.bfBlock !== undefined && { bfBlock: o.bfBlock }),
+      });
       const config = loadConfig();
       if (o.port) config.port = Number(o.port);
       if (program.opts().database) config.databaseUrl = program.opts().database;
@@ -75,7 +98,7 @@ export function sipCommands(program: Command): void {
           importer.start();
           retention.start();
         }
-        kamailio = await startKamailio({ databaseUrl: config.databaseUrl, routerUrl, settings, mediaDir: config.mediaDir, echo: !!o.verbose });
+        kamailio = await startKamailio({ databaseUrl: config.databaseUrl, routerUrl, settings, limits, mediaDir: config.mediaDir, echo: !!o.verbose });
       } catch (err) {
         await voicemail?.stop();
         await importer?.stop();
@@ -88,6 +111,8 @@ export function sipCommands(program: Command): void {
       if (server) notifier.attach(createKamailioNotifier({ ctlSocket: kamailio.ctlSocket, resolve: sipTargetResolver(server.database.db) }));
       // GET /metrics: registrations and dialogs from this Kamailio
       server?.kamailioStats.attach(kamailio.ctlSocket);
+      // a deleted or disabled user, a new SIP username or password: the old registrations go at once
+      if (server) server.deps.events.subscribe(bindingCleanup(server.database.db, kamailioBindingRemover(kamailio.ctlSocket)));
       console.log(`Kamailio (pid ${kamailio.pid}) on udp/tcp ${settings.listen}:${settings.port}; routing via ${routerUrl}`);
       console.log(`  config + log: ${kamailio.runDir}  trunk: ${settings.trunk}  voicemail: ${settings.voicemail}${voicemail ? ' (this process)' : ''}`);
       console.log(
@@ -145,7 +170,7 @@ export function sipCommands(program: Command): void {
       const config = loadConfig();
       const databaseUrl = program.opts().database ?? config.databaseUrl;
       process.stdout.write(
-        renderConfig(readFileSync(TEMPLATE, 'utf8'), { databaseUrl, routerUrl: o.routerUrl, settings: sipSettingsFromEnv(), runDir: o.runDir, authSecret: randomBytes(16).toString('hex') }),
+        renderConfig(readFileSync(TEMPLATE, 'utf8'), { databaseUrl, routerUrl: o.routerUrl, settings: sipSettingsFromEnv(), limits: sipLimitsFromEnv(), runDir: o.runDir, authSecret: randomBytes(16).toString('hex') }),
       );
     });
 }

@@ -78,3 +78,36 @@ test('Kamailio accepts the rendered configuration with and without the media rel
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('limits: defaults, environment, and bad values refused naming the setting', async () => {
+  const { checkSipLimits, sipLimitsFromEnv, DEFAULT_SIP_LIMITS } = await import('./settings.ts');
+  assert.deepEqual(sipLimitsFromEnv({}), DEFAULT_SIP_LIMITS);
+  const l = sipLimitsFromEnv({ SWITCHBOARD_SIP_ROUTE_TIMEOUT: '1', SWITCHBOARD_SIP_PIKE: '0', SWITCHBOARD_SIP_BF_LIMIT: '9' });
+  assert.equal(l.routeTimeout, 1);
+  assert.equal(l.pikeDensity, 0);
+  assert.equal(l.bfLimit, 9);
+  assert.throws(() => sipLimitsFromEnv({ SWITCHBOARD_SIP_ROUTE_QUEUE: '50' }), /SWITCHBOARD_SIP_ROUTE_QUEUE \(routeQueue\) must be a whole number from 0 to 9/);
+  assert.throws(() => checkSipLimits({ routeTimeout: 'soon' }), /SWITCHBOARD_SIP_ROUTE_TIMEOUT/);
+  assert.throws(() => checkSipLimits({ asyncWorkers: 0 }), /SWITCHBOARD_SIP_ASYNC_WORKERS/);
+});
+
+test('limits reach the rendered configuration (async routing, pike on/off, usrloc flush, brute force)', async () => {
+  const base = { databaseUrl: '/tmp/sb.sqlite', routerUrl: 'http://127.0.0.1:8080/sip/route', settings: sipSettingsFromEnv({}), runDir: '/tmp/run', authSecret: 'abc' };
+  const cfg = renderConfig(readFileSync(TEMPLATE, 'utf8'), { ...base, limits: { routeTimeout: 3, routeBreaker: 7, asyncWorkers: 6, pikeDensity: 123, registrationFlush: 15, bfLimit: 4 } });
+  assert.doesNotMatch(cfg, /%%[A-Z_]+%%/);
+  assert.match(cfg, /^async_workers=6$/m);
+  assert.match(cfg, /#!define ROUTE_TIMEOUT 3\n#!define ROUTE_TIMEOUT_MS 3000\n#!define ROUTE_BREAKER 7/);
+  assert.match(cfg, /Retry-After: 7\\r\\n/);
+  assert.match(cfg, /^#!define WITH_PIKE$/m);
+  assert.match(cfg, /modparam\("pike", "reqs_density_per_unit", 123\)/);
+  assert.match(cfg, /modparam\("usrloc", "db_mode", 0\)/, 'SQLite store: registrations in memory');
+  const pg = renderConfig(readFileSync(TEMPLATE, 'utf8'), { ...base, databaseUrl: 'postgres://postgres@127.0.0.1:5432/test' });
+  assert.match(pg, /modparam\("usrloc", "db_mode", 2\)/, 'PostgreSQL store: write-back');
+  assert.match(cfg, /modparam\("usrloc", "timer_interval", 15\)/);
+  assert.match(cfg, /modparam\("usrloc", "db_url", "sqlite:\/\/\/tmp\/sb\.sqlite"\)/);
+  assert.match(cfg, /#!define BF_LIMIT 4\n/);
+  assert.match(cfg, /modparam\("auth", "auth_checks_register", 11\)/);
+  assert.match(cfg, /modparam\("auth", "one_time_nonce", 1\)/);
+  const off = renderConfig(readFileSync(TEMPLATE, 'utf8'), { ...base, limits: { pikeDensity: 0 } });
+  assert.doesNotMatch(off, /^#!define WITH_PIKE$/m);
+});

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnLogged, stopChild, waitUntilReady, type LoggedChild } from './child-process.ts';
-import { splitHostPort, type SipSettings } from './settings.ts';
+import { DEFAULT_SIP_LIMITS, splitHostPort, type SipLimits, type SipSettings } from './settings.ts';
 
 export const KAMAILIO_BIN = process.env.KAMAILIO_BIN ?? '/usr/sbin/kamailio';
 export const TEMPLATE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../deploy/kamailio/kamailio.cfg');
@@ -24,6 +24,10 @@ export interface KamailioOptions {
   /** Credential table auth_db reads (default sip_subscribers; the benchmark swaps in a static table). */
   authTable?: string;
   bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number };
+  /** Routing lookups, flood limit, registrations flush (defaults: DEFAULT_SIP_LIMITS). */
+  limits?: Partial<SipLimits>;
+  /** Benchmark only: look routes up in the SIP worker itself (the old synchronous path). */
+  routeSync?: boolean;
   children?: number;
   debug?: number;
   runDir?: string;
@@ -48,7 +52,8 @@ export function kamailioDb(databaseUrl: string): { url: string; module: string }
 export function renderConfig(template: string, o: KamailioOptions & { runDir: string; authSecret: string }): string {
   const db = kamailioDb(o.databaseUrl);
   const [trunkIp, trunkPort] = splitHostPort(o.settings.trunk);
-  const bf = o.bruteForce ?? { limit: 5, windowSeconds: 300, blockSeconds: 900 };
+  const lim: SipLimits = { ...DEFAULT_SIP_LIMITS, ...o.limits };
+  const bf = o.bruteForce ?? { limit: lim.bfLimit, windowSeconds: lim.bfWindow, blockSeconds: lim.bfBlock };
   const values: Record<string, string> = {
     DEBUG: String(o.debug ?? 2),
     CHILDREN: String(o.children ?? 4),
@@ -68,6 +73,17 @@ export function renderConfig(template: string, o: KamailioOptions & { runDir: st
     BF_LIMIT: String(bf.limit),
     BF_WINDOW: String(bf.windowSeconds),
     BF_BLOCK: String(bf.blockSeconds),
+    ROUTE_TIMEOUT: String(lim.routeTimeout),
+    ROUTE_TIMEOUT_MS: String(lim.routeTimeout * 1000),
+    ROUTE_BREAKER: String(lim.routeBreaker),
+    ROUTE_QUEUE: String(lim.routeQueue),
+    ASYNC_WORKERS: String(lim.asyncWorkers),
+    WITH_PIKE: lim.pikeDensity > 0 ? '#!define WITH_PIKE' : '',
+    PIKE_DENSITY: String(lim.pikeDensity),
+    UL_TIMER: String(lim.registrationFlush),
+    // registrations written back to the store on PostgreSQL only (see kamailio.cfg, docs/sip.md)
+    UL_DB_MODE: db.module === 'db_postgres.so' ? '2' : '0',
+    ROUTE_SYNC: o.routeSync ? '#!define ROUTE_SYNC' : '',
     DB_MODULE: db.module,
     DB_URL: db.url,
     AUTH_TABLE: o.authTable ?? 'sip_subscribers',
@@ -171,6 +187,16 @@ export class KamailioProcess {
     if (ready) return;
     await this.stop();
     throw new Error(`kamailio did not answer OPTIONS within ${timeoutMs} ms:\n${this.logText.slice(-4000)}`);
+  }
+
+  /**
+   * Stops Kamailio (SIGTERM: usrloc flushes its registrations to the store) and starts it again with the same
+   * configuration and run directory.
+   */
+  async restart(timeoutMs = 10_000): Promise<void> {
+    await stopChild(this.proc);
+    this.proc = undefined;
+    await this.start(timeoutMs);
   }
 
   /** SIGTERM to the PID we started (kamailio -DD takes its children down with it), SIGKILL after 5 s. */

@@ -12,6 +12,15 @@
  *   SWITCHBOARD_RTP_INTERFACE rtpengine's interface: an address, or private!public for a host behind 1:1 NAT
  *                            (default: SWITCHBOARD_SIP_LISTEN)
  *   SWITCHBOARD_RTP_PORTS    relay port range (default 30000-39999)
+ * Limits (sipLimitsFromEnv; CLI flags of `switchboard sip start` override them; docs/sip.md):
+ *   SWITCHBOARD_SIP_ROUTE_TIMEOUT   seconds one routing lookup may take (default 2)
+ *   SWITCHBOARD_SIP_ROUTE_BREAKER   seconds calls get 503 at once after a failed lookup (default 3)
+ *   SWITCHBOARD_SIP_ROUTE_QUEUE     lookups that may wait for an async worker (default 8; at most 9)
+ *   SWITCHBOARD_SIP_ASYNC_WORKERS   Kamailio async workers doing lookups (default 4)
+ *   SWITCHBOARD_SIP_PIKE            requests per 2 s one address may send (default 200; 0 = no flood limit)
+ *   SWITCHBOARD_SIP_REG_FLUSH       seconds between flushes of registrations to the store (default 10)
+ *   SWITCHBOARD_SIP_BF_LIMIT / _BF_WINDOW / _BF_BLOCK  brute force: failures per address within the window (s)
+ *                                   that block it for the block time (s) (default 5 / 300 / 900)
  */
 export interface SipSettings {
   listen: string;
@@ -23,6 +32,65 @@ export interface SipSettings {
   natPing?: number;
   /** rtpengine's ng control socket (udp:host:port) when media is relayed; null/undefined: no relay. */
   rtpengine?: string | null;
+}
+
+export interface SipLimits {
+  routeTimeout: number;
+  routeBreaker: number;
+  routeQueue: number;
+  asyncWorkers: number;
+  pikeDensity: number;
+  registrationFlush: number;
+  bfLimit: number;
+  bfWindow: number;
+  bfBlock: number;
+}
+
+export const DEFAULT_SIP_LIMITS: SipLimits = { routeTimeout: 2, routeBreaker: 3, routeQueue: 8, asyncWorkers: 4, pikeDensity: 200, registrationFlush: 10, bfLimit: 5, bfWindow: 300, bfBlock: 900 };
+
+/**
+ * Bounds of each limit. The async queue is a datagram socket pair whose kernel queue holds ~10 entries
+ * (net.unix.max_dgram_qlen): beyond that a SIP worker would block pushing a lookup, so at most 9 may wait.
+ */
+const LIMIT_RANGES: Record<keyof SipLimits, [number, number, string]> = {
+  routeTimeout: [1, 30, 'SWITCHBOARD_SIP_ROUTE_TIMEOUT'],
+  routeBreaker: [1, 300, 'SWITCHBOARD_SIP_ROUTE_BREAKER'],
+  routeQueue: [0, 9, 'SWITCHBOARD_SIP_ROUTE_QUEUE'],
+  asyncWorkers: [1, 64, 'SWITCHBOARD_SIP_ASYNC_WORKERS'],
+  pikeDensity: [0, 100_000, 'SWITCHBOARD_SIP_PIKE'],
+  registrationFlush: [1, 600, 'SWITCHBOARD_SIP_REG_FLUSH'],
+  bfLimit: [1, 1000, 'SWITCHBOARD_SIP_BF_LIMIT'],
+  bfWindow: [1, 86_400, 'SWITCHBOARD_SIP_BF_WINDOW'],
+  bfBlock: [1, 604_800, 'SWITCHBOARD_SIP_BF_BLOCK'],
+};
+
+/** Checks each limit is a whole number in its range; the error names the setting. */
+export function checkSipLimits(l: Partial<Record<keyof SipLimits, unknown>>): SipLimits {
+  const out = { ...DEFAULT_SIP_LIMITS };
+  for (const key of Object.keys(LIMIT_RANGES) as Array<keyof SipLimits>) {
+    const v = l[key];
+    if (v === undefined || v === '') continue;
+    const n = typeof v === 'number' ? v : Number(v);
+    const [min, max, name] = LIMIT_RANGES[key];
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} (${key}) must be a whole number from ${min} to ${max}, got ${String(v)}`);
+    out[key] = n;
+  }
+  return out;
+}
+
+export function sipLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): SipLimits {
+  const from = (key: keyof SipLimits) => env[LIMIT_RANGES[key][2]];
+  return checkSipLimits({
+    routeTimeout: from('routeTimeout'),
+    routeBreaker: from('routeBreaker'),
+    routeQueue: from('routeQueue'),
+    asyncWorkers: from('asyncWorkers'),
+    pikeDensity: from('pikeDensity'),
+    registrationFlush: from('registrationFlush'),
+    bfLimit: from('bfLimit'),
+    bfWindow: from('bfWindow'),
+    bfBlock: from('bfBlock'),
+  });
 }
 
 export interface RtpengineSettings {
