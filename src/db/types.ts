@@ -238,6 +238,8 @@ export interface DB {
   voicemail_greetings: VoicemailGreetingsTable;
   voicemail_pin_failures: VoicemailPinFailuresTable;
   voicemail_trash: VoicemailTrashTable;
+  // callback on busy (0510)
+  callbacks: CallbacksTable;
   // media (0601)
   media_files: MediaFilesTable;
 }
@@ -371,5 +373,20 @@ export interface MediaFilesTable {
   duration_ms: number;
   size_bytes: number;
   created_at: string;
+  updated_at: string;
+}
+
+// ---------- callback on busy (migration 0510) ----------
+export interface CallbacksTable {
+  id: string;
+  account_id: string;
+  caller_user_id: string;
+  callee_user_id: string;
+  /** pending | completed | cancelled | expired */
+  state: string;
+  attempts: number;
+  last_attempt_at: string | null;
+  created_at: string;
+  expires_at: string;
   updated_at: string;
 }

@@ -9,6 +9,7 @@ import * as m0401 from './0401_sip_subscribers.ts';
 import * as m0402 from './0402_presence.ts';
 import * as m0403 from './0403_sip_force_nat.ts';
 import * as m0501 from './0501_voicemail.ts';
+import * as m0510 from './0510_callbacks.ts';
 import * as m0601 from './0601_media.ts';
 
 export interface MigrationContext {
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0402_presence': m0402,
   '0403_sip_force_nat': m0403,
   '0501_voicemail': m0501,
+  '0510_callbacks': m0510,
   '0601_media': m0601,
 };
 
