@@ -50,7 +50,11 @@ export interface Stack {
 
 export async function startStack(
   kind: StoreKind,
-  opts: { bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number }; voicemail?: { mailer: Mailer; silenceMs?: number }; rtpengine?: boolean } = {},
+  opts: {
+    bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number };
+    voicemail?: { mailer: Mailer; silenceMs?: number; callbacks?: { pollMs?: number; retrySeconds?: number; ringMs?: number; expiryMinutes?: number } };
+    rtpengine?: boolean;
+  } = {},
 ): Promise<Stack> {
   // Device resync (devices API) → SIP NOTIFY check-sync through this Kamailio, attached once it runs.
   const notifier = lateBoundNotifier();
@@ -83,8 +87,9 @@ export async function startStack(
         deps: d,
         audioStore,
         mailer: opts.voicemail.mailer,
-        settings: { address, port: Number(port), allow: ['127.0.0.1'], rtpAddress: '127.0.0.1', rtpPorts: [41000, 41998], maxMs: 60_000, silenceMs: opts.voicemail.silenceMs ?? 3000 },
+        settings: { address, port: Number(port), allow: ['127.0.0.1'], rtpAddress: '127.0.0.1', rtpPorts: [41000, 41998], maxMs: 60_000, silenceMs: opts.voicemail.silenceMs ?? 3000, proxy: `${SIP.listen}:${SIP.port}` },
         deliveryIntervalMs: 200,
+        callbacks: opts.voicemail.callbacks,
       });
       voicemail.attachKamailio(k.ctlSocket);
     }

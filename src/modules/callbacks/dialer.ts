@@ -120,3 +120,26 @@ export function parseProfileSize(output: string): number | null {
   const m = /count:\s*(\d+)/i.exec(output) ?? /^\s*(\d+)\s*$/m.exec(output);
   return m ? Number(m[1]) : null;
 }
+
+/**
+ * LineState over Kamailio's control socket: `kamcmd dlg.profile_get_size sb_incall <presentity>` (kamailio.cfg
+ * puts every routed call in the `sb_incall` profile under its caller's and callee's presentity). null when
+ * Kamailio is not attached or does not answer.
+ */
+export function kamailioLineState(kamcmd = '/usr/sbin/kamcmd'): LineState & { attach(ctlSocket: string | null): void } {
+  let ctl: string | null = null;
+  return {
+    attach(s) {
+      ctl = s;
+    },
+    async inCall(presentity) {
+      if (!ctl || !/^sip:[0-9]{1,12}@[A-Za-z0-9.-]+$/.test(presentity)) return null;
+      const { execFile } = await import('node:child_process');
+      const out = await new Promise<string | null>((resolve) =>
+        execFile(kamcmd, ['-s', ctl!, 'dlg.profile_get_size', 'sb_incall', presentity], { timeout: 5000 }, (err, stdout) => resolve(err ? null : stdout)),
+      );
+      const n = out === null ? null : parseProfileSize(out);
+      return n === null ? null : n > 0;
+    },
+  };
+}

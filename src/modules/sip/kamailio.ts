@@ -48,6 +48,7 @@ export function kamailioDb(databaseUrl: string): { url: string; module: string }
 export function renderConfig(template: string, o: KamailioOptions & { runDir: string; authSecret: string }): string {
   const db = kamailioDb(o.databaseUrl);
   const [trunkIp, trunkPort] = splitHostPort(o.settings.trunk);
+  const [featureIp, featurePort] = splitHostPort(o.settings.voicemail);
   const bf = o.bruteForce ?? { limit: 5, windowSeconds: 300, blockSeconds: 900 };
   const values: Record<string, string> = {
     DEBUG: String(o.debug ?? 2),
@@ -57,6 +58,8 @@ export function renderConfig(template: string, o: KamailioOptions & { runDir: st
     TRUNK_IP: trunkIp,
     TRUNK_PORT: String(trunkPort),
     VOICEMAIL: o.settings.voicemail,
+    FEATURE_IP: featureIp,
+    FEATURE_PORT: String(featurePort),
     NATPING: String(o.settings.natPing ?? 25),
     WITH_RTPENGINE: o.settings.rtpengine ? '#!define WITH_RTPENGINE' : '',
     RTPENGINE_SOCK: o.settings.rtpengine ?? '',
