@@ -382,7 +382,9 @@ export class UA {
     if (rq.method === 'REFER') {
       const dlg = this.answered.get(callId);
       if (!dlg) return this.stack.send(sip.makeResponse(rq, 481, 'Call/Transaction Does Not Exist'));
-      const referTo = String(rq.headers['refer-to'] ?? '');
+      // the `sip` package parses Refer-To into an address object
+      const h = rq.headers['refer-to'];
+      const referTo = typeof h === 'object' && h ? String(h.uri ?? '') : String(h ?? '');
       const m = /sip:([^@;>]+)@/i.exec(referTo);
       if (!m) return this.stack.send(sip.makeResponse(rq, 400, 'Bad Refer-To'));
       this.stack.send(sip.makeResponse(rq, 202, 'Accepted'));

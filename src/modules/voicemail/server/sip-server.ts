@@ -448,7 +448,8 @@ export function startVoicemailServer(o: VoicemailServerOptions): Promise<Voicema
       }
       if (remoteBye) return 'no-answer';
       const refer = inDialog('REFER', ++cseq);
-      refer.headers['refer-to'] = `<${req.referTo}>`;
+      // the `sip` package writes Refer-To from an address object (a string would come out as <undefined>)
+      refer.headers['refer-to'] = { uri: req.referTo, params: {} };
       refer.headers['referred-by'] = `<${from.uri}>`;
       const finalNotify = new Promise<number>((resolve) => {
         notified = resolve;
