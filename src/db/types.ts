@@ -1,3 +1,4 @@
+import type { ColumnType } from 'kysely';
 /** Row types of every table, as Kysely sees them. Booleans are 0/1 integers in both stores; times are ISO text. */
 export interface AccountsTable {
   id: string;
@@ -8,6 +9,8 @@ export interface AccountsTable {
   extension_length: number | null;
   /** Migration 0501: messages older than this are deleted by the retention job (1–3650). */
   voicemail_retention_days: number;
+  /** Callback on busy: minutes a request stays pending (migration 0510; the column defaults to 30). */
+  callback_expiry_minutes: ColumnType<number, number | undefined, number>;
   created_at: string;
   updated_at: string;
 }

@@ -23,6 +23,8 @@ export async function up(db: Kysely<unknown>, _ctx: MigrationContext): Promise<v
     .addColumn('expires_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
+  // how long a request stays pending: an account setting (accounts API callbackExpiryMinutes, 1–1440)
+  await db.schema.alterTable('accounts').addColumn('callback_expiry_minutes', 'integer', (c) => c.notNull().defaultTo(30)).execute();
   await db.schema.createIndex('callbacks_one_pending').on('callbacks').columns(['account_id', 'caller_user_id', 'callee_user_id']).unique().where(sql.ref('state'), '=', 'pending').execute();
   await db.schema.createIndex('callbacks_pending').on('callbacks').columns(['state', 'expires_at']).execute();
   await db.schema.createIndex('callbacks_caller').on('callbacks').columns(['account_id', 'caller_user_id', 'created_at']).execute();

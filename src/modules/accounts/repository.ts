@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import type { Conn } from '../../db/database.ts';
 import type { AccountsTable } from '../../db/types.ts';
 import type { Account } from './schema.ts';
@@ -12,6 +12,7 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     country: row.country,
     extensionLength: row.extension_length === 3 || row.extension_length === 4 ? row.extension_length : null,
     voicemailRetentionDays: row.voicemail_retention_days ?? 90,
+    callbackExpiryMinutes: row.callback_expiry_minutes ?? 30,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -32,13 +33,13 @@ export async function codeOrRealmTaken(conn: Conn, code: string, realm: string):
   return { code: rows.some((r) => r.code === code), realm: rows.some((r) => r.sip_realm === realm) };
 }
 
-export async function insert(conn: Conn, row: Omit<AccountsTable, 'voicemail_retention_days'> & { voicemail_retention_days?: number }): Promise<Account> {
-  const full = { voicemail_retention_days: 90, ...row };
+export async function insert(conn: Conn, row: Omit<Selectable<AccountsTable>, 'voicemail_retention_days' | 'callback_expiry_minutes'> & { voicemail_retention_days?: number; callback_expiry_minutes?: number }): Promise<Account> {
+  const full = { voicemail_retention_days: 90, callback_expiry_minutes: 30, ...row };
   await conn.insertInto('accounts').values(full).execute();
   return toAccount(full);
 }
 
-export async function update(conn: Conn, accountId: string, patch: Partial<AccountsTable>): Promise<void> {
+export async function update(conn: Conn, accountId: string, patch: Updateable<AccountsTable>): Promise<void> {
   await conn.updateTable('accounts').set(patch).where('id', '=', accountId).execute();
 }
 

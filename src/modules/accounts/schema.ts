@@ -8,6 +8,8 @@ export interface Account {
   extensionLength: 3 | 4 | null;
   /** Voicemail messages older than this many days are deleted (1–3650, default 90). */
   voicemailRetentionDays: number;
+  /** Callback on busy: minutes a request stays pending (1–1440, default 30). */
+  callbackExpiryMinutes: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -19,7 +21,7 @@ export interface AccountCreate {
   country: string;
 }
 
-export type AccountUpdate = Partial<Pick<AccountCreate, 'name' | 'country'>> & { voicemailRetentionDays?: number };
+export type AccountUpdate = Partial<Pick<AccountCreate, 'name' | 'country'>> & { voicemailRetentionDays?: number; callbackExpiryMinutes?: number };
 
 export const accountSchema = {
   $id: 'Account',
@@ -32,10 +34,11 @@ export const accountSchema = {
     country: { type: 'string', description: 'ISO 3166-1 alpha-2' },
     extensionLength: { type: ['integer', 'null'], enum: [3, 4, null], description: 'Fixed by the first user' },
     voicemailRetentionDays: { type: 'integer', description: 'Voicemail messages older than this many days are deleted (1–3650, default 90)' },
+    callbackExpiryMinutes: { type: 'integer', description: 'Callback on busy: minutes a callback request stays pending (1–1440, default 30)' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
-  required: ['id', 'code', 'name', 'sipRealm', 'country', 'extensionLength', 'voicemailRetentionDays', 'createdAt', 'updatedAt'],
+  required: ['id', 'code', 'name', 'sipRealm', 'country', 'extensionLength', 'voicemailRetentionDays', 'callbackExpiryMinutes', 'createdAt', 'updatedAt'],
 } as const;
 
 export const accountCreateSchema = {
@@ -58,5 +61,6 @@ export const accountUpdateSchema = {
     name: accountCreateSchema.properties.name,
     country: accountCreateSchema.properties.country,
     voicemailRetentionDays: { type: 'integer', description: 'Days a voicemail message is kept (1–3650); Office Manager or provider' },
+    callbackExpiryMinutes: { type: 'integer', description: 'Minutes a callback-on-busy request stays pending (1–1440); Office Manager or provider' },
   },
 } as const;

@@ -62,6 +62,7 @@ export async function updateAccount(deps: Deps, actor: Actor, key: string, input
     ...(patch.name !== undefined && { name: patch.name }),
     ...(patch.country !== undefined && { country: patch.country }),
     ...(patch.voicemailRetentionDays !== undefined && { voicemail_retention_days: patch.voicemailRetentionDays }),
+    ...(patch.callbackExpiryMinutes !== undefined && { callback_expiry_minutes: patch.callbackExpiryMinutes }),
     updated_at: nowIso(),
   });
   const after = await findAccount(deps, before.id);

@@ -114,6 +114,22 @@ for (const { kind, skip } of await storeKinds()) {
       assert.deepEqual([done.state, done.attempts], ['completed', 1]);
     });
 
+    it("the expiry is the account's setting (callbackExpiryMinutes, default 30; 1–1440, else 400/422 naming it)", async () => {
+      const acct = `/api/v1/accounts/${t.code}`;
+      assert.equal((await s.api('GET', acct)).body.callbackExpiryMinutes, 30);
+      for (const bad of [0, 1441, 2.5]) {
+        const r = await s.api('PATCH', acct, { callbackExpiryMinutes: bad });
+        assert.ok(r.status === 400 || r.status === 422, `${bad}: ${r.status}`);
+        assert.match(r.text, /callbackExpiryMinutes/);
+      }
+      assert.equal((await s.api('PATCH', acct, { callbackExpiryMinutes: 5 }, as(P('basic')))).status, 403, 'a Basic User cannot change the account');
+      assert.equal((await s.api('PATCH', acct, { callbackExpiryMinutes: 5 })).body.callbackExpiryMinutes, 5);
+      const live = callbackBackend(s.deps, { clock: () => clock });
+      const r = await live.register(t.code, ext.sup!, ext.om!);
+      assert.equal(r.outcome, 'created');
+      assert.equal(r.outcome === 'created' && r.expiresAt, new Date(clock.getTime() + 5 * 60_000).toISOString());
+    });
+
     it('deleting a user removes the callbacks they are part of', async () => {
       assert.equal((await cb.register(t.code, ext.agent!, ext.basicB!)).outcome, 'created');
       const del = await s.api('DELETE', `/api/v1/accounts/${t.code}/users/${P('basicB').id}?cascade=true`);

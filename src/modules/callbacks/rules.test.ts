@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { attemptDue, callbackHeader, decideRequest, expiryMinutesFromEnv, MAX_PENDING_PER_CALLER, parseCallbackHeader } from './rules.ts';
+import { attemptDue, callbackHeader, decideRequest, MAX_PENDING_PER_CALLER, parseCallbackHeader } from './rules.ts';
 
 const now = new Date('2026-12-02T10:00:00.000Z');
 const later = (min: number) => new Date(now.getTime() + min * 60_000).toISOString();
@@ -25,11 +25,6 @@ describe('callback rules', () => {
     assert.equal(attemptDue(null, now), true);
     assert.equal(attemptDue(later(-0.5), now, 60), false);
     assert.equal(attemptDue(later(-1), now, 60), true);
-  });
-  it('expiry from the environment: default 30, whole minutes 1–1440', () => {
-    assert.equal(expiryMinutesFromEnv({}), 30);
-    assert.equal(expiryMinutesFromEnv({ SWITCHBOARD_CALLBACK_MINUTES: '5' }), 5);
-    for (const bad of ['0', '1441', '2.5', 'x']) assert.throws(() => expiryMinutesFromEnv({ SWITCHBOARD_CALLBACK_MINUTES: bad }), /SWITCHBOARD_CALLBACK_MINUTES/);
   });
   it('the routing header round-trips; malformed ones are null', () => {
     const h = callbackHeader({ caller: '101', callee: '102', account: 'acme', voicemail: true });

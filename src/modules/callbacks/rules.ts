@@ -5,7 +5,7 @@
  * them back when that extension is free (camp-on, like Asterisk CCBS / FreePBX camp-on). Internal calls only.
  */
 
-/** Minutes a request stays pending when nothing else says (SWITCHBOARD_CALLBACK_MINUTES). */
+/** Minutes a request stays pending when the account says nothing (accounts.callback_expiry_minutes, default 30). */
 export const DEFAULT_EXPIRY_MINUTES = 30;
 export const MIN_EXPIRY_MINUTES = 1;
 export const MAX_EXPIRY_MINUTES = 24 * 60;
@@ -39,17 +39,6 @@ export function decideRequest(callerUserId: string, calleeUserId: string, pendin
   if (live.some((p) => p.calleeUserId === calleeUserId)) return { kind: 'refresh', expiresAt };
   if (live.length >= MAX_PENDING_PER_CALLER) return { kind: 'refuse', reason: 'limit' };
   return { kind: 'create', expiresAt };
-}
-
-/** Minutes from the environment: a whole number 1–1440, else an error naming the variable. */
-export function expiryMinutesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const v = env.SWITCHBOARD_CALLBACK_MINUTES;
-  if (v === undefined || v === '') return DEFAULT_EXPIRY_MINUTES;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < MIN_EXPIRY_MINUTES || n > MAX_EXPIRY_MINUTES) {
-    throw new Error(`SWITCHBOARD_CALLBACK_MINUTES must be a whole number of minutes ${MIN_EXPIRY_MINUTES}–${MAX_EXPIRY_MINUTES} (got ${JSON.stringify(v)})`);
-  }
-  return n;
 }
 
 /** Whether a pending request may be tried now: never tried, or the last attempt is RETRY_SECONDS old. */

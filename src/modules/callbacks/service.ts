@@ -83,7 +83,13 @@ export interface CallbackBackend {
 export function callbackBackend(deps: Deps, o: { expiryMinutes?: number | ((accountId: string) => Promise<number> | number); clock?: Clock } = {}): CallbackBackend {
   const clock = o.clock ?? systemClock;
   const db = deps.database.db;
-  const minutes = async (accountId: string) => (typeof o.expiryMinutes === 'function' ? await o.expiryMinutes(accountId) : (o.expiryMinutes ?? DEFAULT_EXPIRY_MINUTES));
+  // the account's setting (accounts.callback_expiry_minutes), unless the caller fixes it (tests)
+  const minutes = async (accountId: string) => {
+    if (typeof o.expiryMinutes === 'function') return o.expiryMinutes(accountId);
+    if (o.expiryMinutes !== undefined) return o.expiryMinutes;
+    const a = await db.selectFrom('accounts').select('callback_expiry_minutes').where('id', '=', accountId).executeTakeFirst();
+    return Number(a?.callback_expiry_minutes ?? DEFAULT_EXPIRY_MINUTES);
+  };
   return {
     async register(accountCode, callerExt, calleeExt) {
       const account = await db.selectFrom('accounts').select('id').where('code', '=', accountCode).executeTakeFirst();

@@ -9,7 +9,6 @@
  *   SWITCHBOARD_VOICEMAIL_PROMPTS      prompt folder (default Debian's asterisk-core-sounds-en-wav)
  *   SWITCHBOARD_SIP_LISTEN / _PORT     Kamailio, through which the server places calls (callback on busy; 127.0.0.1:5070)
  *   SWITCHBOARD_CALLBACK_POLL_SECONDS  how often the callback dialer looks at pending requests and line state (default 5)
- *   SWITCHBOARD_CALLBACK_MINUTES       how long a callback request stays pending (default 30; callbacks/rules.ts)
  */
 import { splitHostPort } from '../../sip/settings.ts';
 

@@ -15,7 +15,6 @@ import { Prompts } from './prompts.ts';
 import type { VoicemailSettings } from './settings.ts';
 import { startVoicemailServer, type VoicemailServer } from './sip-server.ts';
 import { kamailioLineState, startCallbackDialer, type CallbackDialer } from '../../callbacks/dialer.ts';
-import { expiryMinutesFromEnv } from '../../callbacks/rules.ts';
 import { callbackBackend } from '../../callbacks/service.ts';
 
 export interface VoicemailService {
@@ -51,7 +50,7 @@ export async function startVoicemailService(o: {
   prompts.preload();
   const backend = voicemailBackend(o.deps, o.audioStore);
   const s = o.settings;
-  const cbBackend = o.callbacks === false ? undefined : callbackBackend(o.deps, { expiryMinutes: o.callbacks?.expiryMinutes ?? expiryMinutesFromEnv() });
+  const cbBackend = o.callbacks === false ? undefined : callbackBackend(o.deps, { expiryMinutes: o.callbacks?.expiryMinutes });
   const server = await startVoicemailServer({
     callbacks: cbBackend,
     proxy: s.proxy,
