@@ -42,6 +42,7 @@ for (const { kind, skip } of await storeKinds()) {
     let u101: { id: string; user: string; password: string };
     let u102: { id: string; user: string; password: string };
     const phones: RtpPhone[] = [];
+    let freeAt = 0;
     const newPhone = async () => {
       const p = await new RtpPhone().open();
       phones.push(p);
@@ -134,10 +135,11 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(await busyCall.hangup(), 200);
     });
 
-    test('102 becomes free → 101 is rung as "Callback 102"; on answer it is sent to 102 (REFER): 102 rings from 101', async () => {
+    test('102 becomes free → 101 is rung as "Callback 102"; on answer it is sent to 102 (REFER): 102 rings from 101', async (t) => {
       // end the carrier call still up at 102 (the gateway went away without BYE): 102's phone hangs up
       const pending = b.received.filter((r) => r.method === 'INVITE' && /carrier\.invalid/.test(r.from));
       for (const inv of pending) void b.hangupAnswered(inv.callId);
+      freeAt = Date.now();
       const aPhone = await newPhone();
       a.answerWith = (offer) => {
         aPhone.answer(offer);
@@ -151,6 +153,7 @@ for (const { kind, skip } of await storeKinds()) {
       assert.match(ring.from, new RegExp(`^sip:102@${REALM.replace(/\./g, '\\.')}`));
       assert.match(String(ring.headers['p-asserted-identity']), /Callback 102.*sip:102@/);
       const toB = await until("101's phone calls 102 (REFER)", () => b.invites().slice(bBefore)[0], 20000);
+      t.diagnostic(`102 free → 101 rung: ${ring.at - freeAt} ms (poll 300 ms); 101 answered → INVITE at 102: ${toB.at - ring.at} ms (includes the 2.4 s "please hold" prompt)`);
       const refer = a.received.find((r) => r.method === 'REFER' && r.callId === ring.callId);
       assert.ok(refer, 'the REFER came in the callback call');
       assert.match(JSON.stringify(refer.headers['refer-to']), new RegExp(`sip:102@${REALM.replace(/\./g, '\\.')}`));
