@@ -37,6 +37,7 @@ import { provisioningRoutes, type ProvisioningModuleOptions } from './modules/pr
 import { routingRoutes } from './modules/routing/routes.ts';
 import { sipSettingsFromEnv, type SipSettings } from './modules/sip/settings.ts';
 import { voicemailRoutes, type VoicemailModuleOptions } from './modules/voicemail/routes.ts';
+import { callbackRoutes } from './modules/callbacks/routes.ts';
 import { mediaRoutes, type MediaModuleOptions } from './modules/media/routes.ts';
 import { MetricsRegistry } from './shared/metrics.ts';
 import { callRecorder, type CallRecorder } from './modules/calls/service.ts';
@@ -162,6 +163,7 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   deviceRoutes(app, deps, { notifier: opts.deviceNotifier });
   provisioningRoutes(app, deps, opts.provisioning);
   voicemailRoutes(app, deps, opts.voicemail);
+  callbackRoutes(app, deps);
   mediaRoutes(app, deps, opts.media);
   // call history, limits and metrics (issue 15)
   const sip = { ...sipSettingsFromEnv(), ...opts.sip };

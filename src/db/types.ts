@@ -1,3 +1,4 @@
+import type { ColumnType } from 'kysely';
 /** Row types of every table, as Kysely sees them. Booleans are 0/1 integers in both stores; times are ISO text. */
 export interface AccountsTable {
   id: string;
@@ -14,6 +15,8 @@ export interface AccountsTable {
   max_external_calls: number | null;
   /** Call recordings older than this many days are deleted (migration 0610, default 90). */
   recording_retention_days: number;
+  /** Callback on busy: minutes a request stays pending (migration 0510; the column defaults to 30). */
+  callback_expiry_minutes: ColumnType<number, number | undefined, number>;
   created_at: string;
   updated_at: string;
 }
@@ -258,6 +261,8 @@ export interface DB {
   voicemail_greetings: VoicemailGreetingsTable;
   voicemail_pin_failures: VoicemailPinFailuresTable;
   voicemail_trash: VoicemailTrashTable;
+  // callback on busy (0510)
+  callbacks: CallbacksTable;
   // media (0601)
   media_files: MediaFilesTable;
   calls: CallsTable;
@@ -446,4 +451,19 @@ export interface RecordingsTable {
   file_name: string;
   size_bytes: number;
   created_at: string;
+}
+
+// ---------- callback on busy (migration 0510) ----------
+export interface CallbacksTable {
+  id: string;
+  account_id: string;
+  caller_user_id: string;
+  callee_user_id: string;
+  /** pending | completed | cancelled | expired */
+  state: string;
+  attempts: number;
+  last_attempt_at: string | null;
+  created_at: string;
+  expires_at: string;
+  updated_at: string;
 }

@@ -57,7 +57,7 @@ export async function startStack(
   kind: StoreKind,
   opts: {
     bruteForce?: { limit: number; windowSeconds: number; blockSeconds: number };
-    voicemail?: { mailer: Mailer; silenceMs?: number };
+    voicemail?: { mailer: Mailer; silenceMs?: number; callbacks?: { pollMs?: number; retrySeconds?: number; ringMs?: number; expiryMinutes?: number } };
     rtpengine?: boolean;
     limits?: Partial<SipLimits>;
     /** Kamailio asks this URL instead of the routing endpoint's (e.g. a pausable proxy in front of it). */
@@ -104,8 +104,9 @@ export async function startStack(
         deps: d,
         audioStore,
         mailer: opts.voicemail.mailer,
-        settings: { address, port: Number(port), allow: ['127.0.0.1'], rtpAddress: '127.0.0.1', rtpPorts: [41000, 41998], maxMs: 60_000, silenceMs: opts.voicemail.silenceMs ?? 3000 },
+        settings: { address, port: Number(port), allow: ['127.0.0.1'], rtpAddress: '127.0.0.1', rtpPorts: [41000, 41998], maxMs: 60_000, silenceMs: opts.voicemail.silenceMs ?? 3000, proxy: `${SIP.listen}:${SIP.port}` },
         deliveryIntervalMs: 200,
+        callbacks: opts.voicemail.callbacks,
       });
       voicemail.attachKamailio(k.ctlSocket);
     }

@@ -2,6 +2,9 @@
 /**
  * Test user agent on the npm `sip` package (0.0.6): digest-authenticated REGISTER, INVITE/ACK/BYE, and an
  * answering side that can answer, answer busy, or ring until cancelled. Loopback only, fixed ports.
+ * A REFER in a call it answered is accepted (202) and followed like a phone's blind transfer: it calls the
+ * Refer-To target through Kamailio (authenticated as itself, Referred-By passed on) and reports the outcome
+ * in a NOTIFY (message/sipfrag) in the REFER's dialog.
  * Traps handled (see docs/sip.md): explicit address/port/udp; publicAddress 'localhost' so the stack does
  * not drop a Route to Kamailio's 127.0.0.1; the 2xx ACK and Record-Route copying are done here.
  */
@@ -45,6 +48,12 @@ export class UA {
    * whatever the mode (call pickup sends the picker's phone such an INVITE).
    */
   autoAnswer = false;
+  /** How long the call a REFER starts stays up before this phone hangs it up (ms). */
+  referHoldMs = 1500;
+  /** Outcomes of the calls REFERs started: the Refer-To user and the final status. */
+  readonly referred: Array<{ target: string; status: number }> = [];
+  /** INVITEs this phone answered (200), by Call-ID: the dialog an in-dialog request (REFER) belongs to. */
+  private answered = new Map<string, { rq: SipMessage; tag: string; cseq: number }>();
   private cseq = 1;
   private readonly regCallId = `${rnd()}@localhost`;
   private readonly fromTag = rnd();
@@ -382,12 +391,27 @@ export class UA {
       this.ringing.delete(callId);
       return;
     }
+    if (rq.method === 'REFER') {
+      const dlg = this.answered.get(callId);
+      if (!dlg) return this.stack.send(sip.makeResponse(rq, 481, 'Call/Transaction Does Not Exist'));
+      // the `sip` package parses Refer-To into an address object
+      const h = rq.headers['refer-to'];
+      const referTo = typeof h === 'object' && h ? String(h.uri ?? '') : String(h ?? '');
+      const m = /sip:([^@;>]+)@/i.exec(referTo);
+      if (!m) return this.stack.send(sip.makeResponse(rq, 400, 'Bad Refer-To'));
+      this.stack.send(sip.makeResponse(rq, 202, 'Accepted'));
+      void this.followRefer(dlg, m[1]!, String(rq.headers['referred-by'] ?? ''));
+      return;
+    }
+    if (rq.method === 'BYE') this.answered.delete(callId);
     this.stack.send(sip.makeResponse(rq, 200, 'OK'));
   }
 
   private answer(rq: SipMessage): void {
     const rs = sip.makeResponse(rq, 200, 'OK');
-    rs.headers.to = { ...rq.headers.to, params: { ...rq.headers.to.params, tag: rnd() } };
+    const tag = rnd();
+    rs.headers.to = { ...rq.headers.to, params: { ...rq.headers.to.params, tag } };
+    this.answered.set(String(rq.headers['call-id']), { rq, tag, cseq: 0 });
     rs.headers.contact = [{ uri: this.contact }];
     if (rq.headers['record-route']) rs.headers['record-route'] = rq.headers['record-route'];
     if (this.answerWith) {
@@ -395,6 +419,62 @@ export class UA {
       rs.content = this.answerWith(String(rq.content ?? ''));
     }
     this.stack.send(rs);
+  }
+
+  /** Hangs up (BYE) a call this phone answered; resolves with the BYE's final status (0: no such call). */
+  hangupAnswered(callId: string): Promise<number> {
+    const dlg = this.answered.get(callId);
+    if (!dlg) return Promise.resolve(0);
+    this.answered.delete(callId);
+    const inv = dlg.rq;
+    const uri = inv.headers.contact?.[0]?.uri;
+    if (!uri) return Promise.resolve(0);
+    return new Promise((resolve) =>
+      this.stack.send(
+        {
+          method: 'BYE',
+          uri,
+          headers: {
+            to: inv.headers.from,
+            from: { ...inv.headers.to, params: { ...inv.headers.to.params, tag: dlg.tag } },
+            'call-id': callId,
+            cseq: { method: 'BYE', seq: ++dlg.cseq + 1000 },
+            route: inv.headers['record-route'] ?? [],
+            'max-forwards': 70,
+            via: [],
+            'content-length': 0,
+          },
+        },
+        (x: SipMessage) => x.status! >= 200 && resolve(x.status!),
+      ),
+    );
+  }
+
+  /** Blind transfer as a phone does it: call the target, then NOTIFY the transferor with the final status. */
+  private async followRefer(dlg: { rq: SipMessage; tag: string; cseq: number }, target: string, referredBy: string): Promise<void> {
+    const r = await this.call(target, this.referHoldMs, referredBy ? { 'referred-by': referredBy } : {});
+    this.referred.push({ target, status: r.status });
+    const inv = dlg.rq;
+    const notify: SipMessage = {
+      method: 'NOTIFY',
+      uri: inv.headers.contact?.[0]?.uri,
+      headers: {
+        to: inv.headers.from,
+        from: { ...inv.headers.to, params: { ...inv.headers.to.params, tag: dlg.tag } },
+        'call-id': inv.headers['call-id'],
+        cseq: { method: 'NOTIFY', seq: ++dlg.cseq + 1000 },
+        contact: [{ uri: this.contact }],
+        route: inv.headers['record-route'] ?? [],
+        event: 'refer',
+        'subscription-state': 'terminated;reason=noresource',
+        'content-type': 'message/sipfrag;version=2.0',
+        'max-forwards': 70,
+        via: [],
+      },
+      content: `SIP/2.0 ${r.status} ${r.reason}\r\n`,
+    };
+    if (!notify.uri) return;
+    this.stack.send(notify, () => {});
   }
 
   /** CANCELs the INVITE this phone is still waiting on (hop by hop: Kamailio answers it and cancels the branches). */

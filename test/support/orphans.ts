@@ -18,6 +18,9 @@ const HISTORY_TABLES = new Set(['audit_log', 'calls', 'recordings']);
 /** Kamailio's own tables in the store (presence, migration 0402; usrloc, 0410): SIP state keyed by SIP identifiers, not Switchboard rows. */
 const KAMAILIO_TABLES = new Set(['kamailio_version', 'presentity', 'active_watchers', 'watchers', 'pua', 'location', 'location_attrs']);
 
+/** `_id` columns whose name is a role, not a table: the table they point at. */
+const ROLE_REFERENCES: Record<string, string> = { 'callbacks.caller_user_id': 'users', 'callbacks.callee_user_id': 'users' };
+
 export async function findOrphans(database: Database): Promise<string[]> {
   const all = (await database.db.introspection.getTables()).filter((t) => !t.name.startsWith('kysely_') && !t.isView);
   const names = new Set(all.map((t) => t.name));
@@ -34,7 +37,7 @@ export async function findOrphans(database: Database): Promise<string[]> {
         continue;
       }
       const base = c.name.slice(0, -3);
-      const target = NAMED_REFERENCES[c.name] ?? [`${base}s`, `${base}es`, base].find((n) => names.has(n));
+      const target = NAMED_REFERENCES[c.name] ?? ROLE_REFERENCES[`${t.name}.${c.name}`] ?? [`${base}s`, `${base}es`, base].find((n) => names.has(n));
       if (!target) throw new Error(`findOrphans: cannot map ${t.name}.${c.name} to a table`);
       const rows = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(t.name)} x where x.${sql.ref(c.name)} is not null and not exists (select 1 from ${sql.table(target)} y where y.id = x.${sql.ref(c.name)})`.execute(database.db);
       const n = Number(rows.rows[0]?.n ?? 0);

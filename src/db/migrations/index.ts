@@ -13,6 +13,7 @@ import * as m0403 from './0403_sip_force_nat.ts';
 import * as m0410 from './0410_sip_location.ts';
 import * as m0420 from './0420_calls.ts';
 import * as m0501 from './0501_voicemail.ts';
+import * as m0510 from './0510_callbacks.ts';
 import * as m0601 from './0601_media.ts';
 import * as m0610 from './0610_recordings.ts';
 
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0410_sip_location': m0410,
   '0420_calls': m0420,
   '0501_voicemail': m0501,
+  '0510_callbacks': m0510,
   '0601_media': m0601,
   '0610_recordings': m0610,
 };

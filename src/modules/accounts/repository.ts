@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import type { Conn } from '../../db/database.ts';
 import type { AccountsTable } from '../../db/types.ts';
 import type { Account } from './schema.ts';
@@ -15,6 +15,7 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     callRetentionDays: row.call_retention_days ?? 365,
     maxExternalCalls: row.max_external_calls ?? null,
     recordingRetentionDays: row.recording_retention_days ?? 90,
+    callbackExpiryMinutes: row.callback_expiry_minutes ?? 30,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -37,14 +38,20 @@ export async function codeOrRealmTaken(conn: Conn, code: string, realm: string):
 
 export async function insert(
   conn: Conn,
-  row: Omit<AccountsTable, 'voicemail_retention_days' | 'call_retention_days' | 'max_external_calls' | 'recording_retention_days'> & { voicemail_retention_days?: number; call_retention_days?: number; max_external_calls?: number | null; recording_retention_days?: number },
+  row: Omit<Selectable<AccountsTable>, 'voicemail_retention_days' | 'call_retention_days' | 'max_external_calls' | 'recording_retention_days' | 'callback_expiry_minutes'> & {
+    voicemail_retention_days?: number;
+    call_retention_days?: number;
+    max_external_calls?: number | null;
+    recording_retention_days?: number;
+    callback_expiry_minutes?: number;
+  },
 ): Promise<Account> {
-  const full: AccountsTable = { voicemail_retention_days: 90, call_retention_days: 365, max_external_calls: null, recording_retention_days: 90, ...row };
+  const full = { voicemail_retention_days: 90, call_retention_days: 365, max_external_calls: null, recording_retention_days: 90, callback_expiry_minutes: 30, ...row };
   await conn.insertInto('accounts').values(full).execute();
   return toAccount(full);
 }
 
-export async function update(conn: Conn, accountId: string, patch: Partial<AccountsTable>): Promise<void> {
+export async function update(conn: Conn, accountId: string, patch: Updateable<AccountsTable>): Promise<void> {
   await conn.updateTable('accounts').set(patch).where('id', '=', accountId).execute();
 }
 

@@ -55,5 +55,9 @@ export function validateAccountUpdate(input: AccountUpdate): FieldError[] {
     const d = input.recordingRetentionDays;
     if (!Number.isInteger(d) || d < 1 || d > 3650) errors.push({ field: 'recordingRetentionDays', reason: 'must be a whole number of days from 1 to 3650' });
   }
+  if (input.callbackExpiryMinutes !== undefined) {
+    const m = input.callbackExpiryMinutes;
+    if (!Number.isInteger(m) || m < 1 || m > 1440) errors.push({ field: 'callbackExpiryMinutes', reason: 'must be a whole number of minutes from 1 to 1440' });
+  }
   return errors;
 }

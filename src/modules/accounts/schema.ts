@@ -14,6 +14,8 @@ export interface Account {
   maxExternalCalls: number | null;
   /** Call recordings older than this many days are deleted (1–3650, default 90). */
   recordingRetentionDays: number;
+  /** Callback on busy: minutes a request stays pending (1–1440, default 30). */
+  callbackExpiryMinutes: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -25,7 +27,7 @@ export interface AccountCreate {
   country: string;
 }
 
-export type AccountUpdate = Partial<Pick<AccountCreate, 'name' | 'country'>> & { voicemailRetentionDays?: number; callRetentionDays?: number; maxExternalCalls?: number | null; recordingRetentionDays?: number };
+export type AccountUpdate = Partial<Pick<AccountCreate, 'name' | 'country'>> & { voicemailRetentionDays?: number; callRetentionDays?: number; maxExternalCalls?: number | null; recordingRetentionDays?: number; callbackExpiryMinutes?: number };
 
 export const accountSchema = {
   $id: 'Account',
@@ -41,10 +43,11 @@ export const accountSchema = {
     callRetentionDays: { type: 'integer', description: 'Call history older than this many days is deleted (1–3650, default 365)' },
     maxExternalCalls: { type: ['integer', 'null'], description: 'Concurrent external (outbound) calls of the whole account; null = no limit' },
     recordingRetentionDays: { type: 'integer', description: 'Call recordings older than this many days are deleted (1–3650, default 90)' },
+    callbackExpiryMinutes: { type: 'integer', description: 'Callback on busy: minutes a callback request stays pending (1–1440, default 30)' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
-  required: ['id', 'code', 'name', 'sipRealm', 'country', 'extensionLength', 'voicemailRetentionDays', 'callRetentionDays', 'maxExternalCalls', 'recordingRetentionDays', 'createdAt', 'updatedAt'],
+  required: ['id', 'code', 'name', 'sipRealm', 'country', 'extensionLength', 'voicemailRetentionDays', 'callRetentionDays', 'maxExternalCalls', 'recordingRetentionDays', 'callbackExpiryMinutes', 'createdAt', 'updatedAt'],
 } as const;
 
 export const accountCreateSchema = {
@@ -70,5 +73,6 @@ export const accountUpdateSchema = {
     callRetentionDays: { type: 'integer', description: 'Days call history is kept (1–3650); Office Manager or provider' },
     maxExternalCalls: { type: ['integer', 'null'], description: 'Concurrent external calls of the account (0–10000, null = no limit); provider only (toll-fraud protection)' },
     recordingRetentionDays: { type: 'integer', description: 'Days a call recording is kept (1–3650); Office Manager or provider' },
+    callbackExpiryMinutes: { type: 'integer', description: 'Minutes a callback-on-busy request stays pending (1–1440); Office Manager or provider' },
   },
 } as const;

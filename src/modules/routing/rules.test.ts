@@ -887,3 +887,58 @@ test('a DDI assigned to a ring group rings the group (with its fallback); a user
   const spare = trunk('+61291234562');
   assert.equal(spare.action === 'reject' && spare.code, 404);
 });
+
+// ---------- callback on busy (issue 14) ----------
+
+test('callback on busy: an internal call to a user with Enable Callback gets the offer as its busy branch, with camp_on', () => {
+  const cfg = config([user('101'), user('102', { features: { callbackOnBusy: true } })]);
+  const d = decideRoute(cfg, platform, { source: 'internal', from: 'u101', to: '102' });
+  assert.equal(d.action, 'route');
+  if (d.action !== 'route') return;
+  assert.deepEqual(d.onBusy?.targets.map((t) => t.uri), ['sip:callback@vm.test:5095']);
+  assert.equal(d.onBusy?.headers?.['X-Switchboard-Callback'], 'offer;caller=101;callee=102;account=acme;vm=1');
+  assert.equal(d.campOn, `sip:102@${REALM}`);
+  const doc = toRtjson(d);
+  assert.equal(doc.camp_on, `sip:102@${REALM}`);
+  assert.equal(doc.busy?.uri, 'sip:callback@vm.test:5095');
+  // the busy branch carries the caller's identity (a voicemail left from the menu names the caller)
+  assert.match(doc.busy?.headers?.extra ?? '', /P-Asserted-Identity: "User 101" <sip:101@acme\.pbx\.test>/);
+  assert.match(doc.busy?.headers?.extra ?? '', /X-Switchboard-Callback: offer;caller=101;callee=102;account=acme;vm=1\r\n/);
+  // the devices ring as before
+  assert.deepEqual(plan(d), [[[aor('102')], 20], [[vm('102')], 0]]);
+});
+
+test('callback on busy: no mailbox → the offer without the voicemail choice', () => {
+  const cfg = config([user('101'), user('102', { vmEnabled: false, features: { callbackOnBusy: true } })]);
+  const d = decideRoute(cfg, platform, { source: 'internal', from: 'u101', to: '102' });
+  assert.equal(d.action === 'route' && d.onBusy?.headers?.['X-Switchboard-Callback'], 'offer;caller=101;callee=102;account=acme');
+});
+
+test('callback on busy: never for carrier calls, nor without the setting, nor over a divert on busy / divert all', () => {
+  const on = { callbackOnBusy: true };
+  const cases: Array<[string, RoutingUser, RouteRequest]> = [
+    ['inbound DDI', user('102', { features: on }), { source: 'trunk', from: '+61412000000', to: '+61291234502' }],
+    ['setting off', user('102'), { source: 'internal', from: 'u101', to: '102' }],
+    ['divert on busy', user('102', { features: { ...on, divertBusy: { enabled: true, destination: '103' } } }), { source: 'internal', from: 'u101', to: '102' }],
+    ['divert all', user('102', { features: { ...on, divertAll: { enabled: true, destination: '103' } } }), { source: 'internal', from: 'u101', to: '102' }],
+  ];
+  for (const [why, callee, req] of cases) {
+    const cfg = config([user('101'), callee, user('103')], [['+61291234502', 'id-102']]);
+    const d = decideRoute(cfg, platform, req);
+    assert.equal(d.action, 'route', why);
+    if (d.action !== 'route') continue;
+    assert.equal(d.campOn, undefined, why);
+    assert.equal(toRtjson(d).camp_on, undefined, why);
+    assert.ok(!d.onBusy || !d.onBusy.headers?.['X-Switchboard-Callback'], why);
+  }
+  // the carrier call to the busy user still goes to voicemail (busy greeting) as before
+  const cfg = config([user('102', { features: on })], [['+61291234502', 'id-102']]);
+  const d = decideRoute(cfg, platform, { source: 'trunk', from: '+61412000000', to: '+61291234502' });
+  assert.equal(d.action === 'route' && d.onBusy?.headers?.['X-Switchboard-Voicemail'], 'deposit;mailbox=102;account=acme;reason=busy');
+});
+
+test('callback on busy: dialling an own DDI from inside is an internal call (offered)', () => {
+  const cfg = config([user('101'), user('102', { features: { callbackOnBusy: true } })], [['+61291234502', 'id-102']]);
+  const d = decideRoute(cfg, platform, { source: 'internal', from: 'u101', to: '0291234502' });
+  assert.equal(d.action === 'route' && d.campOn, `sip:102@${REALM}`);
+});

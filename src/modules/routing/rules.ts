@@ -208,13 +208,13 @@ export function ringPlan(
   platform: Platform,
   user: RoutingUser,
   o: { callerId?: string } = {},
-): { steps: RingStep[]; onBusy: RingStep | null; ringGroup?: RoutingRingGroup } {
+): { steps: RingStep[]; onBusy: RingStep | null; ringGroup?: RoutingRingGroup; diverted?: 'all' | 'busy' } {
   const f = user.features;
   // a group this user diverts to never rings the caller's own phones
   const exclude = new Set(o.callerId ? [o.callerId] : []);
   if (f.divertAll.enabled && f.divertAll.destination) {
     const all = divertSteps(cfg, platform, user, f.divertAll.destination, 'divert all', 'unconditional', { exclude });
-    if (all.steps.length) return { steps: all.steps, onBusy: null, ...(all.group && { ringGroup: all.group }) };
+    if (all.steps.length) return { steps: all.steps, onBusy: null, diverted: 'all', ...(all.group && { ringGroup: all.group }) };
   }
   const devices = userTarget(cfg, user);
   const sc = f.smartCalling;
@@ -241,7 +241,7 @@ export function ringPlan(
   // the busy branch is one step: a sequential group there rings its members together
   const busy = f.divertBusy.enabled && f.divertBusy.destination ? divertSteps(cfg, platform, user, f.divertBusy.destination, 'divert on busy', 'user-busy', { exclude, asOneStep: true }) : { steps: [] };
   const ringGroup = noAnswer.group ?? busy.group;
-  return { steps, onBusy: busy.steps[0] ?? (user.vmEnabled ? voicemailStep(cfg, platform, user, 'busy') : null), ...(ringGroup && { ringGroup }) };
+  return { steps, onBusy: busy.steps[0] ?? (user.vmEnabled ? voicemailStep(cfg, platform, user, 'busy') : null), ...(ringGroup && { ringGroup }), ...(busy.steps[0] && { diverted: 'busy' as const }) };
 }
 
 /** Dialled digits as typed: digits, a leading +, * and #; spaces and separators dropped. */
@@ -307,19 +307,41 @@ function callUser(
   caller?: RoutingUser,
 ): Decision {
   if (!callee.enabled) return reject(480, 'Temporarily Unavailable - user disabled');
-  const { steps, onBusy, ringGroup } = ringPlan(cfg, platform, callee, { callerId: caller?.id });
+  const { steps, onBusy, ringGroup, diverted } = ringPlan(cfg, platform, callee, { callerId: caller?.id });
   const h = { ...headers };
   if (callee.pickupGroup) h['X-Switchboard-Pickup-Group'] = `${callee.pickupGroup};account=${cfg.code}`;
   const pickable = pickableCall(cfg, callee, steps, caller);
+  const offer = kind === 'internal' && caller && !diverted ? callbackOffer(cfg, platform, caller, callee) : null;
   return {
     action: 'route',
     kind,
     steps,
-    onBusy,
+    onBusy: offer ?? onBusy,
     callerId,
     headers: h,
     ...(ringGroup && { ringGroup: { extension: ringGroup.extension, noAnswer: groupNoAnswer(ringGroup) } }),
     ...(pickable && { pickable }),
+    ...(offer && { campOn: `sip:${callee.extension}@${cfg.realm}` }),
+  };
+}
+
+/** Header naming caller, callee and account of a callback offer (the feature server's menu; callbacks/rules.ts). */
+export const CALLBACK_HEADER = 'X-Switchboard-Callback';
+
+/**
+ * Callback on busy (seed 001 'Enable Callback', issue 14): an *internal* call to a user with Enable Callback
+ * who is busy — their phone answers 486/600, or they are already in a call (Kamailio's dialog state, `camp_on`
+ * in the routing document) — goes to the feature server, which offers "1: leave a voicemail" (when the
+ * callee's mailbox is on) and "5: call me back when the line is free". Not for calls from the trunk, not to
+ * oneself; a divert on busy or divert all of the callee takes precedence (the user chose where busy calls go).
+ */
+function callbackOffer(cfg: AccountRoutingConfig, platform: Platform, caller: RoutingUser, callee: RoutingUser): RingStep | null {
+  if (!callee.features.callbackOnBusy || caller.id === callee.id) return null;
+  return {
+    targets: [{ kind: 'feature', uri: `sip:callback@${platform.voicemail}`, label: `callback offer ${callee.extension}` }],
+    timeout: 0,
+    why: `busy: callback offer (caller ${caller.extension} may camp on ${callee.extension})`,
+    headers: { [CALLBACK_HEADER]: `offer;caller=${caller.extension};callee=${callee.extension};account=${cfg.code}${callee.vmEnabled ? ';vm=1' : ''}` },
   };
 }
 
@@ -580,6 +602,11 @@ export interface RtjsonDoc {
   pickup?: PickupRequest;
   /** Switchboard extension: the call is recorded; rtpengine's metadata for it (recordingOf, base64url JSON). */
   record?: string;
+  /**
+   * Switchboard extension: the callee's presentity (sip:<ext>@<realm>) when a busy callee gets the callback
+   * offer: Kamailio takes the `busy` branch at once while that extension is already in a call (dialog profile).
+   */
+  camp_on?: string;
 }
 
 /** Header sets merged left to right; a null value removes that header. One `Name: value\r\n` line each. */
@@ -635,6 +662,7 @@ export function toRtjson(d: Decision): RtjsonDoc {
     ...(d.action === 'route' && d.onBusy && { busy: stepToRoute(d.onBusy, d.headers) }),
     ...(d.action === 'route' && d.ringGroup && { ring_group: d.ringGroup.extension, no_answer: d.ringGroup.noAnswer }),
     ...(d.action === 'route' && d.pickable && { pickable: { ...d.pickable } }),
+    ...(d.action === 'route' && d.campOn && d.onBusy && { camp_on: d.campOn }),
   };
 }
 

@@ -171,6 +171,11 @@ export type Decision =
        * (6xx) does not end the call for the others.
        */
       ringGroup?: { extension: string; noAnswer: { code: number; reason: string } };
+      /**
+       * Callback on busy: the callee's presentity (sip:<ext>@<realm>); while it is in a call (Kamailio dialog
+       * state) the busy branch — the callback offer — is taken without ringing.
+       */
+      campOn?: string;
       /** Done by the endpoint before it answers (never memoised). */
       effect?: RouteEffect;
       /** The call may be picked up while it rings (a call to a user whose own devices ring first): see Pickable. */

@@ -52,6 +52,7 @@ export function kamailioDb(databaseUrl: string): { url: string; module: string }
 export function renderConfig(template: string, o: KamailioOptions & { runDir: string; authSecret: string }): string {
   const db = kamailioDb(o.databaseUrl);
   const [trunkIp, trunkPort] = splitHostPort(o.settings.trunk);
+  const [featureIp, featurePort] = splitHostPort(o.settings.voicemail);
   const lim: SipLimits = { ...DEFAULT_SIP_LIMITS, ...o.limits };
   const bf = o.bruteForce ?? { limit: lim.bfLimit, windowSeconds: lim.bfWindow, blockSeconds: lim.bfBlock };
   const values: Record<string, string> = {
@@ -62,6 +63,8 @@ export function renderConfig(template: string, o: KamailioOptions & { runDir: st
     TRUNK_IP: trunkIp,
     TRUNK_PORT: String(trunkPort),
     VOICEMAIL: o.settings.voicemail,
+    FEATURE_IP: featureIp,
+    FEATURE_PORT: String(featurePort),
     NATPING: String(o.settings.natPing ?? 25),
     WITH_RTPENGINE: o.settings.rtpengine ? '#!define WITH_RTPENGINE' : '',
     RTPENGINE_SOCK: o.settings.rtpengine ?? '',

@@ -4,6 +4,7 @@ import type { CallFlowDocument } from '../call-flows/rules.ts';
 import { userDeletionParticipants } from './registry.ts';
 import './devices.ts';
 import '../voicemail/deletion.ts';
+import '../callbacks/deletion.ts';
 
 type Item = UsageItem & { userId?: string };
 

@@ -9,6 +9,9 @@
  *   keys: main menu 1 messages · 2 new/saved folder · 0 mailbox options · * help · # goodbye; on a message
  *   4 previous · 5 repeat · 6 next · 7 delete · 9 save · * help · # back to the main menu; options
  *   1 unavailable greeting · 2 busy greeting · 3 name · 5 PIN · * back.
+ * offerCallback — callback on busy (X-Switchboard-Callback): "the person at extension 1 0 2 is on the phone;
+ *   press 1 for message [when the mailbox is on]; to call this number, press 5": 1 goes on to the deposit
+ *   (busy greeting), 5 registers the callback and confirms ("activated, goodbye").
  */
 import { pcmToWav, RATE, wavToPcm } from '../audio.ts';
 import type { Folder, GreetingKind, MailboxInfo, MessageRef, VoicemailBackend } from '../backend.ts';
@@ -294,5 +297,55 @@ async function options(c: FlowContext, box: MailboxInfo): Promise<void> {
     else if (k === '5') await changePin(c, box);
     else if (k === '*' || k === '#' || k === null) return;
     else await ch.play(p.seq('vm-sorry'), true);
+  }
+}
+
+/** What the callback offer needs from the callbacks module (callbacks/service.ts CallbackBackend.register). */
+export type RegisterCallback = () => Promise<{ outcome: 'created' | 'refreshed' | 'refused' }>;
+
+/**
+ * Callback on busy: the choice offered to an internal caller who found `callee` busy. Keys (callbacks/rules.ts
+ * OFFER_KEYS): 1 leave a voicemail (only when the callee's mailbox is on: `box`), 5 call me back when the line is
+ * free. Asked up to three times; no choice → goodbye. Returns what happened.
+ */
+export async function offerCallback(
+  c: FlowContext,
+  o: { callee: string; box: MailboxInfo | null; caller: Caller; register: RegisterCallback; limits?: DepositLimits },
+): Promise<'voicemail' | 'callback' | 'refused' | 'none'> {
+  const { ch, prompts: p } = c;
+  const vm = !!o.box?.enabled;
+  try {
+    for (let round = 0; round < 3; round++) {
+      const parts = [
+        ...(round === 0 ? [p.get('vm-theperson'), ...p.digits(o.callee), p.get('vm-isonphone')] : []),
+        ...(vm ? [p.get('vm-press'), p.get('digits/1'), p.get('vm-for'), p.get('vm-message')] : []),
+        p.get('to-call-this-number'),
+        p.get('vm-press'),
+        p.get('digits/5'),
+      ];
+      await ch.play(parts, true);
+      const k = await ch.key(6000);
+      ch.clearDigits();
+      if (k === '5') {
+        const r = await o.register();
+        c.log('callback: requested', { callee: o.callee, caller: o.caller.number, outcome: r.outcome });
+        if (r.outcome === 'refused') {
+          await ch.play(p.seq('im-sorry', 'feature-not-avail-line', 'vm-goodbye'), false);
+          return 'refused';
+        }
+        await ch.play(p.seq('activated', 'vm-goodbye'), false);
+        return 'callback';
+      }
+      if (k === '1' && vm) {
+        await deposit(c, o.box, o.caller, 'busy', o.limits);
+        return 'voicemail';
+      }
+      if (k !== null) await ch.play(p.seq('vm-sorry'), true);
+    }
+    await ch.play(p.seq('vm-goodbye'), false);
+    return 'none';
+  } catch (err) {
+    if (err instanceof HangupError) return 'none';
+    throw err;
   }
 }

@@ -20,6 +20,8 @@ export const PROMPTS = [
   'im-sorry', 'feature-not-avail-line', 'vm-invalidpassword', 'auth-thankyou', 'vm-review', 'vm-starmain',
   // feature confirmations (*28 Day/Night: night mode activated / de-activated)
   'activated', 'de-activated',
+  // callback on busy: the offer ("to call this number, press 5"), and to the caller rung back
+  'to-call-this-number', 'pls-hold-while-try',
 ] as const;
 
 /** Every file the scripts may play: the prompts, and the digits that number() and digits() say. */

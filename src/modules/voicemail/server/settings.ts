@@ -7,6 +7,8 @@
  *   SWITCHBOARD_VOICEMAIL_MAX_SECONDS  longest message (default 180)
  *   SWITCHBOARD_VOICEMAIL_SILENCE_SECONDS  silence that ends a message (default 5)
  *   SWITCHBOARD_VOICEMAIL_PROMPTS      prompt folder (default Debian's asterisk-core-sounds-en-wav)
+ *   SWITCHBOARD_SIP_LISTEN / _PORT     Kamailio, through which the server places calls (callback on busy; 127.0.0.1:5070)
+ *   SWITCHBOARD_CALLBACK_POLL_SECONDS  how often the callback dialer looks at pending requests and line state (default 5)
  */
 import { splitHostPort } from '../../sip/settings.ts';
 
@@ -18,6 +20,9 @@ export interface VoicemailSettings {
   rtpPorts: [number, number];
   maxMs: number;
   silenceMs: number;
+  /** Kamailio host:port (calls the server places go through it). */
+  proxy?: string;
+  callbackPollMs?: number;
 }
 
 function positive(name: string, v: string | undefined, dflt: number): number {
@@ -42,5 +47,7 @@ export function voicemailSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     rtpPorts: [range[0]!, range[1]!],
     maxMs: positive('SWITCHBOARD_VOICEMAIL_MAX_SECONDS', env.SWITCHBOARD_VOICEMAIL_MAX_SECONDS, 180) * 1000,
     silenceMs: positive('SWITCHBOARD_VOICEMAIL_SILENCE_SECONDS', env.SWITCHBOARD_VOICEMAIL_SILENCE_SECONDS, 5) * 1000,
+    proxy: `${env.SWITCHBOARD_SIP_LISTEN ?? '127.0.0.1'}:${env.SWITCHBOARD_SIP_PORT ?? '5070'}`,
+    callbackPollMs: positive('SWITCHBOARD_CALLBACK_POLL_SECONDS', env.SWITCHBOARD_CALLBACK_POLL_SECONDS, 5) * 1000,
   };
 }

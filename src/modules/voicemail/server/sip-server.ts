@@ -16,7 +16,9 @@ import type { Codec } from '../audio.ts';
 import type { MailboxInfo, VoicemailBackend } from '../backend.ts';
 import { messageSummary } from '../mwi.ts';
 import { Channel } from './channel.ts';
-import { access, confirmFeature, deposit, DEFAULT_LIMITS, type DepositLimits } from './flows.ts';
+import { access, confirmFeature, deposit, DEFAULT_LIMITS, offerCallback, type DepositLimits } from './flows.ts';
+import { parseCallbackHeader } from '../../callbacks/rules.ts';
+import type { CallbackBackend } from '../../callbacks/service.ts';
 import type { Prompts } from './prompts.ts';
 import { RtpSession } from './rtp.ts';
 
@@ -39,6 +41,10 @@ export interface VoicemailServerOptions {
   maxCalls?: number;
   /** Longest call before the server hangs up (guards against lost BYEs). */
   maxCallMs?: number;
+  /** Callback on busy: where offers register requests (absent: the offer's 5 answers 'not available'). */
+  callbacks?: CallbackBackend;
+  /** Kamailio (host:port): calls the server places (callback on busy) go through it. */
+  proxy?: string;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -65,8 +71,28 @@ interface Subscription {
   cseq: number;
 }
 
+/** A call the server places (callback on busy): ring `target`, then hand the answering phone over to `referTo`. */
+export interface OriginateRequest {
+  /** Request-URI: the caller's AoR, sip:<sip username>@<realm>. */
+  target: string;
+  /** Caller ID shown on the phone: "Callback 102" <sip:102@realm>. */
+  fromUser: string;
+  fromName: string;
+  realm: string;
+  /** Where the phone is sent once it answers (REFER): sip:<callee extension>@<realm>. */
+  referTo: string;
+  ringMs?: number;
+}
+/**
+ * connected: answered and the phone accepted the REFER (its call to the callee was not refused);
+ * busy: the phone (or the callee, per the REFER's NOTIFY) was busy; no-answer: not answered in time.
+ */
+export type OriginateResult = 'connected' | 'busy' | 'no-answer' | 'failed';
+
 export interface VoicemailServer {
   readonly calls: number;
+  /** Places a call through Kamailio and transfers it by REFER once answered (callback on busy). */
+  originate(o: OriginateRequest): Promise<OriginateResult>;
   /** Active MWI subscriptions. */
   readonly subscriptions: number;
   /**
@@ -232,7 +258,8 @@ export function startVoicemailServer(o: VoicemailServerOptions): Promise<Voicema
     }
     const vm = parseVoicemailHeader(rq.headers['x-switchboard-voicemail']);
     const feature = vm ? null : parseFeatureHeader(rq.headers['x-switchboard-feature']);
-    if (!vm && !feature) return reply(rq, 403, 'Forbidden - not from Switchboard');
+    const cbOffer = vm || feature ? null : parseCallbackHeader(rq.headers['x-switchboard-callback']);
+    if (!vm && !feature && !cbOffer) return reply(rq, 403, 'Forbidden - not from Switchboard');
     if (calls.size >= (o.maxCalls ?? 500)) return reply(rq, 503, 'Service Unavailable - voicemail is full');
     const offer = rq.content ? negotiate(rq.content) : null;
     if (!offer) return reply(rq, 488, 'Not Acceptable Here - PCMU or PCMA required');
@@ -271,9 +298,10 @@ export function startVoicemailServer(o: VoicemailServerOptions): Promise<Voicema
     };
     again(500, 0);
     rtp.start();
-    const box = !vm
+    const mailboxOf = vm ? { account: vm.account, mailbox: vm.mailbox } : cbOffer?.voicemail ? { account: cbOffer.account, mailbox: cbOffer.callee } : null;
+    const box = !mailboxOf
       ? null
-      : await o.backend.mailbox(vm.account, vm.mailbox).catch((err: unknown) => {
+      : await o.backend.mailbox(mailboxOf.account, mailboxOf.mailbox).catch((err: unknown) => {
           log('voicemail: mailbox lookup failed', { err: String(err) });
           return null;
         });
@@ -283,7 +311,16 @@ export function startVoicemailServer(o: VoicemailServerOptions): Promise<Voicema
       try {
         // a short pause so the caller's side has the media path up before the first word
         await new Promise((r) => setTimeout(r, 200));
-        if (!vm) await confirmFeature(ctx, feature!);
+        if (cbOffer) {
+          const cb = o.callbacks;
+          await offerCallback(ctx, {
+            callee: cbOffer.callee,
+            box,
+            caller: parseCaller(rq.headers['p-asserted-identity'], rq.headers.from),
+            limits,
+            register: async () => (cb ? cb.register(cbOffer.account, cbOffer.caller, cbOffer.callee) : { outcome: 'refused' as const }),
+          });
+        } else if (!vm) await confirmFeature(ctx, feature!);
         else if (vm.mode === 'deposit') await deposit(ctx, box, parseCaller(rq.headers['p-asserted-identity'], rq.headers.from), vm.reason, limits);
         else await access(ctx, box, `${vm.account}/${vm.mailbox}`, { menu: vm.menu });
       } catch (err) {
@@ -298,6 +335,149 @@ export function startVoicemailServer(o: VoicemailServerOptions): Promise<Voicema
     })();
     running.add(script);
     void script.finally(() => running.delete(script));
+  };
+
+  // ---- calls the server places (callback on busy): INVITE through Kamailio, ACK, REFER, BYE ----
+  interface OutCall {
+    callId: string;
+    /** in-dialog requests from the far end (BYE, NOTIFY about the REFER) */
+    onRequest(rq: any): void;
+  }
+  const outCalls = new Map<string, OutCall>();
+
+  const offerSdp = (rtp: RtpSession): string => {
+    const id = Date.now();
+    return [
+      'v=0',
+      `o=switchboard-vm ${id} ${id} IN IP4 ${rtp.address}`,
+      's=Switchboard callback',
+      `c=IN IP4 ${rtp.address}`,
+      't=0 0',
+      `m=audio ${rtp.port} RTP/AVP 0 8 101`,
+      'a=rtpmap:0 PCMU/8000',
+      'a=rtpmap:8 PCMA/8000',
+      'a=rtpmap:101 telephone-event/8000',
+      'a=fmtp:101 0-15',
+      'a=ptime:20',
+      'a=sendrecv',
+      '',
+    ].join('\r\n');
+  };
+
+  const originate = async (req: OriginateRequest): Promise<OriginateResult> => {
+    if (!o.proxy) return 'failed';
+    let rtp: RtpSession;
+    try {
+      rtp = await RtpSession.open(o.rtpAddress, o.rtpPorts[0], o.rtpPorts[1]);
+    } catch {
+      return 'failed';
+    }
+    const callId = `${rnd()}@switchboard-callback`;
+    const from = { name: `"${req.fromName.replace(/["\\\r\n]/g, '')}"`, uri: `sip:${req.fromUser}@${req.realm}`, params: { tag: rnd() } };
+    let cseq = 1;
+    const invite: any = {
+      method: 'INVITE',
+      uri: req.target,
+      headers: {
+        to: { uri: req.target },
+        from,
+        'call-id': callId,
+        cseq: { method: 'INVITE', seq: cseq },
+        contact: [{ uri: contact }],
+        route: [{ uri: `sip:${o.proxy};lr` }],
+        'p-asserted-identity': `${from.name} <${from.uri}>`,
+        'content-type': 'application/sdp',
+        'max-forwards': 70,
+      },
+      content: offerSdp(rtp),
+    };
+    const ch = new Channel(rtp);
+    let notified: ((status: number) => void) | null = null;
+    let remoteBye = false;
+    outCalls.set(callId, {
+      callId,
+      onRequest(rq) {
+        if (rq.method === 'BYE') {
+          remoteBye = true;
+          ch.hangup();
+          reply(rq, 200, 'OK');
+        } else if (rq.method === 'NOTIFY') {
+          reply(rq, 200, 'OK');
+          const m = /^SIP\/2\.0\s+(\d{3})/m.exec(String(rq.content ?? ''));
+          const status = m ? Number(m[1]) : 0;
+          if (status >= 200 && notified) notified(status);
+        } else if (rq.method === 'ACK') {
+          // nothing
+        } else reply(rq, 200, 'OK');
+      },
+    });
+    let ringTimer: NodeJS.Timeout | undefined;
+    try {
+      const final = await new Promise<any>((resolve) => {
+        stack.send(invite, (rs: any) => {
+          if (rs.status >= 200) resolve(rs);
+        });
+        // not answered in time: CANCEL (hop by hop, same branch as the INVITE)
+        ringTimer = setTimeout(() => {
+          const via = invite.headers.via?.[0];
+          if (!via) return;
+          stack.send({ method: 'CANCEL', uri: invite.uri, headers: { via: [via], to: invite.headers.to, from, 'call-id': callId, cseq: { method: 'CANCEL', seq: cseq }, route: invite.headers.route, 'max-forwards': 70, 'content-length': 0 } }, () => {});
+        }, req.ringMs ?? 30_000);
+      });
+      clearTimeout(ringTimer);
+      if (final.status >= 300) {
+        log('callback: the caller did not take the call', { status: final.status, target: req.target });
+        return final.status === 486 || final.status === 600 ? 'busy' : final.status === 487 || final.status === 408 || final.status === 480 ? 'no-answer' : 'failed';
+      }
+      const routeSet = (final.headers['record-route'] ?? []).slice().reverse();
+      const remote = final.headers.contact?.[0]?.uri ?? req.target;
+      const inDialog = (method: string, seq: number): any => ({
+        method,
+        uri: remote,
+        headers: { to: final.headers.to, from, 'call-id': callId, cseq: { method, seq }, route: routeSet, contact: [{ uri: contact }], 'max-forwards': 70, via: [], 'content-length': 0 },
+      });
+      stack.send(inDialog('ACK', final.headers.cseq.seq));
+      const n = final.content ? negotiate(final.content) : null;
+      if (n) {
+        rtp.codec = n.codec;
+        rtp.dtmfPayloadType = n.dtmfPt;
+        rtp.setRemote(n.address, n.port);
+        rtp.start();
+        // "please hold while I try that extension", then the hand-over
+        await ch.play([o.prompts.get('pls-hold-while-try')], false).catch(() => null);
+      }
+      if (remoteBye) return 'no-answer';
+      const refer = inDialog('REFER', ++cseq);
+      // the `sip` package writes Refer-To from an address object (a string would come out as <undefined>)
+      refer.headers['refer-to'] = { uri: req.referTo, params: {} };
+      refer.headers['referred-by'] = `<${from.uri}>`;
+      const finalNotify = new Promise<number>((resolve) => {
+        notified = resolve;
+        setTimeout(() => resolve(0), 35_000).unref();
+      });
+      const rr = await new Promise<any>((resolve) => stack.send(refer, (x: any) => x.status >= 200 && resolve(x)));
+      let result: OriginateResult;
+      if (rr.status >= 300) {
+        log('callback: the phone refused the transfer', { status: rr.status });
+        result = 'failed';
+      } else {
+        // the phone reports how its call to the callee went (RFC 3515 NOTIFY, message/sipfrag)
+        const st = remoteBye ? 0 : await finalNotify;
+        result = st === 0 || (st >= 200 && st < 300) ? 'connected' : st === 486 || st === 600 ? 'busy' : 'connected';
+      }
+      if (!remoteBye) {
+        await new Promise<void>((resolve) => stack.send(inDialog('BYE', ++cseq), (x: any) => x.status >= 200 && resolve()));
+      }
+      return result;
+    } catch (err) {
+      log('callback: originate failed', { err: String(err) });
+      return 'failed';
+    } finally {
+      clearTimeout(ringTimer);
+      ch.hangup();
+      rtp.close();
+      outCalls.delete(callId);
+    }
   };
 
   const subs = new Map<string, Subscription>();
@@ -379,6 +559,8 @@ export function startVoicemailServer(o: VoicemailServerOptions): Promise<Voicema
         log('SECURITY: voicemail request from a source that is not Kamailio refused', { source: remote.address, method: rq.method });
         return;
       }
+      const out = outCalls.get(rq.headers['call-id']);
+      if (out) return out.onRequest(rq);
       const call = calls.get(rq.headers['call-id']);
       switch (rq.method) {
         case 'INVITE':
@@ -435,6 +617,7 @@ export function startVoicemailServer(o: VoicemailServerOptions): Promise<Voicema
           get subscriptions() {
             return subs.size;
           },
+          originate,
           notifyMailbox(accountId, userId, summary) {
             let n = 0;
             for (const sub of subs.values()) {

@@ -14,9 +14,13 @@ import { voicemailBackend } from '../service.ts';
 import { Prompts } from './prompts.ts';
 import type { VoicemailSettings } from './settings.ts';
 import { startVoicemailServer, type VoicemailServer } from './sip-server.ts';
+import { kamailioLineState, startCallbackDialer, type CallbackDialer } from '../../callbacks/dialer.ts';
+import { callbackBackend } from '../../callbacks/service.ts';
 
 export interface VoicemailService {
   server: VoicemailServer;
+  /** Callback on busy: rings callers back once the busy extension is free (null when turned off). */
+  dialer: CallbackDialer | null;
   /** Attach (or detach) the running Kamailio's control socket for unsolicited MWI NOTIFYs. */
   attachKamailio(ctlSocket: string | null): void;
   stop(): Promise<void>;
@@ -31,6 +35,8 @@ export async function startVoicemailService(o: {
   /** Run the email and retention jobs here (default true; one process per deployment should). */
   jobs?: boolean;
   deliveryIntervalMs?: number;
+  /** Callback on busy (the offer and the dialer); false turns it off. Times in ms / s; defaults in docs/voicemail.md. */
+  callbacks?: { pollMs?: number; retrySeconds?: number; ringMs?: number; expiryMinutes?: number } | false;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }): Promise<VoicemailService> {
   const log = o.log ?? (() => {});
@@ -44,7 +50,10 @@ export async function startVoicemailService(o: {
   prompts.preload();
   const backend = voicemailBackend(o.deps, o.audioStore);
   const s = o.settings;
+  const cbBackend = o.callbacks === false ? undefined : callbackBackend(o.deps, { expiryMinutes: o.callbacks?.expiryMinutes });
   const server = await startVoicemailServer({
+    callbacks: cbBackend,
+    proxy: s.proxy,
     address: s.address,
     port: s.port,
     allow: s.allow,
@@ -59,6 +68,11 @@ export async function startVoicemailService(o: {
     o.jobs === false
       ? async () => {}
       : startVoicemailJobs(o.deps, { mailer: o.mailer, audioStore: o.audioStore, deliveryIntervalMs: o.deliveryIntervalMs, log: (m, err) => log(m, err ? { err: String(err) } : undefined) });
+  const lines = kamailioLineState();
+  const dialer =
+    cbBackend && o.callbacks !== false
+      ? startCallbackDialer({ backend: cbBackend, lines, originator: server, intervalMs: o.callbacks?.pollMs ?? s.callbackPollMs, retrySeconds: o.callbacks?.retrySeconds, ringMs: o.callbacks?.ringMs, log })
+      : null;
   let notify: ReturnType<typeof kamailioNotify> | null = null;
   const stopMwi = startMwi({
     events: o.deps.events,
@@ -71,11 +85,14 @@ export async function startVoicemailService(o: {
   });
   return {
     server,
+    dialer,
     attachKamailio(ctl) {
       notify = ctl ? kamailioNotify(ctl) : null;
+      lines.attach(ctl);
     },
     async stop() {
       stopMwi();
+      await dialer?.stop();
       await server.stop();
       await stopJobs();
     },
