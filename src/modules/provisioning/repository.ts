@@ -179,28 +179,6 @@ export async function loadAccount(conn: Conn, accountId: string): Promise<{ code
   return r && { code: r.code, name: r.name, sipRealm: r.sip_realm };
 }
 
-export async function recordProvisioned(
-  conn: Conn,
-  accountId: string,
-  deviceId: string,
-  at: string,
-  ip: string,
-  userAgent: string | null,
-  lock: { ip: string; at: string } | null,
-): Promise<void> {
-  await conn
-    .updateTable('devices')
-    .set({
-      last_provisioned_at: at,
-      last_provisioned_ip: ip,
-      last_user_agent: userAgent,
-      ...(lock && { locked_ip: lock.ip, locked_at: lock.at, unlocked_until: null }),
-    })
-    .where('account_id', '=', accountId)
-    .where('id', '=', deviceId)
-    .execute();
-}
-
 export async function insertRefusal(conn: Conn, row: ProvisioningRefusalsTable): Promise<void> {
   await conn.insertInto('provisioning_refusals').values(row).execute();
 }
