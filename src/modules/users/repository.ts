@@ -1,5 +1,6 @@
 import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
 import type { Conn, Dialect } from '../../db/database.ts';
+import { reusable } from '../../db/reusable.ts';
 import type { DB, UsersTable } from '../../db/types.ts';
 import { toBool } from '../../shared/bool.ts';
 import type { Scope } from '../../shared/permissions.ts';
@@ -198,6 +199,28 @@ function textFilter(dialect: Dialect, f: UserFilter, indexed: boolean): Cond[] {
   return textGroups(dialect, f, indexed).map(anyOf);
 }
 
+// The common pages (whole account or one office, optionally after a cursor) compiled once (src/db/reusable.ts).
+const pages = {
+  all: reusable((conn: Conn, accountId: string, limit: number, offset: number) => conn.selectFrom('users').selectAll().where('account_id', '=', accountId).orderBy('extension').limit(limit).offset(offset)),
+  allAfter: reusable((conn: Conn, accountId: string, after: string, limit: number, offset: number) =>
+    conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('extension', '>', after).orderBy('extension').limit(limit).offset(offset),
+  ),
+  office: reusable((conn: Conn, accountId: string, officeId: string, limit: number, offset: number) =>
+    conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('office_id', 'in', [officeId]).orderBy('extension').limit(limit).offset(offset),
+  ),
+  officeAfter: reusable((conn: Conn, accountId: string, officeId: string, after: string, limit: number, offset: number) =>
+    conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('office_id', 'in', [officeId]).where('extension', '>', after).orderBy('extension').limit(limit).offset(offset),
+  ),
+};
+
+function commonPage(conn: Conn, accountId: string, f: UserFilter, offset: number): Promise<UserRow[]> | undefined {
+  if (f.scope || f.userType || (f.officeIds && f.officeIds.length !== 1)) return undefined;
+  const limit = f.limit + 1;
+  const office = f.officeIds?.[0];
+  if (office !== undefined) return f.after ? pages.officeAfter(conn, accountId, office, f.after, limit, offset) : pages.office(conn, accountId, office, limit, offset);
+  return f.after ? pages.allAfter(conn, accountId, f.after, limit, offset) : pages.all(conn, accountId, limit, offset);
+}
+
 /**
  * Lists users ordered by extension, keyset-paginated. A text filter (q, name, email, extension prefix) is
  * answered in one of two ways so that neither rare nor common terms scan the account: up to
@@ -249,13 +272,18 @@ export async function list(conn: Conn, dialect: Dialect, accountId: string, f: U
   if (f.scope) q = q.where('scope', '=', f.scope);
   if (f.userType) q = q.where('user_type', '=', f.userType);
   const totalQuery = f.includeTotal ? q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow() : undefined;
-  let pageQuery = q.selectAll();
-  if (f.after) pageQuery = pageQuery.where('extension', '>', f.after);
-  const rows = await pageQuery
-    .orderBy('extension')
-    .limit(f.limit + 1)
-    .offset(offset)
-    .execute();
+  const common = text.length ? undefined : commonPage(conn, accountId, f, offset);
+  let rows: UserRow[];
+  if (common) rows = await common;
+  else {
+    let pageQuery = q.selectAll();
+    if (f.after) pageQuery = pageQuery.where('extension', '>', f.after);
+    rows = await pageQuery
+      .orderBy('extension')
+      .limit(f.limit + 1)
+      .offset(offset)
+      .execute();
+  }
   const more = rows.length > f.limit;
   const items = await toUsers(conn, accountId, rows.slice(0, f.limit));
   const total = totalQuery ? Number((await totalQuery).n) : undefined;
