@@ -42,3 +42,12 @@ export const fmt = (n: number, d = 2) => n.toFixed(d);
 export function row(label: string, r: LoadResult): string {
   return `${label.padEnd(44)} ${fmt(r.perSecond, 0).padStart(7)} req/s   p50 ${fmt(r.p50).padStart(6)} ms   p99 ${fmt(r.p99).padStart(6)} ms${r.errors ? `   ERRORS ${r.errors}` : ''}`;
 }
+
+/** Slices of one measurement (alternated with a baseline's) summed into one result. */
+export function merge(parts: LoadResult[]): LoadResult {
+  const requests = parts.reduce((n, p) => n + p.requests, 0);
+  const seconds = parts.reduce((n, p) => n + p.seconds, 0);
+  // percentiles of the slices weighted by size: close enough for a report line
+  const w = (k: 'p50' | 'p99') => parts.reduce((n, p) => n + p[k] * p.requests, 0) / requests;
+  return { requests, seconds, perSecond: requests / seconds, p50: w('p50'), p99: Math.max(...parts.map((p) => p.p99)), errors: parts.reduce((n, p) => n + p.errors, 0) };
+}

@@ -6,7 +6,7 @@ import type { Database } from './db/database.ts';
 import { createEventBus, type EventBus } from './shared/events.ts';
 import { clientErrorHandler, errorHandler } from './shared/http-errors.ts';
 import { refuseControlChars } from './shared/input-guard.ts';
-import { partAwareValidator } from './shared/validation.ts';
+import { lazySerializer, partAwareValidator } from './shared/validation.ts';
 import { UnauthorizedError } from './shared/errors.ts';
 import type { Actor } from './shared/permissions.ts';
 import type { Deps } from './shared/deps.ts';
@@ -92,7 +92,8 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
   const app = Fastify({
     logger: opts.logLevel === 'silent' ? false : { level: opts.logLevel ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { req: logRequestSerializer }, ...(opts.logStream && { stream: opts.logStream }) },
     // bodies are validated as sent (no type coercion); path, query and headers are coerced from text
-    schemaController: { compilersFactory: { buildValidator: partAwareValidator() } },
+    // validators and response serializers compile on a route's first use, not all at start-up (cold start)
+    schemaController: { compilersFactory: { buildValidator: partAwareValidator(), buildSerializer: lazySerializer() as never } },
     // router errors (bad percent-encoding, over-long path segment) answer in the same {error, message, fields} shape
     frameworkErrors: (error, req, reply) => errorHandler(error, req, reply),
     clientErrorHandler,

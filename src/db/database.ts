@@ -65,7 +65,7 @@ export function openDatabase(url: string): Database {
   // SQLite's own lower() folds ASCII only; the name indexes and filters need 'Åsa' = 'åsa' as PostgreSQL does.
   // Only Switchboard writes users, so every index entry is computed by this same function.
   registerSqliteFunctions(sqlite);
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachedStatements(sqlite) }) });
   return { db, dialect: 'sqlite', description: `sqlite:${resolve(file)}`, close: () => db.destroy() };
 }
 
@@ -92,6 +92,41 @@ export function uniqueViolation(err: unknown): string | null {
   if (e?.code === '23505') return e.constraint ?? e.message ?? 'unique';
   if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return e.message ?? 'unique';
   return null;
+}
+
+/** How many distinct SQL texts keep a prepared statement (hot paths use a few dozen; IN-lists of many lengths add more). */
+export const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * The better-sqlite3 handle as Kysely's SQLite driver sees it, with prepared statements reused: the driver
+ * calls prepare(sql) for every query, and compiling the SQL text costs more than running a keyed lookup.
+ * Statements are kept by SQL text, least recently used dropped first. A statement still iterating (a
+ * streamed query) is never handed out twice: a fresh one is prepared instead. SQLite re-prepares a cached
+ * statement by itself after a schema change (migrations), so the cache never serves a stale plan.
+ */
+export function cachedStatements(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): { prepare(sql: string): SQLite.Statement; close(): void } {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(text: string) {
+      const hit = cache.get(text);
+      if (hit && !hit.busy) {
+        // re-insert: Map iteration order is the LRU order
+        cache.delete(text);
+        cache.set(text, hit);
+        return hit;
+      }
+      const stmt = sqlite.prepare(text);
+      if (!hit) {
+        cache.set(text, stmt);
+        if (cache.size > size) cache.delete(cache.keys().next().value!);
+      }
+      return stmt;
+    },
+    close() {
+      cache.clear();
+      sqlite.close();
+    },
+  };
 }
 
 /** Switchboard's SQL functions on a SQLite connection (every connection that reads or checks the indexes needs them). */

@@ -22,7 +22,43 @@ export function partAwareValidator(): BuildValidator {
   const build: Factory = (externalSchemas) => {
     const coercing = pool(externalSchemas, { customOptions: { ...AJV_OPTIONS, coerceTypes: 'array' } });
     const strict = pool(externalSchemas, { customOptions: { ...AJV_OPTIONS, coerceTypes: false } });
-    return (route) => (route.httpPart === 'body' ? strict : coercing)(route);
+    return (route) => lazyValidator(() => (route.httpPart === 'body' ? strict : coercing)(route) as AjvFunction);
   };
   return build as unknown as BuildValidator;
+}
+
+type AjvFunction = ((data: unknown) => unknown) & { errors?: unknown };
+
+/**
+ * A validator compiled on its first use rather than at start-up: compiling every route's schemas when the
+ * server starts was most of its cold start (bench/cold-start.ts). Fastify reads `errors` from the function
+ * it called after a failed check, so the wrapper carries the compiled function's errors.
+ */
+function lazyValidator(compile: () => AjvFunction): AjvFunction {
+  let fn: AjvFunction | undefined;
+  const wrapper: AjvFunction = (data) => {
+    fn ??= compile();
+    const ok = fn(data);
+    wrapper.errors = fn.errors;
+    return ok;
+  };
+  return wrapper;
+}
+
+type SerializerFactory = (externalSchemas: unknown, options: unknown) => (route: unknown) => (data: unknown) => string;
+const serializerCompiler = fastifyRequire('@fastify/fast-json-stringify-compiler') as { SerializerSelector: () => SerializerFactory };
+
+/**
+ * Fastify's response serializers (fast-json-stringify, from the route's response schema), each compiled on
+ * the route's first response instead of at start-up. Serialising is unchanged.
+ */
+export function lazySerializer(): SerializerFactory {
+  const selector = serializerCompiler.SerializerSelector();
+  return (externalSchemas, options) => {
+    const compile = selector(externalSchemas, options);
+    return (route) => {
+      let fn: ((data: unknown) => string) | undefined;
+      return (data) => (fn ??= compile(route))(data);
+    };
+  };
 }

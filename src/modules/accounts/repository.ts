@@ -1,5 +1,6 @@
 import type { Selectable, Updateable } from 'kysely';
 import type { Conn } from '../../db/database.ts';
+import { reusableFirst } from '../../db/reusable.ts';
 import type { AccountsTable } from '../../db/types.ts';
 import type { Account } from './schema.ts';
 
@@ -22,8 +23,11 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
 }
 
 /** Accounts are the tenants themselves, so these are the only lookups not scoped by an account id. */
+// every account-scoped request starts here: compiled once (src/db/reusable.ts)
+const byCodeOrId = reusableFirst((conn: Conn, code: string, id: string) => conn.selectFrom('accounts').selectAll().where((eb) => eb.or([eb('code', '=', code), eb('id', '=', id)])));
+
 export async function findByCodeOrId(conn: Conn, key: string): Promise<Account | undefined> {
-  const row = await conn.selectFrom('accounts').selectAll().where((eb) => eb.or([eb('code', '=', key), eb('id', '=', key)])).executeTakeFirst();
+  const row = await byCodeOrId(conn, key, key);
   return row && toAccount(row);
 }
 

@@ -1,4 +1,5 @@
 import type { Conn } from '../../db/database.ts';
+import { reusableFirst } from '../../db/reusable.ts';
 import type { UsersTable } from '../../db/types.ts';
 import { purgeUsers } from '../usage/repository.ts';
 import { CONFIG_DOCUMENT_VERSION, NOT_CONFIG, type ConfigDocument } from './rules.ts';
@@ -42,6 +43,31 @@ export async function getAppliedSnapshot(conn: Conn, accountId: string): Promise
   const row = await conn.selectFrom('config_versions').selectAll().where('account_id', '=', accountId).orderBy('version', 'desc').limit(1).executeTakeFirst();
   if (!row) return null;
   return { version: row.version, appliedBy: row.applied_by, appliedAt: row.applied_at, summary: row.summary, document: JSON.parse(row.document) as ConfigDocument };
+}
+
+const latestVersionNo = reusableFirst((conn: Conn, accountId: string) => conn.selectFrom('config_versions').select('version').where('account_id', '=', accountId).orderBy('version', 'desc').limit(1));
+const versionDocument = reusableFirst((conn: Conn, accountId: string, version: number) => conn.selectFrom('config_versions').select('document').where('account_id', '=', accountId).where('version', '=', version));
+/** Parsed applied documents by account and version (an applied version never changes): read-only. */
+const parsedDocuments = new Map<string, ConfigDocument>();
+
+/**
+ * The applied configuration document, for the phone-facing server (every fetch of every phone reads it):
+ * one indexed lookup of the latest version number; the document is parsed once per version, not per
+ * fetch. The object is shared: callers must not change it.
+ */
+export async function getAppliedDocumentShared(conn: Conn, accountId: string): Promise<ConfigDocument | null> {
+  const latest = await latestVersionNo(conn, accountId);
+  if (!latest) return null;
+  const key = `${accountId}:${latest.version}`;
+  let doc = parsedDocuments.get(key);
+  if (!doc) {
+    const row = await versionDocument(conn, accountId, latest.version);
+    if (!row) return null;
+    doc = JSON.parse(row.document) as ConfigDocument;
+    if (parsedDocuments.size >= 64) parsedDocuments.delete(parsedDocuments.keys().next().value!);
+    parsedDocuments.set(key, doc);
+  }
+  return doc;
 }
 
 export async function getVersion(conn: Conn, accountId: string, version: number): Promise<(AppliedVersion & { document: ConfigDocument }) | null> {

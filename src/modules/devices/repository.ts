@@ -3,6 +3,7 @@ import type { Conn } from '../../db/database.ts';
 import type { DevicesTable } from '../../db/types.ts';
 import type { Params, Vendor } from '../provisioning/catalog.ts';
 import { effectiveLabel, formatMac, resyncPending } from './rules.ts';
+import { withPending } from '../provisioning/provisioned-log.ts';
 import type { Device, LineKey } from './schema.ts';
 
 export type DeviceRow = Selectable<DevicesTable>;
@@ -17,7 +18,9 @@ function parse<T>(text: string, fallback: T): T {
   }
 }
 
-export function toDevice(row: DeviceRowWithOwner): Device {
+export function toDevice(stored: DeviceRowWithOwner): Device {
+  // the provisioning log is written in batches: show what this process has recorded but not yet written
+  const row = withPending(stored);
   return {
     id: row.id,
     accountId: row.account_id,

@@ -14,6 +14,7 @@ import { latestVersion } from '../config/repository.ts';
 import { checkLabel, checkLineKeys, checkMac, checkOverrides, checkOwnerType, formatMac, liveUserFieldsChanged, resolveModel, resyncScopeOfConfigEvent, unlockUntil, type ResyncScope } from './rules.ts';
 import type { Device, DeviceCreate, DeviceUpdate } from './schema.ts';
 import { recordOnlyNotifier, type DeviceNotifier } from './notifier.ts';
+import { dropPendingLock } from '../provisioning/provisioned-log.ts';
 
 export interface DeviceQuery {
   userId?: string;
@@ -148,6 +149,7 @@ export async function updateDevice(deps: Deps, actor: Actor, accountKey: string,
   errors.push(...checkLabel(input.label));
   assertValid(errors);
   if (mac !== row.mac) await refuseTakenMac(deps, account.id, mac, row.id);
+  if (mac !== row.mac) await dropPendingLock(row.id);
   const now = nowIso();
   await repo
     .update(deps.database.db, account.id, row.id, {

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Conn } from '../../db/database.ts';
+import { reusableFirst } from '../../db/reusable.ts';
 import type { OfficesTable } from '../../db/types.ts';
 import type { Office } from './schema.ts';
 
@@ -39,8 +40,10 @@ export async function list(conn: Conn, accountId: string, opts: { name?: string;
   return { items: rows.map((r) => toOffice({ ...r, user_count: r.user_count ?? 0 })), total: Number(count.n) };
 }
 
+const byId = reusableFirst((conn: Conn, accountId: string, id: string) => conn.selectFrom('offices').selectAll().where('account_id', '=', accountId).where('id', '=', id));
+
 export async function findById(conn: Conn, accountId: string, id: string): Promise<Office | undefined> {
-  const row = await conn.selectFrom('offices').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  const row = await byId(conn, accountId, id);
   return row && toOffice(row);
 }
 

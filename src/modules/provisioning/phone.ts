@@ -14,6 +14,7 @@ import { catalog, type Catalog } from './catalog.ts';
 import { basicChallenge, createNonceIssuer, digestChallenge, parseAuthorization, safeEqual, verifyDigest, type NonceIssuer } from './auth.ts';
 import { kindFitsVendor, parseFileName, renderDeviceFile, renderPolycomMaster, renderYealinkCommon } from './render.ts';
 import * as repo from './repository.ts';
+import { flushProvisioned, pendingProvisioned, recordProvisioned } from './provisioned-log.ts';
 import { cidrMatcher, createRateLimiter, normaliseIp, userAgentMismatch, type RateLimiter } from './rules.ts';
 
 export interface PhoneServerOptions {
@@ -72,6 +73,8 @@ export const STRIKE_REASONS: ReadonlySet<string> = new Set(['bad_token', 'bad_cr
 export interface PhoneServer {
   handle(req: PhoneRequest, log?: RefusalLog): Promise<PhoneResponse>;
   limiter: RateLimiter;
+  /** Writes the provisioning log entries still pending (they are batched, see provisioned-log.ts). */
+  flush(): Promise<void>;
 }
 
 const TOKEN_RE = /^[A-Za-z0-9_-]{16,64}$/;
@@ -115,6 +118,7 @@ export function createPhoneServer(conn: Conn, opts: PhoneServerOptions, deps: { 
 
   return {
     limiter,
+    flush: flushProvisioned,
     async handle(req, log) {
       const ip = normaliseIp(req.ip);
       if (limiter.blocked(ip)) {
@@ -176,6 +180,12 @@ export function createPhoneServer(conn: Conn, opts: PhoneServerOptions, deps: { 
       if (!device) return refuse(req, log, 404, 'unknown_mac', accountId, mac);
       if (!kindFitsVendor(parsed.kind, device.vendor)) return refuse(req, log, 404, 'wrong_vendor_file', accountId, mac);
       if (userAgentMismatch(req.userAgent, mac)) return refuse(req, log, 403, 'user_agent_mismatch', accountId, mac);
+      // a binding made by a fetch whose log entry is not written yet counts as written
+      const pendingLock = pendingProvisioned(device.id)?.lock;
+      if (pendingLock) {
+        device.lockedIp = pendingLock.ip;
+        if (device.unlockedUntil === pendingLock.seenUnlockedUntil) device.unlockedUntil = null;
+      }
       const now = clock();
       const unlocked = !!device.unlockedUntil && device.unlockedUntil > now.toISOString();
       if (settings.macLock && device.lockedIp && device.lockedIp !== ip && !unlocked) return refuse(req, log, 403, 'mac_locked', accountId, mac);
@@ -183,7 +193,8 @@ export function createPhoneServer(conn: Conn, opts: PhoneServerOptions, deps: { 
       const file = renderDeviceFile(parsed.kind, device.context, cat);
       const at = now.toISOString();
       const lock = settings.macLock && (!device.lockedIp || unlocked) ? { ip, at } : null;
-      await repo.recordProvisioned(conn, accountId, device.id, at, ip, req.userAgent?.slice(0, 200) ?? null, lock);
+      // batched: no write on the request path (provisioned-log.ts)
+      recordProvisioned(conn, { accountId, deviceId: device.id, at, ip, userAgent: req.userAgent?.slice(0, 200) ?? null, lock: lock && { ...lock, seenUnlockedUntil: device.unlockedUntil } });
       return { status: 200, headers: { 'content-type': file.contentType, 'cache-control': 'no-store' }, body: file.body };
     },
   };

@@ -5,13 +5,14 @@
  */
 import type { Selectable } from 'kysely';
 import type { Conn } from '../../db/database.ts';
+import { reusableFirst } from '../../db/reusable.ts';
 import type { ProvisioningRefusalsTable, ProvisioningSettingsTable } from '../../db/types.ts';
 import { toBool } from '../../shared/bool.ts';
 import { DEFAULT_SECURITY, mergeDeep } from '../users/rules.ts';
 import type { Security } from '../users/schema.ts';
 import type { LineKey } from '../devices/schema.ts';
 import { effectiveLabel } from '../devices/rules.ts';
-import { getAppliedSnapshot } from '../config/repository.ts';
+import { getAppliedDocumentShared } from '../config/repository.ts';
 import type { Params, Vendor } from './catalog.ts';
 import type { ProvisioningContext } from './render.ts';
 import type { AuthMode, ProvisioningSettings } from './rules.ts';
@@ -47,13 +48,17 @@ export async function findSettings(conn: Conn, accountId: string): Promise<Setti
 }
 
 /** Phone side: the account whose secret path token this is. */
+// the phone-facing lookups run once or twice per phone fetch: compiled once (src/db/reusable.ts)
+const settingsByToken = reusableFirst((conn: Conn, token: string) => conn.selectFrom('provisioning_settings').selectAll().where('path_token', '=', token));
+const settingsByUsername = reusableFirst((conn: Conn, username: string) => conn.selectFrom('provisioning_settings').selectAll().where('username', '=', username));
+
 export async function findSettingsByToken(conn: Conn, token: string): Promise<SettingsRow | undefined> {
-  return conn.selectFrom('provisioning_settings').selectAll().where('path_token', '=', token).executeTakeFirst();
+  return settingsByToken(conn, token);
 }
 
 /** Phone side: the account whose provisioning user name this is. */
 export async function findSettingsByUsername(conn: Conn, username: string): Promise<SettingsRow | undefined> {
-  return conn.selectFrom('provisioning_settings').selectAll().where('username', '=', username).executeTakeFirst();
+  return settingsByUsername(conn, username);
 }
 
 export async function insertSettings(conn: Conn, row: ProvisioningSettingsTable): Promise<void> {
@@ -82,8 +87,8 @@ export interface SipServer {
  * The handset with this MAC in this account, and everything its file says: account realm, the owner's
  * name / extension / SIP credentials / permissions, the office timezone. One query.
  */
-export async function loadDeviceContext(conn: Conn, accountId: string, mac: string, sip: SipServer, accountOverrides: Partial<Record<Vendor, Params>>): Promise<DeviceForProvisioning | undefined> {
-  const r = await conn
+const deviceContextRow = reusableFirst((conn: Conn, accountId: string, mac: string) =>
+  conn
     .selectFrom('devices as d')
     .innerJoin('accounts as a', 'a.id', 'd.account_id')
     .leftJoin('users as u', (j) => j.onRef('u.id', '=', 'd.user_id').onRef('u.account_id', '=', 'd.account_id'))
@@ -113,16 +118,18 @@ export async function loadDeviceContext(conn: Conn, accountId: string, mac: stri
       'u.enabled as user_enabled',
       'u.security',
       'o.timezone',
-    ])
-    .executeTakeFirst();
+    ]),
+);
+
+export async function loadDeviceContext(conn: Conn, accountId: string, mac: string, sip: SipServer, accountOverrides: Partial<Record<Vendor, Params>>): Promise<DeviceForProvisioning | undefined> {
+  const r = await deviceContextRow(conn, accountId, mac);
   if (!r) return undefined;
-  const applied = await getAppliedSnapshot(conn, accountId);
-  if (applied) {
+  const doc = await getAppliedDocumentShared(conn, accountId);
+  if (doc) {
     // After the first 'Apply Changes' the phone gets the applied configuration (seed 000): the handset's
     // binding, label, keys and settings, the user's settings and the office timezone as applied. The SIP
     // credentials and the enabled flag stay live, as in Kamailio's credential table, so a regenerated
     // password or a disabled user takes effect at once and phone and server never disagree.
-    const doc = applied.document;
     const dev = doc.devices.find((d) => d.id === r.id);
     if (!dev) return undefined; // added since the last apply: not provisioned until applied
     const au = dev.user_id ? doc.users.find((u) => u.id === dev.user_id) : undefined;
@@ -177,28 +184,6 @@ export async function loadDeviceContext(conn: Conn, accountId: string, mac: stri
 export async function loadAccount(conn: Conn, accountId: string): Promise<{ code: string; name: string; sipRealm: string } | undefined> {
   const r = await conn.selectFrom('accounts').select(['code', 'name', 'sip_realm']).where('id', '=', accountId).executeTakeFirst();
   return r && { code: r.code, name: r.name, sipRealm: r.sip_realm };
-}
-
-export async function recordProvisioned(
-  conn: Conn,
-  accountId: string,
-  deviceId: string,
-  at: string,
-  ip: string,
-  userAgent: string | null,
-  lock: { ip: string; at: string } | null,
-): Promise<void> {
-  await conn
-    .updateTable('devices')
-    .set({
-      last_provisioned_at: at,
-      last_provisioned_ip: ip,
-      last_user_agent: userAgent,
-      ...(lock && { locked_ip: lock.ip, locked_at: lock.at, unlocked_until: null }),
-    })
-    .where('account_id', '=', accountId)
-    .where('id', '=', deviceId)
-    .execute();
 }
 
 export async function insertRefusal(conn: Conn, row: ProvisioningRefusalsTable): Promise<void> {

@@ -56,6 +56,8 @@ export function provisioningRoutes(app: FastifyInstance, deps: Deps, opts: Provi
 
   // ----- phone-facing -----
   const server = opts.server ?? createPhoneServer(deps.database.db, { ...phoneServerOptions(), ...stripUndefined(opts) });
+  // the provisioning log is written in batches: what is pending is written before the store closes
+  app.addHook('onClose', () => server.flush());
   // request log lines never carry the path token: the app's request serializer (config.ts redactProvUrl)
   const phoneRoute = { schema: { hide: true } } as const;
   const serve = async (req: FastifyRequest<{ Params: { token?: string; file: string } }>, reply: FastifyReply) => {
