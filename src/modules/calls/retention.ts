@@ -1,6 +1,7 @@
 import type { Deps } from '../../shared/deps.ts';
 import * as repo from './repository.ts';
 import { retentionCutoff } from './rules.ts';
+import { periodic } from '../../shared/periodic.ts';
 
 export interface CallRetentionJob {
   /** Deletes every call older than its account's call_retention_days; returns how many. */
@@ -15,9 +16,6 @@ const PAGE = 1000;
 export function callRetention(deps: Deps, o: { intervalMs?: number; clock?: () => Date; log?: (m: string, err?: unknown) => void } = {}): CallRetentionJob {
   const clock = o.clock ?? (() => new Date());
   const log = o.log ?? ((m: string, err?: unknown) => console.error(`call retention: ${m}`, err ?? ''));
-  let timer: NodeJS.Timeout | undefined;
-  let first: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
 
   async function runOnce(now: Date = clock()): Promise<number> {
     let removed = 0;
@@ -31,28 +29,6 @@ export function callRetention(deps: Deps, o: { intervalMs?: number; clock?: () =
     }
     return removed;
   }
-  const tick = () => {
-    if (running) return;
-    running = runOnce()
-      .catch((err: unknown) => log('run failed', err))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  return {
-    runOnce,
-    start() {
-      if (timer) return;
-      first = setTimeout(tick, 15_000);
-      first.unref();
-      timer = setInterval(tick, o.intervalMs ?? 60 * 60 * 1000);
-      timer.unref();
-    },
-    async stop() {
-      if (first) clearTimeout(first);
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running;
-    },
-  };
+  const job = periodic(runOnce, { intervalMs: o.intervalMs ?? 60 * 60 * 1000, firstMs: 15_000, log });
+  return { runOnce, start: job.start, stop: job.stop };
 }

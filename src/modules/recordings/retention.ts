@@ -3,6 +3,7 @@ import * as repo from './repository.ts';
 import { recordingCutoff } from './rules.ts';
 import { RECORDING_ACTOR, removeRecording } from './service.ts';
 import type { RecordingStore } from './store.ts';
+import { periodic } from '../../shared/periodic.ts';
 
 export interface RecordingRetention {
   /** Deletes every recording older than its account's recording_retention_days; returns how many. */
@@ -17,9 +18,6 @@ const PAGE = 500;
 export function recordingRetention(deps: Deps, opts: { store: RecordingStore; clock?: () => Date; intervalMs?: number; log?: (m: string, err?: unknown) => void }): RecordingRetention {
   const clock = opts.clock ?? (() => new Date());
   const log = opts.log ?? ((m: string, err?: unknown) => console.error(`recording retention: ${m}`, err ?? ''));
-  let timer: NodeJS.Timeout | undefined;
-  let first: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
 
   async function runOnce(now: Date = clock()): Promise<number> {
     let removed = 0;
@@ -33,28 +31,6 @@ export function recordingRetention(deps: Deps, opts: { store: RecordingStore; cl
     }
     return removed;
   }
-  const tick = () => {
-    if (running) return;
-    running = runOnce()
-      .catch((err: unknown) => log('run failed', err))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  return {
-    runOnce,
-    start() {
-      if (timer) return;
-      first = setTimeout(tick, 10_000);
-      first.unref();
-      timer = setInterval(tick, opts.intervalMs ?? 60 * 60 * 1000);
-      timer.unref();
-    },
-    async stop() {
-      if (first) clearTimeout(first);
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running;
-    },
-  };
+  const job = periodic(runOnce, { intervalMs: opts.intervalMs ?? 60 * 60 * 1000, firstMs: 10_000, log });
+  return { runOnce, start: job.start, stop: job.stop };
 }

@@ -14,6 +14,7 @@ import * as repo from './repository.ts';
 import { decodeRecordingMeta, durationMsOf, recordingFileName } from './rules.ts';
 import { RECORDING_ACTOR, recordingFacts } from './service.ts';
 import type { RecordingStore } from './store.ts';
+import { periodic } from '../../shared/periodic.ts';
 
 export interface ImporterOptions {
   store: RecordingStore;
@@ -46,8 +47,6 @@ export function recordingImporter(deps: Deps, opts: ImporterOptions): RecordingI
   const log = opts.log ?? ((m: string, err?: unknown) => console.error(`call recording: ${m}`, err ?? ''));
   const metaDir = join(opts.spoolDir, 'metadata');
   const pcapDir = join(opts.spoolDir, 'pcaps');
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
 
   async function cleanup(metaFile: string, pcapFile: string | null): Promise<void> {
     await unlink(join(metaDir, metaFile)).catch(() => {});
@@ -134,25 +133,6 @@ export function recordingImporter(deps: Deps, opts: ImporterOptions): RecordingI
     return out;
   }
 
-  const tick = () => {
-    if (running) return;
-    running = runOnce()
-      .catch((err: unknown) => log('run failed', err))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  return {
-    runOnce,
-    start() {
-      if (timer) return;
-      timer = setInterval(tick, opts.intervalMs ?? 2000);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running;
-    },
-  };
+  const job = periodic(runOnce, { intervalMs: opts.intervalMs ?? 2000, log });
+  return { runOnce, start: job.start, stop: job.stop };
 }

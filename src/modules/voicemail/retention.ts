@@ -3,6 +3,7 @@ import type { VoicemailAudioStore } from './audio-store.ts';
 import * as repo from './repository.ts';
 import { retentionCutoff } from './rules.ts';
 import { VOICEMAIL_ACTOR, removeMessage, type Clock } from './service.ts';
+import { periodic } from '../../shared/periodic.ts';
 
 export interface RetentionOptions {
   audioStore: VoicemailAudioStore;
@@ -25,9 +26,6 @@ const PAGE = 500;
 export function voicemailRetention(deps: Deps, opts: RetentionOptions): RetentionJob {
   const clock = opts.clock ?? (() => new Date());
   const log = opts.log ?? ((m: string, err?: unknown) => console.error(`voicemail retention: ${m}`, err ?? ''));
-  let timer: NodeJS.Timeout | undefined;
-  let first: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
 
   async function runOnce(now: Date = clock()): Promise<number> {
     let removed = 0;
@@ -43,31 +41,8 @@ export function voicemailRetention(deps: Deps, opts: RetentionOptions): Retentio
     return removed;
   }
 
-  const tick = () => {
-    if (running) return;
-    running = runOnce()
-      .catch((err: unknown) => log('run failed', err))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-
-  return {
-    runOnce,
-    start() {
-      if (timer) return;
-      first = setTimeout(tick, 10_000);
-      first.unref();
-      timer = setInterval(tick, opts.intervalMs ?? 60 * 60 * 1000);
-      timer.unref();
-    },
-    async stop() {
-      if (first) clearTimeout(first);
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running;
-    },
-  };
+  const job = periodic(runOnce, { intervalMs: opts.intervalMs ?? 60 * 60 * 1000, firstMs: 10_000, log });
+  return { runOnce, start: job.start, stop: job.stop };
 }
 
 /** Removes the recordings of deleted users (voicemail_trash, filled by deletion.ts) from the audio folder. */
