@@ -132,6 +132,7 @@ export interface Account {
   voicemailRetentionDays?: number;
   /** Days a call recording is kept (default 90). */
   recordingRetentionDays?: number;
+  callRetentionDays?: number;
 }
 export interface PhoneNumber {
   id: string;
