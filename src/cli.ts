@@ -69,7 +69,7 @@ program
   .action(async (folder: string) => {
     const config = loadConfig();
     if (program.opts().database) config.databaseUrl = program.opts().database;
-    const m = await backup({ databaseUrl: config.databaseUrl, voicemailDir: config.voicemailDir, mediaDir: config.mediaDir }, folder);
+    const m = await backup({ databaseUrl: config.databaseUrl, voicemailDir: config.voicemailDir, mediaDir: config.mediaDir, recordingsDir: config.recordingsDir }, folder);
     console.log(`backup of the ${m.store} store (migration ${m.lastMigration ?? '-'}) and ${m.folders.join(', ') || 'no audio folders'} written to ${folder}`);
   });
 
@@ -80,7 +80,7 @@ program
   .action(async (folder: string, opts: { force?: boolean }) => {
     const config = loadConfig();
     if (program.opts().database) config.databaseUrl = program.opts().database;
-    const m = await restore(folder, { databaseUrl: config.databaseUrl, voicemailDir: config.voicemailDir, mediaDir: config.mediaDir }, { force: opts.force });
+    const m = await restore(folder, { databaseUrl: config.databaseUrl, voicemailDir: config.voicemailDir, mediaDir: config.mediaDir, recordingsDir: config.recordingsDir }, { force: opts.force });
     console.log(`restored the ${m.store} store from ${m.createdAt} (migration ${m.lastMigration ?? '-'}) and ${m.folders.join(', ') || 'no audio folders'}`);
   });
 

@@ -28,6 +28,9 @@ for (const { kind, skip } of await storeKinds()) {
     mkdirSync(mediaDir);
     writeFileSync(join(voicemailDir, 'a.wav'), 'RIFF-voicemail');
     writeFileSync(join(mediaDir, 'default.wav'), 'RIFF-music');
+    const recordingsDir = join(work, 'recordings');
+    mkdirSync(recordingsDir);
+    writeFileSync(join(recordingsDir, 'r.wav'), 'RIFF-recording');
     const url = s.store.url;
     try {
       assert.equal((await s.api('POST', '/api/v1/accounts', { code: 'bk', name: 'Backup', sipRealm: 'bk.pbx.test', country: 'AU' })).status, 201);
@@ -43,18 +46,18 @@ for (const { kind, skip } of await storeKinds()) {
       while (acked.length < 20) await new Promise((r) => setTimeout(r, 10));
       const before = [...acked];
       const dir = join(work, 'backup');
-      const m = await backup({ databaseUrl: url, voicemailDir, mediaDir }, dir);
+      const m = await backup({ databaseUrl: url, voicemailDir, mediaDir, recordingsDir }, dir);
       writing = false;
       await writer;
       assert.equal(m.store, kind);
-      assert.deepEqual(m.folders, ['voicemail', 'media']);
+      assert.deepEqual(m.folders, ['voicemail', 'media', 'recordings']);
       assert.ok(m.lastMigration, 'the last migration is recorded');
-      await assert.rejects(backup({ databaseUrl: url, voicemailDir, mediaDir }, dir), /not empty/);
+      await assert.rejects(backup({ databaseUrl: url, voicemailDir, mediaDir, recordingsDir }, dir), /not empty/);
 
       // restore into a fresh place
       const pgTarget = kind === 'postgres' ? await openTestStore('postgres') : null;
       const target = pgTarget ? pgTarget.url : join(work, 'restored', 'store.sqlite');
-      const to = { databaseUrl: target, voicemailDir: join(work, 'r-voicemail'), mediaDir: join(work, 'r-media') };
+      const to = { databaseUrl: target, voicemailDir: join(work, 'r-voicemail'), mediaDir: join(work, 'r-media'), recordingsDir: join(work, 'r-recordings') };
       // refused while another process has the target store open (a server, Kamailio ...), accepted once it is gone
       if (kind === 'sqlite') {
         mkdirSync(join(work, 'restored'), { recursive: true });
@@ -87,6 +90,7 @@ for (const { kind, skip } of await storeKinds()) {
       }
       assert.equal(readFileSync(join(to.voicemailDir, 'a.wav'), 'utf8'), 'RIFF-voicemail');
       assert.equal(readFileSync(join(to.mediaDir, 'default.wav'), 'utf8'), 'RIFF-music');
+      assert.equal(readFileSync(join(to.recordingsDir, 'r.wav'), 'utf8'), 'RIFF-recording');
       await assert.rejects(restore(work, to), /not a Switchboard backup/);
       if (kind === 'sqlite') assert.ok(existsSync(join(dir, 'store.sqlite')));
       await pgTarget?.cleanup();

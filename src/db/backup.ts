@@ -4,7 +4,7 @@
  *   store.sqlite   — SQLite's online backup API (a consistent copy of the live database *with* its WAL, taken
  *                    while the server keeps writing; a plain `cp` of the .sqlite file loses what is in the WAL)
  *   store.pgdump   — or, for PostgreSQL, `pg_dump --format=custom`
- *   voicemail/, media/ — copies of the audio folders
+ *   voicemail/, media/, recordings/ — copies of the audio folders
  *   manifest.json  — what it is, when, from where, the last migration
  * Every backup is checked before it is reported done: SQLite `integrity_check` and the migrations table.
  */
@@ -22,6 +22,8 @@ export interface BackupSources {
   databaseUrl: string;
   voicemailDir: string;
   mediaDir: string;
+  /** Call recordings (absent: not part of this backup). */
+  recordingsDir?: string;
 }
 
 export interface Manifest {
@@ -31,6 +33,13 @@ export interface Manifest {
   createdAt: string;
   lastMigration: string | null;
   folders: string[];
+}
+
+/** The audio folders a backup holds, by name. */
+function folderList(s: BackupSources): Array<[string, string]> {
+  const out: Array<[string, string]> = [['voicemail', s.voicemailDir], ['media', s.mediaDir]];
+  if (s.recordingsDir) out.push(['recordings', s.recordingsDir]);
+  return out;
 }
 
 const isPostgres = (url: string) => /^postgres(ql)?:\/\//.test(url);
@@ -76,7 +85,7 @@ export async function backup(src: BackupSources, dir: string): Promise<Manifest>
     lastMigration = checkSqlite(join(dir, 'store.sqlite'));
   }
   const folders: string[] = [];
-  for (const [name, path] of [['voicemail', src.voicemailDir], ['media', src.mediaDir]] as const) {
+  for (const [name, path] of folderList(src)) {
     if (!existsSync(path)) continue;
     cpSync(path, join(dir, name), { recursive: true, preserveTimestamps: true });
     folders.push(name);
@@ -168,7 +177,7 @@ export async function restore(dir: string, to: BackupSources, opts: { force?: bo
     for (const f of [`${target}-wal`, `${target}-shm`]) rmSync(f, { force: true });
     cpSync(join(dir, 'store.sqlite'), target);
   }
-  for (const [name, path] of [['voicemail', to.voicemailDir], ['media', to.mediaDir]] as const) {
+  for (const [name, path] of folderList(to)) {
     if (!manifest.folders.includes(name)) continue;
     rmSync(path, { recursive: true, force: true });
     cpSync(join(dir, name), path, { recursive: true, preserveTimestamps: true });
