@@ -226,6 +226,16 @@ test('changes diversions and smart calling; a bad destination is refused beside 
   await features.getByLabel('Divert calls on no answer').check();
   await features.locator('[data-field-wrap="features.divertNoAnswer.destination"] input').fill('not a number');
   await expect(page.getByText('You have unsaved changes')).toBeVisible();
+  // leaving by the breadcrumb or the side navigation asks first; staying keeps the edits
+  const asked: string[] = [];
+  page.once('dialog', (d) => {
+    asked.push(d.message());
+    void d.dismiss();
+  });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Offices & Users' }).click();
+  expect(asked[0]).toContain('unsaved changes to Jack Smith');
+  await expect(page.getByRole('heading', { name: 'Jack Smith', level: 1 })).toBeVisible();
+  await expect(features.locator('[data-field-wrap="features.divertNoAnswer.destination"] input')).toHaveValue('not a number');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(features.locator('[data-field-wrap="features.divertNoAnswer.destination"] .field-error')).toBeVisible();
   await features.locator('[data-field-wrap="features.divertNoAnswer.destination"] input').fill(t.others[0]!.extension);

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError, del, get, patch, post, put, TAG_HELP, TAG_LABELS, type Device, type ExtensionChangePreview, type User, type UsageItem, type UserWithSecret } from './api.ts';
 import { can } from './perms.ts';
-import { navigate } from './router.ts';
+import { navigate, setLeaveGuard } from './router.ts';
 import { takeOver } from './secrets.ts';
 import { useSession } from './session.tsx';
 import { AccountInformation, AppsSettings, CallSipSettings, Diversions, Section, SecuritySettings, SmartCalling, SubHead, VoicemailSettings } from './userSections.tsx';
@@ -122,13 +122,18 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
   }, [s.base, s.caps.usage, user.id]);
   useEffect(loadUsage, [loadUsage]);
 
-  // Leaving with unsaved changes asks first.
+  // Leaving with unsaved changes asks first: closing or reloading the tab (beforeunload), and the portal's own
+  // links (breadcrumb, side navigation) through the router's leave guard.
   useEffect(() => {
     if (!changes) return;
     const warn = (e: BeforeUnloadEvent) => e.preventDefault();
     window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [changes]);
+    const unguard = setLeaveGuard(() => window.confirm(`You have unsaved changes to ${user.displayName}. Leave without saving them?`));
+    return () => {
+      window.removeEventListener('beforeunload', warn);
+      unguard();
+    };
+  }, [changes, user.displayName]);
 
   const save = async (e?: React.FormEvent) => {
     e?.preventDefault();
@@ -158,7 +163,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
       await del(`${s.base}/users/${user.id}${cascading.length && alsoRemove ? '?cascade=true' : ''}`);
       toast('ok', `User ${user.displayName} deleted`);
       s.usersChanged();
-      navigate(`/?office=${user.officeId}`);
+      navigate(`/?office=${user.officeId}`, { force: true });
     } catch (err) {
       setConfirmDelete(false);
       if (err instanceof ApiError && err.code === 'in_use') {

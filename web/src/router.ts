@@ -3,8 +3,20 @@ import { useEffect, useState } from 'react';
 /** A tiny history router: the portal has a handful of screens, each a path. */
 const listeners = new Set<() => void>();
 
-export function navigate(to: string, opts: { replace?: boolean } = {}): void {
+/** While a screen holds unsaved edits, leaving it inside the portal asks first (the guard returns false to stay). */
+let leaveGuard: (() => boolean) | null = null;
+
+/** Sets the guard; returns what removes it (a screen sets it while it has unsaved changes). */
+export function setLeaveGuard(guard: () => boolean): () => void {
+  leaveGuard = guard;
+  return () => {
+    if (leaveGuard === guard) leaveGuard = null;
+  };
+}
+
+export function navigate(to: string, opts: { replace?: boolean; force?: boolean } = {}): void {
   if (to === location.pathname + location.search) return;
+  if (leaveGuard && !opts.force && !leaveGuard()) return;
   if (opts.replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
   listeners.forEach((l) => l());
