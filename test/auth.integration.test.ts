@@ -66,7 +66,7 @@ for (const { kind, skip } of await storeKinds()) {
         { kind: 'user', scope: 'basic_user', userId: t.people.basic!.id, accountCode: 'acme', officeIds: [t.offices.A] },
       );
       assert.equal(r.body.user.id, t.people.basic!.id);
-      assert.deepEqual(r.body.permissions, { 'account.read': 'account', 'office.read': 'account', 'user.read': 'self', 'user.update': 'self', 'user.credentials': 'self', 'user.password': 'self', 'device.read': 'self', 'voicemail.read': 'self', 'voicemail.manage': 'self' }, 'the matrix row, for the portal');
+      assert.deepEqual(r.body.permissions, { 'account.read': 'account', 'office.read': 'account', 'user.read': 'self', 'user.update': 'self', 'user.credentials': 'self', 'user.password': 'self', 'device.read': 'self', 'voicemail.read': 'self', 'voicemail.manage': 'self', 'call.read': 'self' }, 'the matrix row, for the portal');
       assert.equal(r.body.account.code, 'acme');
       const row = await userRow(t.people.basic!.id);
       for (const secret of [row.sip_password, row.vm_pin!, row.portal_password_hash!, PASSWORD]) assert.ok(!r.text.includes(secret), 'no secret in the answer');

@@ -8,14 +8,14 @@ import { AppError, ForbiddenError, NotFoundError } from './errors.ts';
  * S = only themselves, '-' = never). Changing who may do what means changing both, deliberately.
  */
 const POLICY: Record<Scope, string> = {
-  //                account.read account.write office.read office.write user.read user.create user.update user.delete user.credentials number.read number.write user.password user.send_credentials user.offices apikey.read apikey.write audit.read device.read device.write provisioning.read provisioning.write voicemail.read voicemail.manage media.read media.write recording.read recording.delete
-  no_portal: '             -            -           -           -          -          -           -           -           -                -           -           -             -                    -            -           -           -  -  -  -  -  -  -  -  - -  -',
-  simple_user: '           A            -           -           -          S          -           -           -           -                -           -           S             -                    -            -           -           -  -  -  -  -  -  -  -  - -  -',
-  basic_user: '            A            -           A           -          S          -           S           -           S                -           -           S             -                    -            -           -           -  S  -  -  -  S  S  -  - -  -',
-  call_center_agent: '     A            -           A           -          S          -           S           -           S                -           -           S             -                    -            -           -           -  S  -  -  -  S  S  -  - -  -',
-  call_center_supervisor: 'A            -           A           -          O          -           S           -           S                -           -           S             -                    -            -           -           -  S  -  -  -  S  S  -  - -  -',
-  site_manager: '          A            -           O           O          O          O           O           O           O                A           -           O             O                    -            S           S           -  O  O  -  -  O  O  A  - O  O',
-  office_manager: '        A            A           A           A          A          A           A           A           A                A           A           A             A                    A            A           A           A  A  A  A  A  A  A  A  A A  A',
+  //                account.read account.write office.read office.write user.read user.create user.update user.delete user.credentials number.read number.write user.password user.send_credentials user.offices apikey.read apikey.write audit.read device.read device.write provisioning.read provisioning.write voicemail.read voicemail.manage media.read media.write recording.read recording.delete call.read
+  no_portal: '             -            -           -           -          -          -           -           -           -                -           -           -             -                    -            -           -           -  -  -  -  -  -  -  -  - -  -  -',
+  simple_user: '           A            -           -           -          S          -           -           -           -                -           -           S             -                    -            -           -           -  -  -  -  -  -  -  -  - -  -  -',
+  basic_user: '            A            -           A           -          S          -           S           -           S                -           -           S             -                    -            -           -           -  S  -  -  -  S  S  -  - -  -  S',
+  call_center_agent: '     A            -           A           -          S          -           S           -           S                -           -           S             -                    -            -           -           -  S  -  -  -  S  S  -  - -  -  S',
+  call_center_supervisor: 'A            -           A           -          O          -           S           -           S                -           -           S             -                    -            -           -           -  S  -  -  -  S  S  -  - -  -  O',
+  site_manager: '          A            -           O           O          O          O           O           O           O                A           -           O             O                    -            S           S           -  O  O  -  -  O  O  A  - O  O  O',
+  office_manager: '        A            A           A           A          A          A           A           A           A                A           A           A             A                    A            A           A           A  A  A  A  A  A  A  A  A A  A  A',
 };
 const COLUMNS: Action[] = [
   'account.read',
@@ -45,6 +45,7 @@ const COLUMNS: Action[] = [
   'media.write',
   'recording.read',
   'recording.delete',
+  'call.read',
 ];
 const REACH: Record<string, Reach | undefined> = { A: 'account', O: 'office', S: 'self', '-': undefined };
 
