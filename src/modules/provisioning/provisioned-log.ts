@@ -30,6 +30,13 @@ export interface ProvisionedEntry {
 const pending = new Map<string, { conn: Conn; entry: ProvisionedEntry }>();
 /** Entries of the flush under way: still read from memory until their transaction has committed. */
 const writing = new Map<string, ProvisionedEntry>();
+/**
+ * Entries written by a recent flush, for a short while: a fetch that read its row just *before* that flush
+ * committed, and looks for pending entries just *after*, would otherwise see neither the new row nor the entry
+ * (and take a stale MAC lock or unlock window for current). Overlaying an entry already in the row is harmless.
+ */
+const recent = new Map<string, { entry: ProvisionedEntry; until: number }>();
+const RECENT_MS = 2000;
 let timer: NodeJS.Timeout | undefined;
 let flushing: Promise<void> = Promise.resolve();
 
@@ -58,13 +65,22 @@ export function recordProvisioned(conn: Conn, entry: ProvisionedEntry): void {
 
 /** The pending entry of this device, if any. */
 export function pendingProvisioned(deviceId: string): ProvisionedEntry | undefined {
-  return pending.get(deviceId)?.entry ?? writing.get(deviceId);
+  const p = pending.get(deviceId)?.entry ?? writing.get(deviceId);
+  if (p) return p;
+  const r = recent.get(deviceId);
+  if (!r) return undefined;
+  if (r.until < Date.now()) {
+    recent.delete(deviceId);
+    return undefined;
+  }
+  return r.entry;
 }
 
 /** A MAC change makes the old binding meaningless: the pending lock (not the log) is dropped. */
 export async function dropPendingLock(deviceId: string): Promise<void> {
   const p = pending.get(deviceId);
   if (p) p.entry = { ...p.entry, lock: null };
+  recent.delete(deviceId);
   // a binding already being written lands before the caller's own write
   if (writing.has(deviceId)) await flushing;
 }
@@ -102,7 +118,12 @@ export function flushProvisioned(): Promise<void> {
             onError(err, entries.length);
           })
           .finally(() => {
-            for (const e of entries) if (writing.get(e.deviceId) === e) writing.delete(e.deviceId);
+            const until = Date.now() + RECENT_MS;
+            if (recent.size > 10_000) recent.clear();
+            for (const e of entries) {
+              recent.set(e.deviceId, { entry: e, until });
+              if (writing.get(e.deviceId) === e) writing.delete(e.deviceId);
+            }
           }),
       ),
     ).then(() => undefined),
