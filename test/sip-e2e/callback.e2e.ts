@@ -135,12 +135,7 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(await busyCall.hangup(), 200);
     });
 
-    // KNOWN REGRESSION (after merging async routing and call history, 2026-12-02): the dialog of the first test's
-    // call (101 → 102 busy → the feature server's offer, taken in failure_route) stays in Kamailio's dialog state 3
-    // (200 seen, ACK/BYE never matched), so 101 still counts as "in a call" in the sb_incall profile and the
-    // dialer waits for 101 to be free. The offer and the registration (the tests above) work; the ring-back does
-    // not until that dialog tracking is fixed. Marked todo so it runs and reports, without failing the suite.
-    test('102 becomes free → 101 is rung as "Callback 102"; on answer it is sent to 102 (REFER): 102 rings from 101', { todo: 'dialog of a busy-branch call is not ended in Kamailio (see comment)' }, async (t) => {
+    test('102 becomes free → 101 is rung as "Callback 102"; on answer it is sent to 102 (REFER): 102 rings from 101', async (t) => {
       // end the carrier call still up at 102 (the gateway went away without BYE): 102's phone hangs up
       const pending = b.received.filter((r) => r.method === 'INVITE' && /carrier\.invalid/.test(r.from));
       for (const inv of pending) void b.hangupAnswered(inv.callId);
