@@ -117,30 +117,9 @@ export interface DueCallback extends CallbackRow {
 }
 
 export async function pending(conn: Conn, accountId: string): Promise<DueCallback[]> {
-  return (await conn
-    .selectFrom('callbacks as c')
+  return (await withUsers(conn)
     .innerJoin('accounts as x', 'x.id', 'c.account_id')
-    .innerJoin('users as a', (j) => j.onRef('a.id', '=', 'c.caller_user_id').onRef('a.account_id', '=', 'c.account_id'))
-    .innerJoin('users as b', (j) => j.onRef('b.id', '=', 'c.callee_user_id').onRef('b.account_id', '=', 'c.account_id'))
-    .select([
-      'c.id',
-      'c.account_id',
-      'c.caller_user_id',
-      'c.callee_user_id',
-      'c.state',
-      'c.attempts',
-      'c.last_attempt_at',
-      'c.created_at',
-      'c.expires_at',
-      'c.updated_at',
-      'a.extension as caller_extension',
-      'b.extension as callee_extension',
-      'a.office_id as caller_office_id',
-      'x.code as account_code',
-      'x.sip_realm',
-      'a.sip_username as caller_sip_username',
-      'b.display_name as callee_display_name',
-    ])
+    .select(['x.code as account_code', 'x.sip_realm', 'a.sip_username as caller_sip_username', 'b.display_name as callee_display_name'])
     .where('c.account_id', '=', accountId)
     .where('c.state', '=', 'pending')
     .orderBy('c.created_at')
