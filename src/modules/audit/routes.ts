@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Deps } from '../../shared/deps.ts';
 import { auditEntrySchema, auditQuerySchema, type AuditEntry, type AuditQuery } from './schema.ts';
 import * as service from './service.ts';
+import { sendPagedCsv } from '../../shared/csv.ts';
 
 const tags = ['Audit'];
 const CSV_PAGE = 1000;
@@ -12,18 +13,7 @@ const pageResponse = { type: 'object', properties: { items: { type: 'array', ite
 /** Writes every page to CSV (bounded); JSON answers one page with a `next` cursor. */
 async function respond(reply: FastifyReply, q: AuditQuery, name: string, page: (q: AuditQuery) => Promise<{ items: AuditEntry[]; next?: string }>) {
   if (q.format !== 'csv') return page(q);
-  const all: AuditEntry[] = [];
-  let cursor = q.after;
-  do {
-    const r = await page({ ...q, after: cursor, limit: CSV_PAGE });
-    all.push(...r.items);
-    cursor = r.next;
-  } while (cursor && all.length < CSV_MAX_ROWS);
-  return reply
-    .type('text/csv; charset=utf-8')
-    .header('content-disposition', `attachment; filename="${name}"`)
-    .header('cache-control', 'no-store')
-    .send(service.toCsv(all));
+  return sendPagedCsv(reply, q, { fileName: name, pageSize: CSV_PAGE, maxRows: CSV_MAX_ROWS, page, toCsv: service.toCsv });
 }
 
 export function auditRoutes(app: FastifyInstance, deps: Deps): void {

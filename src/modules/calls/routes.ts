@@ -2,9 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Deps } from '../../shared/deps.ts';
 import type { SipSettings } from '../sip/settings.ts';
 import { sipGuard } from '../routing/routes.ts';
-import { callEventQuerySchema, callPageSchema, callQuerySchema, callSchema, type Call, type CallEventQuery, type CallQuery } from './schema.ts';
+import { callEventQuerySchema, callPageSchema, callQuerySchema, callSchema, type CallEventQuery, type CallQuery } from './schema.ts';
 import { toCsv } from './rules.ts';
 import * as service from './service.ts';
+import { sendPagedCsv } from '../../shared/csv.ts';
 
 const tags = ['Call history'];
 const CSV_PAGE = 500;
@@ -27,18 +28,8 @@ export function callRoutes(app: FastifyInstance, deps: Deps, recorder: service.C
       const q = req.query;
       const page = (x: CallQuery) => service.listCalls(deps, req.actor, req.params.account, x);
       if (q.format !== 'csv') return page(q);
-      const all: Call[] = [];
-      let cursor = q.after;
-      do {
-        const r = await page({ ...q, after: cursor, limit: CSV_PAGE });
-        all.push(...r.items);
-        cursor = r.next;
-      } while (cursor && all.length < CSV_MAX_ROWS);
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="calls-${req.params.account.replace(/[^A-Za-z0-9_-]/g, '')}.csv"`)
-        .header('cache-control', 'no-store')
-        .send(toCsv(all));
+      const fileName = `calls-${req.params.account.replace(/[^A-Za-z0-9_-]/g, '')}.csv`;
+      return sendPagedCsv(reply, q, { fileName, pageSize: CSV_PAGE, maxRows: CSV_MAX_ROWS, page, toCsv });
     },
   );
 
