@@ -1,4 +1,5 @@
-import { chmod, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
+import { ensurePrivateDir, isMissing, privateFolder } from '../../shared/private-folder.ts';
 import { join } from 'node:path';
 import { concatPcm, pcmToWav, silence, tone } from '../voicemail/audio.ts';
 import { parseWav, wavToStoreFormat } from '../voicemail/wav.ts';
@@ -28,58 +29,15 @@ export function checkMediaName(name: string): string {
   return name;
 }
 
-function isMissing(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException).code === 'ENOENT';
-}
-
-async function ensureFolder(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
-}
-
 /** Files in `dir` (created on first write, mode 0700), each mode 0600, written atomically (temp + rename). */
 export function fsMediaStore(dir: string): MediaStore {
-  let ready: Promise<void> | undefined;
-  const ensureDir = () =>
-    (ready ??= ensureFolder(dir).catch((err: unknown) => {
-      ready = undefined;
-      throw err;
-    }));
+  const folder = privateFolder(dir);
   return {
     dir,
-    async write(name, buf) {
-      checkMediaName(name);
-      await ensureDir();
-      const tmp = join(dir, `.${name}.tmp`);
-      await writeFile(tmp, buf, { mode: 0o600 });
-      await rename(tmp, join(dir, name));
-    },
-    async read(name) {
-      checkMediaName(name);
-      try {
-        return await readFile(join(dir, name));
-      } catch (err) {
-        if (isMissing(err)) return null;
-        throw err;
-      }
-    },
-    async size(name) {
-      checkMediaName(name);
-      try {
-        return (await stat(join(dir, name))).size;
-      } catch (err) {
-        if (isMissing(err)) return null;
-        throw err;
-      }
-    },
-    async remove(name) {
-      checkMediaName(name);
-      try {
-        await unlink(join(dir, name));
-      } catch (err) {
-        if (!isMissing(err)) throw err;
-      }
-    },
+    write: async (name, buf) => folder.write(checkMediaName(name), buf),
+    read: async (name) => folder.read(checkMediaName(name)),
+    size: async (name) => folder.size(checkMediaName(name)),
+    remove: async (name) => folder.remove(checkMediaName(name)),
   };
 }
 
@@ -146,7 +104,7 @@ export async function ensureDefaultHoldMusic(dir: string, source = DEBIAN_HOLD_M
   }
   wav ??= chimeHoldMusic();
   const store = fsMediaStore(dir);
-  await ensureFolder(dir);
+  await ensurePrivateDir(dir);
   const existing = await store.read(DEFAULT_FILE);
   if (!existing || !existing.equals(wav)) await store.write(DEFAULT_FILE, wav);
   else await chmod(join(dir, DEFAULT_FILE), 0o600);

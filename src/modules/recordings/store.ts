@@ -1,5 +1,5 @@
 import { createReadStream, type ReadStream } from 'node:fs';
-import { chmod, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { privateFolder } from '../../shared/private-folder.ts';
 import { join } from 'node:path';
 
 /**
@@ -26,41 +26,12 @@ function check(name: string): string {
 }
 
 export function fsRecordingStore(dir: string): RecordingStore {
-  let ready: Promise<void> | undefined;
-  const ensureDir = () =>
-    (ready ??= (async () => {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await chmod(dir, 0o700);
-    })().catch((err: unknown) => {
-      ready = undefined;
-      throw err;
-    }));
+  const folder = privateFolder(dir);
   return {
     dir,
-    async write(name, buf) {
-      check(name);
-      await ensureDir();
-      const tmp = join(dir, `.${name}.tmp`);
-      await writeFile(tmp, buf, { mode: 0o600 });
-      await rename(tmp, join(dir, name));
-    },
-    async size(name) {
-      try {
-        return (await stat(join(dir, check(name)))).size;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw err;
-      }
-    },
-    stream(name, start, end) {
-      return createReadStream(join(dir, check(name)), { start, end });
-    },
-    async remove(name) {
-      try {
-        await unlink(join(dir, check(name)));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-    },
+    write: async (name, buf) => folder.write(check(name), buf),
+    size: async (name) => folder.size(check(name)),
+    stream: (name, start, end) => createReadStream(join(dir, check(name)), { start, end }),
+    remove: async (name) => folder.remove(check(name)),
   };
 }

@@ -1,5 +1,4 @@
-import { chmod, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { privateFolder } from '../../shared/private-folder.ts';
 
 /**
  * Where voicemail audio lives: one interface, a folder on disk for real, a map for unit tests. Names are
@@ -20,46 +19,13 @@ export function checkAudioName(name: string): string {
   return name;
 }
 
-function isMissing(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException).code === 'ENOENT';
-}
-
 /** Files in `dir` (created on first write, mode 0700), each mode 0600, written atomically (temp + rename). */
 export function fsAudioStore(dir: string): VoicemailAudioStore {
-  let ready: Promise<void> | undefined;
-  const ensureDir = () =>
-    (ready ??= (async () => {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await chmod(dir, 0o700);
-    })().catch((err: unknown) => {
-      ready = undefined;
-      throw err;
-    }));
+  const folder = privateFolder(dir);
   return {
-    async write(name, buf) {
-      checkAudioName(name);
-      await ensureDir();
-      const tmp = join(dir, `.${name}.tmp`);
-      await writeFile(tmp, buf, { mode: 0o600 });
-      await rename(tmp, join(dir, name));
-    },
-    async read(name) {
-      checkAudioName(name);
-      try {
-        return await readFile(join(dir, name));
-      } catch (err) {
-        if (isMissing(err)) return null;
-        throw err;
-      }
-    },
-    async remove(name) {
-      checkAudioName(name);
-      try {
-        await unlink(join(dir, name));
-      } catch (err) {
-        if (!isMissing(err)) throw err;
-      }
-    },
+    write: async (name, buf) => folder.write(checkAudioName(name), buf),
+    read: async (name) => folder.read(checkAudioName(name)),
+    remove: async (name) => folder.remove(checkAudioName(name)),
   };
 }
 
