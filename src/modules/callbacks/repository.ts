@@ -1,19 +1,11 @@
 /** Callback on busy: Kysely queries. Every function takes the account id and keeps to it. */
 import type { Conn } from '../../db/database.ts';
+import type { CallbacksTable } from '../../db/types.ts';
 import type { CallbackState } from './rules.ts';
 import type { Callback } from './schema.ts';
 
-export interface CallbackRow {
-  id: string;
-  account_id: string;
-  caller_user_id: string;
-  callee_user_id: string;
-  state: string;
-  attempts: number;
-  last_attempt_at: string | null;
-  created_at: string;
-  expires_at: string;
-  updated_at: string;
+/** A callbacks row with the two users' extensions and the caller's office (withUsers). */
+export interface CallbackRow extends CallbacksTable {
   caller_extension: string;
   callee_extension: string;
   caller_office_id: string;

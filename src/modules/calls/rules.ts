@@ -5,6 +5,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { csvSafe } from '../../shared/csv.ts';
 import type { FieldError } from '../../shared/errors.ts';
+import type { CallsTable } from '../../db/types.ts';
 import type { AccountRoutingConfig, Decision, RouteRequest, RoutingUser } from '../routing/schema.ts';
 import type { Call, CallQuery, Direction } from './schema.ts';
 
@@ -24,21 +25,10 @@ export function directionOf(source: RouteRequest['source'], decision: Decision):
   return 'internal';
 }
 
-export interface AttemptFacts {
+/** What routing knows of a call attempt: the `calls` columns it fills (a refusal also sets sip_code/sip_reason). */
+export type AttemptFacts = Pick<CallsTable, 'kind' | 'routed_by' | 'from_number' | 'to_number' | 'dialled' | 'caller_user_id' | 'callee_user_id' | 'caller_office_id' | 'callee_office_id' | 'sip_code' | 'sip_reason'> & {
   direction: Direction;
-  kind: string;
-  routed_by: string;
-  from_number: string;
-  to_number: string;
-  dialled: string;
-  caller_user_id: string | null;
-  callee_user_id: string | null;
-  caller_office_id: string | null;
-  callee_office_id: string | null;
-  /** Set for a refusal (the call ends here). */
-  sip_code: number | null;
-  sip_reason: string | null;
-}
+};
 
 function userOfUri(cfg: AccountRoutingConfig, uri: string): RoutingUser | undefined {
   const m = /^sips?:([^@;]+)@/.exec(uri);
