@@ -1,7 +1,8 @@
 /**
  * Cold start (issue 16): time from spawning `switchboard serve` (fresh SQLite store, built portal) to its first
  * answer on /healthz and on / (the portal), next to a trivial Fastify server spawned and polled the same way in
- * the same run. Rounds alternate between the two so machine load hits both alike.
+ * the same run, and the same start through tsx (SWITCHBOARD_TSX=1: every TypeScript file transpiled at start)
+ * instead of the esbuild bundle bin/switchboard.js runs. Rounds alternate so machine load hits all alike.
  *   node --import tsx bench/cold-start.ts [rounds]       (needs web/dist: npm run build:web)
  */
 import { spawn } from 'node:child_process';
@@ -53,11 +54,14 @@ const [firstH, firstP] = await firstAnswer(serve, env, ['/healthz', '/']);
 const base: number[] = [];
 const health: number[] = [];
 const portal: number[] = [];
+const tsxPortal: number[] = [];
 for (let i = 0; i < ROUNDS; i++) {
   base.push((await firstAnswer([trivial], {}, ['/healthz']))[0]!);
   const [h, pg] = await firstAnswer(serve, env, ['/healthz', '/']);
   health.push(h!);
   portal.push(pg!);
+  // the same start through tsx (TypeScript transpiled at start, as before the bundle)
+  tsxPortal.push((await firstAnswer(serve, { ...env, SWITCHBOARD_TSX: '1' }, ['/healthz', '/']))[1]!);
 }
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`cold start, ${ROUNDS} rounds (median / best), node ${process.version}`);
@@ -65,4 +69,6 @@ console.log(`  first start of a new store (migrate + demo seed): /healthz ${firs
 console.log(`  trivial Fastify server (baseline)      ${med(base).toFixed(0)} / ${Math.min(...base).toFixed(0)} ms`);
 console.log(`  restart: first /healthz                 ${med(health).toFixed(0)} / ${Math.min(...health).toFixed(0)} ms`);
 console.log(`  restart: first portal page /        ${med(portal).toFixed(0)} / ${Math.min(...portal).toFixed(0)} ms   (target < 1500 ms)`);
+console.log(`  restart through tsx: portal page /  ${med(tsxPortal).toFixed(0)} / ${Math.min(...tsxPortal).toFixed(0)} ms`);
+console.log(`  ratio to the trivial server (medians): bundle ${(med(portal) / med(base)).toFixed(2)}×, tsx ${(med(tsxPortal) / med(base)).toFixed(2)}×`);
 rmSync(dir, { recursive: true, force: true });

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from './shared/paths.ts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 
 /** Where `npm run build:web` puts the portal (web/dist). Overridable for tests. */
-export const PORTAL_DIST = fileURLToPath(new URL('../web/dist/', import.meta.url));
+export const PORTAL_DIST = join(ROOT, 'web/dist/');
 
 /** Paths that never fall back to the portal's index.html: the API, phone provisioning, health. */
 const NOT_PORTAL = /^\/(api|prov|healthz)(\/|$|\?)/;

@@ -3,8 +3,8 @@
  * (plus templates/defaults.json). Loaded once at start-up; renderers receive the catalog as a plain value.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from '../../shared/paths.ts';
 
 export const VENDORS = ['yealink', 'polycom', 'grandstream', 'snom', 'cisco'] as const;
 export type Vendor = (typeof VENDORS)[number];
@@ -45,7 +45,7 @@ export interface Catalog {
   vendors: Record<Vendor, { template: VendorTemplate; models: Record<string, ModelTemplate> }>;
 }
 
-export const TEMPLATE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'templates');
+export const TEMPLATE_DIR = join(ROOT, 'src/modules/provisioning/templates');
 
 function readJson<T>(path: string): T {
   try {

@@ -7,13 +7,13 @@ import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { ROOT } from '../../shared/paths.ts';
 import { spawnLogged, stopChild, waitUntilReady, type LoggedChild } from './child-process.ts';
 import { DEFAULT_SIP_LIMITS, splitHostPort, type SipLimits, type SipSettings } from './settings.ts';
 
 export const KAMAILIO_BIN = process.env.KAMAILIO_BIN ?? '/usr/sbin/kamailio';
-export const TEMPLATE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../deploy/kamailio/kamailio.cfg');
+export const TEMPLATE = join(ROOT, 'deploy/kamailio/kamailio.cfg');
 
 export interface KamailioOptions {
   /** Switchboard's store: a SQLite file path (sqlite:...) or a postgres:// URL. */
