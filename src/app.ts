@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { logRequestSerializer, REDACT_PATHS } from './config.ts';
+import { startEventFanout } from './shared/cluster-events.ts';
 import type { Database } from './db/database.ts';
 import { createEventBus, type EventBus } from './shared/events.ts';
 import { clientErrorHandler, errorHandler } from './shared/http-errors.ts';
@@ -99,6 +100,9 @@ export async function buildApp(opts: AppOptions): Promise<{ app: FastifyInstance
     clientErrorHandler,
   });
   const deps: Deps = { database: opts.database, events: opts.events ?? createEventBus((err, e) => app.log.error({ err, event: e.type }, 'event handler failed')) };
+  // PostgreSQL: other nodes' changes reach this node's caches and lamps (src/shared/cluster-events.ts)
+  const fanout = startEventFanout({ database: opts.database, events: deps.events, log: (msg, err) => app.log.warn({ err }, msg) });
+  if (fanout) app.addHook('onClose', () => fanout.close());
 
   app.setErrorHandler(errorHandler);
   app.addHook('preValidation', refuseControlChars);

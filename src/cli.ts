@@ -1,3 +1,4 @@
+import { startEventFanout } from './shared/cluster-events.ts';
 import { Command, Option } from 'commander';
 import { loadConfig } from './config.ts';
 import { migrate, openDatabase } from './db/database.ts';
@@ -28,7 +29,14 @@ async function withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T> {
   const database = openDatabase(program.opts().database ?? config.databaseUrl);
   try {
     await migrate(database);
-    return await withCliContext({ database, events: createEventBus((err) => console.error('event handler failed:', err)) }, fn);
+    const events = createEventBus((err) => console.error('event handler failed:', err));
+    // PostgreSQL: the running servers hear what this command changed (their caches drop it at once)
+    const fanout = startEventFanout({ database, events, listen: false, log: (msg, err) => console.error(msg, err instanceof Error ? err.message : '') });
+    try {
+      return await withCliContext({ database, events }, fn);
+    } finally {
+      await fanout?.close();
+    }
   } finally {
     await database.close();
   }

@@ -14,6 +14,8 @@ export interface Database {
   /** Where it lives, with any password removed, for logs. */
   description: string;
   close(): Promise<void>;
+  /** PostgreSQL only: the URL, for the dedicated LISTEN connection of the cluster event fan-out (never logged). */
+  connectionString?: string;
 }
 
 export type Tx = Transaction<DB>;
@@ -43,7 +45,7 @@ export function openDatabase(url: string): Database {
       const deadline = Date.now() + 5000;
       while (open.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     };
-    return { db, dialect: 'postgres', description: safe, close };
+    return { db, dialect: 'postgres', description: safe, close, connectionString: url };
   }
   const file = url.replace(/^sqlite:(\/\/)?/, '');
   const onDisk = file !== ':memory:' && file !== '';

@@ -140,7 +140,8 @@ export class RoutingConfigCache {
 
   /** Subscribes to the bus; returns this for chaining. */
   attach(events: EventBus): this {
-    this.unsubscribe = events.subscribe((e) => this.onEvent(e));
+    // another node's changes too (cluster fan-out on PostgreSQL): the max age is only the backstop
+    this.unsubscribe = events.subscribe((e) => this.onEvent(e), { remote: true });
     return this;
   }
 
@@ -150,6 +151,7 @@ export class RoutingConfigCache {
 
   onEvent(e: DomainEvent): void {
     this.stats.invalidations++;
+    if (e.accountId === '*') return this.clear();
     this.configs.delete(e.accountId);
     // Realms and numbers change rarely; drop the small indexes whenever an account or number changes.
     if (e.type.startsWith('account.')) this.realms.clear();

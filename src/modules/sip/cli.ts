@@ -112,7 +112,7 @@ export function sipCommands(program: Command): void {
       // GET /metrics: registrations and dialogs from this Kamailio
       server?.kamailioStats.attach(kamailio.ctlSocket);
       // a deleted or disabled user, a new SIP username or password: the old registrations go at once
-      if (server) server.deps.events.subscribe(bindingCleanup(server.database.db, kamailioBindingRemover(kamailio.ctlSocket)));
+      if (server) server.deps.events.subscribe(bindingCleanup(server.database.db, kamailioBindingRemover(kamailio.ctlSocket)), { remote: true });
       console.log(`Kamailio (pid ${kamailio.pid}) on udp/tcp ${settings.listen}:${settings.port}; routing via ${routerUrl}`);
       console.log(`  config + log: ${kamailio.runDir}  trunk: ${settings.trunk}  voicemail: ${settings.voicemail}${voicemail ? ' (this process)' : ''}`);
       console.log(

@@ -69,5 +69,5 @@ export function startMwi(o: {
     } catch (err) {
       o.onError?.(err);
     }
-  });
+  }, { remote: true });
 }
