@@ -232,7 +232,15 @@ export interface SipSubscribersTable {
   force_nat: number;
 }
 
+/** Shared rate-limit windows (migration 0120). */
+export interface RateLimitsTable {
+  key: string;
+  count: number;
+  reset_at: number;
+}
+
 export interface DB {
+  rate_limits: RateLimitsTable;
   accounts: AccountsTable;
   provider_api_keys: ProviderApiKeysTable;
   numbers: NumbersTable;

@@ -19,6 +19,7 @@ import { createOffice } from '../../src/modules/offices/service.ts';
 import { createUser } from '../../src/modules/users/service.ts';
 import { ROUTE_PATH } from '../../src/modules/routing/routes.ts';
 import type { DomainEvent } from '../../src/shared/events.ts';
+import { phoneGet } from '../support/phone.ts';
 
 const SECRET = 'cluster-secret';
 const sip = { trunk: '127.0.0.1:5090', voicemail: '127.0.0.1:5095', secret: SECRET };
@@ -101,5 +102,26 @@ describe('two API nodes on one PostgreSQL store', { skip: unavailable ?? false }
     });
     const ms = await waitFor(async () => JSON.stringify(await to104()) !== JSON.stringify(unknown));
     assert.ok(ms >= 0, `node B still answers ${JSON.stringify(await to104())} 1 s after the CLI created 104`);
+  });
+
+  test('login failures spread over both nodes are counted together: the 11th is refused on either', async () => {
+    const login = (url: string) =>
+      fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ account: 'cl', email: 'a@cl.test', password: 'Wrong-Password-1' }) }).then(async (r) => (r.status === 401 || r.status === 429 ? r.status : `${r.status} ${await r.text()}`));
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push(await login(i % 2 ? bUrl : a.baseUrl));
+    assert.deepEqual(statuses, Array(10).fill(401), JSON.stringify(statuses));
+    assert.equal(await login(a.baseUrl), 429, 'node A counts node B\'s failures');
+    assert.equal(await login(bUrl), 429, 'node B counts node A\'s failures');
+  });
+
+  test('provisioning guesses spread over both nodes are counted together: the address is blocked on both', async () => {
+    const from = '127.0.0.41';
+    const guess = (url: string, i: number) => phoneGet(url, `/prov/AAAAAAAAAAAAAAAAAAAAAAAA/805ec0ab00${String(i).padStart(2, '0')}.cfg`, { from }).then((r) => r.status);
+    // 5 strikes on A and 5 on B: under the limit of 10 on each node alone, at it together
+    for (let i = 0; i < 10; i++) assert.notEqual(await guess(i < 5 ? a.baseUrl : bUrl, i), 429, `guess ${i} already refused`);
+    const ms = await waitFor(async () => (await guess(a.baseUrl, 99)) === 429 && (await guess(bUrl, 98)) === 429, 3000);
+    assert.ok(ms >= 0, 'both nodes refuse the address');
+    // another address is not affected
+    assert.notEqual(await phoneGet(bUrl, '/prov/AAAAAAAAAAAAAAAAAAAAAAAA/805ec0ab0001.cfg', { from: '127.0.0.42' }).then((r) => r.status), 429);
   });
 });

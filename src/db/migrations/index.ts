@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_core.ts';
 import * as m0101 from './0101_auth.ts';
+import * as m0120 from './0120_rate_limits.ts';
 import * as m0201 from './0201_groups_call_flows.ts';
 import * as m0202 from './0202_imports_config_versions.ts';
 import * as m0203 from './0203_office_day_night.ts';
@@ -31,6 +32,7 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001_core': m0001,
   '0101_auth': m0101,
+  '0120_rate_limits': m0120,
   '0201_groups_call_flows': m0201,
   '0202_imports_config_versions': m0202,
   '0203_office_day_night': m0203,

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { memoryRateCounter } from '../../shared/rate-counter.ts';
 import { RateLimiter, checkKeyGrant, checkPasswordStrength, clearedSessionCookie, csrfSafe, isStateChanging, minScope, passwordErrors, portalUrlProblem, readCookie, sessionCookie } from './rules.ts';
 import type { Actor } from '../../shared/permissions.ts';
 
@@ -56,24 +57,24 @@ test('CSRF: cookie-authenticated writes need JSON or the x-requested-with header
   assert.deepEqual(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'].map(isStateChanging), [false, false, false, true, true, true, true]);
 });
 
-test('rate limiter: blocks after max hits in the window, tells how long, and resets', () => {
+test('rate limiter: blocks after max hits in the window, tells how long, and resets', async () => {
   let now = 1_000_000;
-  const rl = new RateLimiter(3, 60_000, () => now);
+  const rl = new RateLimiter(3, 60_000, memoryRateCounter(), '', () => now);
   for (let i = 0; i < 3; i++) {
-    assert.equal(rl.blockedFor('k'), 0);
-    rl.hit('k');
+    assert.equal(await rl.blockedFor('k'), 0);
+    await rl.hit('k');
   }
-  assert.equal(rl.blockedFor('k'), 60);
-  assert.equal(rl.blockedFor('other'), 0, 'keys are independent');
+  assert.equal(await rl.blockedFor('k'), 60);
+  assert.equal(await rl.blockedFor('other'), 0, 'keys are independent');
   now += 30_500;
-  assert.equal(rl.blockedFor('k'), 30);
+  assert.equal(await rl.blockedFor('k'), 30);
   now += 30_000;
-  assert.equal(rl.blockedFor('k'), 0, 'window over');
-  rl.hit('k');
-  rl.hit('k');
-  rl.hit('k');
-  rl.reset('k');
-  assert.equal(rl.blockedFor('k'), 0);
+  assert.equal(await rl.blockedFor('k'), 0, 'window over');
+  await rl.hit('k');
+  await rl.hit('k');
+  await rl.hit('k');
+  await rl.reset('k');
+  assert.equal(await rl.blockedFor('k'), 0);
 });
 
 test('API-key grants: never above the creator, only their offices', () => {

@@ -1,3 +1,4 @@
+import { memoryRateCounter, type RateCounter } from '../../shared/rate-counter.ts';
 /** Pure rules for authentication: password policy, cookies, rate limiting, grants. No IO. */
 import type { FieldError } from '../../shared/errors.ts';
 import { SCOPES, scopeRank, type Actor, type Scope } from '../../shared/permissions.ts';
@@ -109,38 +110,40 @@ export function csrfSafe(headers: Record<string, string | string[] | undefined>)
   return headers['x-requested-with'] === 'switchboard';
 }
 
-/** Fixed-window counters in memory: per (account, address) failures and per address attempts. */
+/**
+ * Fixed-window limits: per (account, address) failures and per address attempts. The counts live in a
+ * RateCounter (src/shared/rate-counter.ts): in memory on SQLite, in the store on PostgreSQL so that every API
+ * node counts the same failures.
+ */
 export class RateLimiter {
-  private readonly windows = new Map<string, { count: number; resetAt: number }>();
   constructor(
     readonly max: number,
     readonly windowMs: number,
+    private readonly counter: RateCounter = memoryRateCounter(),
+    /** Keeps this limiter's keys apart from other limiters' in a shared counter. */
+    private readonly prefix = '',
     private readonly now: () => number = Date.now,
   ) {}
 
   /** Seconds until the key may try again, or 0 when it is under its limit. */
-  blockedFor(key: string): number {
-    const w = this.windows.get(key);
+  async blockedFor(key: string): Promise<number> {
     const t = this.now();
-    if (!w || w.resetAt <= t) return 0;
+    const w = await this.counter.peek(this.stored(key), t);
+    if (!w) return 0;
     return w.count >= this.max ? Math.max(1, Math.ceil((w.resetAt - t) / 1000)) : 0;
   }
 
-  hit(key: string): void {
-    const t = this.now();
-    const w = this.windows.get(key);
-    if (!w || w.resetAt <= t) this.windows.set(key, { count: 1, resetAt: t + this.windowMs });
-    else w.count++;
-    if (this.windows.size > 50_000) this.sweep();
+  async hit(key: string): Promise<void> {
+    await this.counter.hit(this.stored(key), this.windowMs, this.now());
   }
 
-  reset(key: string): void {
-    this.windows.delete(key);
+  async reset(key: string): Promise<void> {
+    await this.counter.reset(this.stored(key));
   }
 
-  private sweep(): void {
-    const t = this.now();
-    for (const [k, w] of this.windows) if (w.resetAt <= t) this.windows.delete(k);
+  /** The key as stored: PostgreSQL text cannot hold NUL, which separates a key's parts. */
+  private stored(key: string): string {
+    return this.prefix + key.replaceAll('\u0000', '|');
   }
 }
 

@@ -1,3 +1,4 @@
+import { rateCounterFor } from '../../shared/rate-counter.ts';
 import { AppError, ForbiddenError, NotFoundError, ValidationError, assertValid, type FieldError } from '../../shared/errors.ts';
 import { ACTIONS, actorLabel, assertMayManage, authorize, canLogIn, isScope, PERMISSION_MATRIX, scopeRank, type Actor, type Scope } from '../../shared/permissions.ts';
 import { emit, type Deps } from '../../shared/deps.ts';
@@ -60,7 +61,9 @@ export interface AuthRuntime {
 }
 
 export function createAuthRuntime(deps: Deps, mailer: Mailer, opts: AuthOptions = {}): AuthRuntime {
-  const lim = (s: LimitSetting | undefined, max: number, windowMs: number) => new RateLimiter(s?.max ?? max, s?.windowMs ?? windowMs);
+  // shared by every node of a PostgreSQL store, in memory on SQLite
+  const counter = rateCounterFor(deps.database);
+  const lim = (name: string, s: LimitSetting | undefined, max: number, windowMs: number) => new RateLimiter(s?.max ?? max, s?.windowMs ?? windowMs, counter, `auth.${name}:`);
   primeDummyHash();
   return {
     deps,
@@ -70,9 +73,9 @@ export function createAuthRuntime(deps: Deps, mailer: Mailer, opts: AuthOptions 
     sessionMaxMs: (opts.sessionMaxHours ?? 7 * 24) * 3_600_000,
     resetTokenMs: (opts.resetTokenMinutes ?? 60) * 60_000,
     inviteTokenMs: (opts.inviteTokenHours ?? 72) * 3_600_000,
-    failures: lim(opts.failuresPerAccountAddress, 10, 15 * 60_000),
-    attempts: lim(opts.attemptsPerAddress, 60, 60_000),
-    resets: lim(opts.resetsPerAccountAddress, 5, 15 * 60_000),
+    failures: lim('failures', opts.failuresPerAccountAddress, 10, 15 * 60_000),
+    attempts: lim('attempts', opts.attemptsPerAddress, 60, 60_000),
+    resets: lim('resets', opts.resetsPerAccountAddress, 5, 15 * 60_000),
     secureCookies: opts.secureCookies ?? (process.env.SESSION_COOKIE_SECURE === '1' ? 'always' : 'auto'),
   };
 }
@@ -209,19 +212,19 @@ export async function login(rt: AuthRuntime, input: LoginInput, address: string)
   const accountCode = input.account.trim().toLowerCase();
   const email = normaliseEmail(input.email) ?? '';
   const failKey = `${accountCode}\u0000${address}`;
-  const wait = Math.max(rt.attempts.blockedFor(address), rt.failures.blockedFor(failKey));
+  const wait = Math.max(await rt.attempts.blockedFor(address), await rt.failures.blockedFor(failKey));
   if (wait) throw new RateLimitedError(wait);
-  rt.attempts.hit(address);
+  await rt.attempts.hit(address);
   const invalid = () => new AppError(401, 'invalid_credentials', 'the account, email or password is wrong');
 
   if (accountCode === PROVIDER_ACCOUNT) {
     const admin = await repo.findProviderAdmin(db, email);
     const ok = admin ? await verifyPassword(admin.password_hash, input.password) : await burnVerify(input.password);
     if (!admin || !ok) {
-      rt.failures.hit(failKey);
+      await rt.failures.hit(failKey);
       throw invalid();
     }
-    rt.failures.reset(failKey);
+    await rt.failures.reset(failKey);
     const s = await startSession(rt, { kind: 'provider', user_id: null, account_id: null, provider_admin_id: admin.id, source: address });
     const actor: Actor = { kind: 'provider', id: admin.id, label: `provider admin ${admin.email}` };
     await publishAuthEvent(rt, 'session.login', '', admin.id, { kind: 'provider', id: admin.id, role: 'provider', label: actor.label });
@@ -232,11 +235,11 @@ export async function login(rt: AuthRuntime, input: LoginInput, address: string)
   const row = account && email ? await db.selectFrom('users').selectAll().where('account_id', '=', account.id).where('email', '=', email).executeTakeFirst() : undefined;
   const ok = row?.portal_password_hash ? await verifyPassword(row.portal_password_hash, input.password) : await burnVerify(input.password);
   if (!row || !ok) {
-    rt.failures.hit(failKey);
+    await rt.failures.hit(failKey);
     if (account) await publishAuthEvent(rt, 'session.login_failed', account.id, row?.id ?? '-', { kind: 'anonymous', id: email || '-', role: 'none', label: `login attempt as ${email || '(no email)'}` });
     throw invalid();
   }
-  rt.failures.reset(failKey);
+  await rt.failures.reset(failKey);
   if (!isScope(row.scope) || !canLogIn(row.scope)) throw new ForbiddenError('No Portal users cannot log in');
   if (row.enabled !== 1) throw new ForbiddenError('this user is disabled');
   const s = await startSession(rt, { kind: 'user', user_id: row.id, account_id: row.account_id, provider_admin_id: null, source: address });
@@ -344,9 +347,9 @@ function setPasswordLink(rt: AuthRuntime, token: string): string {
 export async function requestPasswordReset(rt: AuthRuntime, input: { account: string; email: string }, address: string, onMailError: (err: unknown) => void): Promise<void> {
   const accountCode = input.account.trim().toLowerCase();
   const key = `${accountCode}\u0000${address}`;
-  const wait = rt.resets.blockedFor(key);
+  const wait = await rt.resets.blockedFor(key);
   if (wait) throw new RateLimitedError(wait);
-  rt.resets.hit(key);
+  await rt.resets.hit(key);
   const db = rt.deps.database.db;
   const email = normaliseEmail(input.email);
   const account = await db.selectFrom('accounts').selectAll().where('code', '=', accountCode).executeTakeFirst();

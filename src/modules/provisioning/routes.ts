@@ -1,3 +1,6 @@
+import { sharedStrikes } from './strikes.ts';
+import { createRateLimiter } from './rules.ts';
+import { storeRateCounter } from '../../shared/rate-counter.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../shared/deps.ts';
 import { offsetQuerySchema } from '../../shared/pagination.ts';
@@ -55,7 +58,18 @@ export function provisioningRoutes(app: FastifyInstance, deps: Deps, opts: Provi
   );
 
   // ----- phone-facing -----
-  const server = opts.server ?? createPhoneServer(deps.database.db, { ...phoneServerOptions(), ...stripUndefined(opts) });
+  const phoneOpts = { ...phoneServerOptions(), ...stripUndefined(opts) };
+  // several nodes on one PostgreSQL store count a guesser's strikes together (strikes.ts)
+  const shared =
+    opts.server || deps.database.dialect !== 'postgres'
+      ? null
+      : sharedStrikes(createRateLimiter(phoneOpts.strikeLimit, phoneOpts.strikeWindowMs), storeRateCounter(deps.database.db), {
+          limit: phoneOpts.strikeLimit,
+          windowMs: phoneOpts.strikeWindowMs,
+          onError: (err) => app.log.warn({ err }, 'provisioning: shared strike count failed'),
+        });
+  if (shared) app.addHook('onClose', async () => shared.close());
+  const server = opts.server ?? createPhoneServer(deps.database.db, phoneOpts, shared ? { limiter: shared } : {});
   // the provisioning log is written in batches: what is pending is written before the store closes
   app.addHook('onClose', () => server.flush());
   // request log lines never carry the path token: the app's request serializer (config.ts redactProvUrl)
