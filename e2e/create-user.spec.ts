@@ -175,11 +175,15 @@ test("'Applied versions': the Office Manager sees each version and what it chang
   await apply();
   const person = t.others[1]!;
   expect((await t.api.patch(`${t.base}/users/${person.id}`, { data: { ringTime: 25, department: 'Dispatch', voicemail: { pin: '918273' } } })).status()).toBe(200);
-  await apply();
+
+  // The Office Manager applies it in the portal.
+  await login(page, t.code, t.manager.email);
+  await page.locator('.pending').getByRole('button', { name: 'Apply Changes' }).click();
+  await page.getByRole('dialog', { name: 'Apply Changes' }).getByRole('button', { name: 'Apply Changes' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /Changes applied to your PBX \(version \d+\)/ })).toBeVisible();
   const list = await apiGet<{ items: Array<{ version: number }> }>(t.api, `${t.base}/config/versions`);
   const latest = list.items[0]!.version;
 
-  await login(page, t.code, t.manager.email);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Applied Versions' }).click();
   await expect(page.getByRole('heading', { name: 'Applied versions' })).toBeVisible();
   const row = page.locator(`tr[data-version="${latest}"]`);
