@@ -138,7 +138,7 @@ test("'Add New User' with 'All offices' selected asks for an office instead of p
   await expect(office).toHaveValue('');
   await expect(office.locator('option').first()).toHaveText('Choose an office…');
   await page.getByLabel('First Name').fill('Nobody');
-  await page.getByRole('button', { name: 'Create User' }).click();
+  await page.getByRole('button', { name: 'Create User', exact: true }).click();
   await expect(page.locator('[data-field-wrap="officeId"] .field-error')).toContainText('choose the office');
   await expect(page.getByRole('heading', { name: 'Add New User' })).toBeVisible();
   const found = await apiGet<{ items: unknown[] }>(t.api, `${t.base}/users?q=Nobody`);
@@ -162,7 +162,7 @@ test('adds a user: next available extension, field errors, SIP password shown on
   await page.getByLabel('Extension Number').fill('12345');
   await expect(page.getByLabel('Extension Number')).toHaveValue('12345');
   await page.getByLabel('First Name').fill('Amelia');
-  await page.getByRole('button', { name: 'Create User' }).click();
+  await page.getByRole('button', { name: 'Create User', exact: true }).click();
   await expect(page.locator('[data-field-wrap="extension"] .field-error')).toContainText('digits');
   await page.getByLabel('Extension Number').fill(next.extension);
   await page.getByLabel('Last Name').fill('Taylor');
@@ -176,21 +176,21 @@ test('adds a user: next available extension, field errors, SIP password shown on
   await page.getByLabel('New Password').fill('short');
   await page.getByLabel('Confirm Password').fill('short');
   await shot(page, '05-add-new-user');
-  await page.getByRole('button', { name: 'Create User' }).click();
+  await page.getByRole('button', { name: 'Create User', exact: true }).click();
   // Field errors from the API are shown beside the field, all at once.
   await expect(page.locator('[data-field-wrap="voicemail.pin"] .field-error')).toContainText('at least 4 digits');
   await expect(page.locator('[data-field-wrap="password"] .field-error')).toContainText('at least 10 characters');
   await page.getByLabel('Voicemail PIN').fill('4826');
   await page.getByLabel('New Password').fill('Harbour-Lights-Ferry-42');
   await page.getByLabel('Confirm Password').fill('Harbour-Lights-Ferry-24');
-  await page.getByRole('button', { name: 'Create User' }).click();
+  await page.getByRole('button', { name: 'Create User', exact: true }).click();
   await expect(page.locator('[data-field-wrap="confirmPassword"] .field-error')).toContainText('does not match');
   await page.getByLabel('Confirm Password').fill('Harbour-Lights-Ferry-42');
-  await page.getByRole('button', { name: 'Create User' }).click();
+  await page.getByRole('button', { name: 'Create User', exact: true }).click();
   await expect(page.locator('[data-field-wrap="email"] .field-error')).toContainText('already used');
   await shot(page, '06-add-user-field-errors');
   await page.getByLabel('Email', { exact: true }).fill(`amelia.taylor@${t.code}.test`);
-  await page.getByRole('button', { name: 'Create User' }).click();
+  await page.getByRole('button', { name: 'Create User', exact: true }).click();
 
   // Manage User opens with the new sections and the SIP password, once.
   await expect(page.getByRole('heading', { name: 'Amelia Taylor', level: 1 })).toBeVisible();

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { acct, get, loadCapabilities, onUnauthorized, post, SCOPE_LABELS, type Account, type Capabilities, type Me, type Office, type Page, type PhoneNumber } from './api.ts';
+import { AppliedVersions } from './AppliedVersions.tsx';
 import { Login } from './Login.tsx';
 import { ForgotPassword, SetPassword } from './Password.tsx';
 import { OfficesUsers } from './OfficesUsers.tsx';
@@ -316,6 +317,7 @@ function SignedIn({ me, caps, onSignedOut }: { me: Me; caps: Capabilities; onSig
           {!selfOnly && can(actor, 'groups') && <NavLink to="/ring-groups" label="Ring Groups" icon="users" />}
           {!selfOnly && can(actor, 'mediaLibrary') && <NavLink to="/hold-music" label="Hold Music" icon="music" />}
           {!selfOnly && can(actor, 'recordings') && <NavLink to="/recordings" label="Recordings" icon="music" />}
+          {!selfOnly && can(actor, 'applyConfig') && caps.configVersions && <NavLink to="/config/versions" label="Applied Versions" icon="users" />}
           {actor.userId && <NavLink to="/me" label="My Settings" icon="me" />}
           {can(actor, 'callHistory') && <NavLink to="/calls" label="Call History" icon="users" />}
         </nav>
@@ -354,6 +356,7 @@ function Routes({ selfOnly }: { selfOnly: boolean }) {
   if (path === '/hold-music') return <HoldMusic />;
   if (path === '/ring-groups') return <RingGroups />;
   if (path === '/recordings') return <Recordings />;
+  if (path === '/config/versions') return <AppliedVersions />;
   const u = match('/users/:id', path);
   if (u) return <UserManage key={u.id} userId={u.id!} />;
   return <OfficesUsers />;

@@ -4,16 +4,14 @@ import { navigate, useLocation } from './router.ts';
 import { handOver } from './secrets.ts';
 import { useSession } from './session.tsx';
 import { AccountInformation, CallSipSettings, Section, VoicemailSettings } from './userSections.tsx';
-import { Crumbs, FormError, TextField, useForm, useToast } from './ui.tsx';
+import { CheckField, Crumbs, FormError, TextField, errorText, useForm, useToast } from './ui.tsx';
+import { fetchSetPasswordLink, isMailUnavailable, SetPasswordLinkDialog, type SetPasswordLink } from './SetPasswordLink.tsx';
 
-/** 'Add New User': account information, call/SIP settings, voicemail settings, then 'Create User'. */
-export function UserCreate() {
-  const s = useSession();
-  const toast = useToast();
-  const { search } = useLocation();
-  // The office chosen in the list, or the only one there is; with 'All offices' selected the person must choose.
-  const officeId = search.get('office') && s.offices.some((o) => o.id === search.get('office')) ? search.get('office')! : s.offices.length === 1 ? s.offices[0]!.id : '';
-  const form = useForm({
+/** What happens after a successful create (seed 002): open the user, start the next one, or add their handset. */
+type After = 'open' | 'another' | 'device';
+
+function blank(officeId: string) {
+  return {
     extension: '',
     firstName: '',
     lastName: '',
@@ -32,9 +30,25 @@ export function UserCreate() {
     voicemail: { enabled: true, pin: '', emailDelivery: false, email: null as string | null, deleteAfterEmail: false, keepOnServer: true },
     password: '',
     confirmPassword: '',
-  });
+    /** Seed 002 'Send credentials to this user': not part of the user; acted on after the create. */
+    sendCredentials: false,
+  };
+}
+
+/** 'Add New User': account information, call/SIP settings, voicemail settings, then 'Create User'. */
+export function UserCreate() {
+  const s = useSession();
+  const toast = useToast();
+  const { search } = useLocation();
+  // The office chosen in the list, or the only one there is; with 'All offices' selected the person must choose.
+  const officeId = search.get('office') && s.offices.some((o) => o.id === search.get('office')) ? search.get('office')! : s.offices.length === 1 ? s.offices[0]!.id : '';
+  const form = useForm(blank(officeId));
   const [nextExt, setNextExt] = useState<string | null | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<After | null>(null);
+  const [link, setLink] = useState<{ link: SetPasswordLink; name: string; reason: string; then: () => void } | null>(null);
+  const [created, setCreated] = useState<Array<{ id: string; label: string }>>([]);
+  // Bumped after 'Create User and Add Another' so the next free extension is suggested again.
+  const [round, setRound] = useState(0);
 
   useEffect(() => {
     let live = true;
@@ -48,8 +62,8 @@ export function UserCreate() {
     return () => {
       live = false;
     };
-    // Only once per account: the extension is a suggestion the person may overwrite.
-  }, [s.base]);
+    // Once per account and per new user: the extension is a suggestion the person may overwrite.
+  }, [s.base, round]);
 
   if (s.offices.length === 0) {
     return (
@@ -62,19 +76,45 @@ export function UserCreate() {
     );
   }
 
-  const submit = async (e: React.FormEvent) => {
+  /** After the create: the credentials email, or (no SMTP) the copyable link shown before moving on. */
+  const credentials = async (user: UserWithSecret, then: () => void) => {
+    try {
+      await post(`${s.base}/users/${user.id}/send-credentials`, {});
+      toast('ok', `Credentials sent to ${user.email}`);
+    } catch (err) {
+      if (!isMailUnavailable(err)) {
+        toast('error', `The user was created, but the credentials were not sent: ${errorText(err)}`);
+      } else {
+        try {
+          const l = await fetchSetPasswordLink(s.base, user.id);
+          setLink({ link: l, name: user.displayName, reason: 'No email can be sent from this server (SMTP is not set up). Copy this link and give it to the user instead.', then });
+          return;
+        } catch (e2) {
+          toast('error', `The user was created, but no set-password link could be made: ${errorText(e2)}`);
+        }
+      }
+    }
+    then();
+  };
+
+  const submit = async (e: React.FormEvent, after: After = 'open') => {
     e.preventDefault();
     form.clearErrors();
-    setBusy(true);
-    const { password, confirmPassword, ...v } = form.values;
+    setBusy(after);
+    const { password, confirmPassword, sendCredentials, ...v } = form.values;
     if (!v.officeId) {
       form.takeError(new ApiError(422, 'validation_failed', 'choose an office', [{ field: 'officeId', reason: 'choose the office this user belongs to' }]));
-      setBusy(false);
+      setBusy(null);
       return;
     }
     if (password !== confirmPassword) {
       form.takeError(new ApiError(422, 'validation_failed', 'the passwords differ', [{ field: 'confirmPassword', reason: 'does not match the new password' }]));
-      setBusy(false);
+      setBusy(null);
+      return;
+    }
+    if (sendCredentials && !v.email?.trim()) {
+      form.takeError(new ApiError(422, 'validation_failed', 'no email', [{ field: 'email', reason: 'is needed to send the user their credentials' }]));
+      setBusy(null);
       return;
     }
     const body = {
@@ -86,15 +126,29 @@ export function UserCreate() {
       voicemail: { ...v.voicemail, pin: v.voicemail.pin || null },
     };
     try {
-      const created = await post<UserWithSecret>(`${s.base}/users`, body);
-      handOver(created.id, created.sipPassword);
-      toast('ok', `User ${created.displayName} (${created.extension}) created`);
+      const user = await post<UserWithSecret>(`${s.base}/users`, body);
+      toast('ok', `User ${user.displayName} (${user.extension}) created`);
       s.usersChanged();
-      navigate(`/users/${created.id}`);
+      let then: () => void;
+      if (after === 'another') {
+        // Seed 002 'Create User and Add Another': a fresh form for the next person, in the same office.
+        form.setValues(blank(v.officeId));
+        setCreated((c) => [...c, { id: user.id, label: `${user.extension} ${user.displayName}` }]);
+        setRound((r) => r + 1);
+        requestAnimationFrame(() => document.querySelector<HTMLElement>('[data-field="firstName"]')?.focus());
+        then = () => {};
+      } else {
+        // The SIP password is shown once, on the user's page.
+        handOver(user.id, user.sipPassword);
+        const to = after === 'device' ? `/users/${user.id}?add=handset#handsets` : `/users/${user.id}`;
+        then = () => navigate(to);
+      }
+      if (sendCredentials) await credentials(user, then);
+      else then();
     } catch (err) {
       form.takeError(err);
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
   };
 
@@ -121,19 +175,67 @@ export function UserCreate() {
         <Section id="voicemail" title="Voicemail Settings" intro="Voicemail, and a personal PIN to reach the messages.">
           <VoicemailSettings form={form} />
         </Section>
-        <Section id="portal-access" title="Portal Access" intro="Optional: a password to sign in to this portal with the email above and the account name. You can also send the user a link to set one later ('Send credentials').">
+        <Section id="portal-access" title="Portal Access" intro="Optional: a password to sign in to this portal with the email above and the account name. You can also send the user a link to set one themselves.">
           <TextField form={form} name="password" label="New Password" type="password" autoComplete="new-password" hint="At least 10 characters mixing three of: lower case, upper case, digits, symbols (or a passphrase of 16+)" />
           <TextField form={form} name="confirmPassword" label="Confirm Password" type="password" autoComplete="new-password" />
+          {s.caps.sendCredentials && (
+            <div className="span-2">
+              <CheckField
+                form={form}
+                name="sendCredentials"
+                label="Send credentials to this user"
+                hint="After the user is created, email them the account name, their login email, the portal address and a link to choose their password. Without email on this server, you get the link to copy instead."
+              />
+            </div>
+          )}
         </Section>
         <div className="form-actions sticky-actions">
+          {created.length > 0 && (
+            <span className="muted" role="status">
+              Created: {created.map((c, i) => (
+                <span key={c.id}>
+                  {i > 0 && ', '}
+                  <a
+                    href={`/users/${c.id}`}
+                    onClick={(e) => {
+                      e.preventDefault();
+                      navigate(`/users/${c.id}`);
+                    }}
+                  >
+                    {c.label}
+                  </a>
+                </span>
+              ))}
+            </span>
+          )}
           <button type="button" className="btn" onClick={() => navigate('/')}>
-            Cancel
+            {created.length ? 'Done' : 'Cancel'}
           </button>
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create User'}
+          {s.caps.devices && (
+            <button type="button" className="btn" disabled={busy !== null} onClick={(e) => submit(e, 'device')} title="Create the user, then add their handset">
+              {busy === 'device' ? 'Creating…' : 'Add User and Device'}
+            </button>
+          )}
+          <button type="button" className="btn" disabled={busy !== null} onClick={(e) => submit(e, 'another')}>
+            {busy === 'another' ? 'Creating…' : 'Create User and Add Another'}
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={busy !== null}>
+            {busy === 'open' ? 'Creating…' : 'Create User'}
           </button>
         </div>
       </form>
+      {link && (
+        <SetPasswordLinkDialog
+          link={link.link}
+          name={link.name}
+          reason={link.reason}
+          onClose={() => {
+            const then = link.then;
+            setLink(null);
+            then();
+          }}
+        />
+      )}
     </div>
   );
 }

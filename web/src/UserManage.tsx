@@ -1,13 +1,14 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError, del, get, patch, post, put, TAG_HELP, TAG_LABELS, type Device, type ExtensionChangePreview, type User, type UsageItem, type UserWithSecret } from './api.ts';
 import { can } from './perms.ts';
-import { navigate, setLeaveGuard } from './router.ts';
+import { navigate, setLeaveGuard, useLocation } from './router.ts';
 import { takeOver } from './secrets.ts';
 import { useSession } from './session.tsx';
 import { AccountInformation, AppsSettings, CallSipSettings, Diversions, Section, SecuritySettings, SmartCalling, SubHead, VoicemailSettings } from './userSections.tsx';
 import { NavLink, Crumbs, Dialog, Empty, FormError, Spinner, TextField, diff, errorText, useForm, useToast } from './ui.tsx';
 import { formatMac, formatNumber, initials } from './format.ts';
 import { VoicemailBox } from './Voicemail.tsx';
+import { fetchSetPasswordLink, isMailUnavailable, SetPasswordLinkDialog, type SetPasswordLink } from './SetPasswordLink.tsx';
 
 /** What the form edits: the user minus read-only fields, with a write-only PIN that starts empty. */
 export function toDraft(u: User) {
@@ -494,6 +495,7 @@ function PortalLogin({ user }: { user: User }) {
   const toast = useToast();
   const form = useForm({ password: '' });
   const [busy, setBusy] = useState(false);
+  const [link, setLink] = useState<{ link: SetPasswordLink; reason?: string } | null>(null);
   const setPassword = async () => {
     form.clearErrors();
     setBusy(true);
@@ -508,12 +510,21 @@ function PortalLogin({ user }: { user: User }) {
       setBusy(false);
     }
   };
+  const copyLink = async (reason?: string) => {
+    try {
+      setLink({ link: await fetchSetPasswordLink(s.base, user.id), reason });
+    } catch (e) {
+      toast('error', errorText(e));
+    }
+  };
   const sendCredentials = async () => {
     try {
       await post(`${s.base}/users/${user.id}/send-credentials`, {});
       toast('ok', `Credentials sent to ${user.email}`);
     } catch (e) {
-      toast('error', errorText(e));
+      // No SMTP on this server: hand the manager the link the email would have carried.
+      if (isMailUnavailable(e)) await copyLink('No email can be sent from this server (SMTP is not set up). Copy this link and give it to the user instead.');
+      else toast('error', errorText(e));
     }
   };
   return (
@@ -528,11 +539,19 @@ function PortalLogin({ user }: { user: User }) {
         </div>
       )}
       <FormError message={form.formError} />
-      {s.caps.sendCredentials && (
-        <button type="button" className="btn" disabled={!user.email} onClick={sendCredentials} title={user.email ? undefined : 'The user has no email'}>
-          Send credentials
-        </button>
-      )}
+      <div className="inline-form">
+        {s.caps.sendCredentials && (
+          <button type="button" className="btn" disabled={!user.email} onClick={sendCredentials} title={user.email ? undefined : 'The user has no email'}>
+            Send credentials
+          </button>
+        )}
+        {s.caps.setPasswordLink && (
+          <button type="button" className="btn" disabled={!user.email} onClick={() => copyLink()} title={user.email ? undefined : 'The user has no email'}>
+            Copy set-password link
+          </button>
+        )}
+      </div>
+      {link && <SetPasswordLinkDialog link={link.link} reason={link.reason} name={user.displayName} onClose={() => setLink(null)} />}
     </div>
   );
 }
@@ -541,7 +560,9 @@ function Handsets({ user }: { user: User }) {
   const s = useSession();
   const toast = useToast();
   const [devices, setDevices] = useState<Device[] | null>(null);
-  const [adding, setAdding] = useState(false);
+  // 'Add User and Device' on Add New User lands here with ?add=handset: the add form is open.
+  const { search } = useLocation();
+  const [adding, setAdding] = useState(() => search.get('add') === 'handset' && can(s.actor, 'manageUser'));
   const [removing, setRemoving] = useState<Device | null>(null);
   const form = useForm({ mac: '', model: '', label: '' });
   const load = useCallback(() => {

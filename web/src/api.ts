@@ -407,6 +407,8 @@ export interface Capabilities {
   importCsv: boolean;
   setPassword: boolean;
   sendCredentials: boolean;
+  setPasswordLink: boolean;
+  configVersions: boolean;
 }
 export async function loadCapabilities(): Promise<Capabilities> {
   let paths: Record<string, Record<string, unknown>> = {};
@@ -427,6 +429,8 @@ export async function loadCapabilities(): Promise<Capabilities> {
     importCsv: has(`${a}/imports`, 'post') && has(`${a}/imports/template.csv`, 'get'),
     setPassword: has(`${a}/users/{userId}/password`, 'put'),
     sendCredentials: has(`${a}/users/{userId}/send-credentials`, 'post'),
+    setPasswordLink: has(`${a}/users/{userId}/set-password-link`, 'post'),
+    configVersions: has(`${a}/config/versions`, 'get') && has(`${a}/config/versions/{n}/diff`, 'get'),
   };
 }
 

@@ -142,6 +142,18 @@ export function authRoutes(app: FastifyInstance, deps: Deps, opts: service.AuthO
     async (req, reply) => reply.code(202).send(await service.sendCredentials(rt, req.actor, req.params.account, req.params.userId)),
   );
 
+  app.post<{ Params: UP }>(
+    `${userBase}/set-password-link`,
+    {
+      schema: {
+        tags: [...tags, 'Users'],
+        summary: 'A copyable single-use set-password link for this user (expires like the emailed one; earlier unused links stop working)',
+        response: { 201: { type: 'object', properties: { link: { type: 'string' }, expiresAt: { type: 'string' }, email: { type: 'string' } } } },
+      },
+    },
+    async (req, reply) => reply.code(201).header('cache-control', 'no-store').send(await service.createSetPasswordLink(rt, req.actor, req.params.account, req.params.userId)),
+  );
+
   app.get<{ Params: UP }>(
     `${userBase}/offices`,
     { schema: { tags: [...tags, 'Users'], summary: 'Offices a Site Manager manages', response: { 200: officesResponseSchema } } },

@@ -311,10 +311,18 @@ export async function setPassword(deps: Deps, actor: Actor, accountKey: string, 
   await emit(deps, actor, 'user.password_set', account.id, row.id, { portalPasswordSet: before.portalPasswordSet }, { portalPasswordSet: true });
 }
 
-async function issueToken(rt: AuthRuntime, row: users.UserRow, purpose: 'reset' | 'invite'): Promise<string> {
+/** 'reset': the forgot-password email; 'invite': the 'send credentials' email; 'link': a link the manager copied and hands over. */
+type TokenPurpose = 'reset' | 'invite' | 'link';
+
+async function issueToken(rt: AuthRuntime, row: users.UserRow, purpose: TokenPurpose): Promise<string> {
+  return (await issueTokenWithExpiry(rt, row, purpose)).token;
+}
+
+async function issueTokenWithExpiry(rt: AuthRuntime, row: users.UserRow, purpose: TokenPurpose): Promise<{ token: string; expiresAt: string }> {
   const token = randomToken(32);
   const now = Date.now();
   const ttl = purpose === 'reset' ? rt.resetTokenMs : rt.inviteTokenMs;
+  const expiresAt = new Date(now + ttl).toISOString();
   const db = rt.deps.database.db;
   await db.transaction().execute(async (tx) => {
     await repo.voidPasswordTokens(tx, row.id, new Date(now).toISOString());
@@ -325,11 +333,11 @@ async function issueToken(rt: AuthRuntime, row: users.UserRow, purpose: 'reset' 
       user_id: row.id,
       purpose,
       created_at: new Date(now).toISOString(),
-      expires_at: new Date(now + ttl).toISOString(),
+      expires_at: expiresAt,
       used_at: null,
     });
   });
-  return token;
+  return { token, expiresAt };
 }
 
 /** Refuses to mail links to an address nobody can open (see portalUrlProblem): a 503 naming PORTAL_URL. */
@@ -381,6 +389,8 @@ export async function requestPasswordReset(rt: AuthRuntime, input: { account: st
     .catch(onMailError);
 }
 
+const VIA: Record<string, string> = { invite: 'emailed link', link: 'set-password link', reset: 'password reset' };
+
 /** Spends a reset/invite token on a new password; every session of that user ends. */
 export async function confirmPasswordReset(rt: AuthRuntime, input: { token: string; password: string }): Promise<void> {
   const db = rt.deps.database.db;
@@ -394,7 +404,33 @@ export async function confirmPasswordReset(rt: AuthRuntime, input: { token: stri
   if (!(await repo.consumePasswordToken(db, t.id, nowIso()))) throw bad();
   await storePassword(rt.deps, row, input.password);
   const actor = await actorForUser(db, row);
-  await emit(rt.deps, actor, 'user.password_set', account.id, row.id, { portalPasswordSet: !!row.portal_password_hash }, { portalPasswordSet: true, via: t.purpose === 'invite' ? 'emailed link' : 'password reset' });
+  await emit(rt.deps, actor, 'user.password_set', account.id, row.id, { portalPasswordSet: !!row.portal_password_hash }, { portalPasswordSet: true, via: VIA[t.purpose] ?? 'password reset' });
+}
+
+/** Who may be sent (or handed) a set-password link: a manager within reach, for someone at or below them who can log in. */
+async function loadInvitee(rt: AuthRuntime, actor: Actor, accountKey: string, userId: string): Promise<{ account: Account; row: users.UserRow }> {
+  const { account, row } = await loadUser(rt.deps, actor, accountKey, userId);
+  authorize(actor, 'user.send_credentials', { accountId: account.id, officeId: row.office_id, userId: row.id }, 'user');
+  assertOutranks(actor, row);
+  const errors: FieldError[] = [];
+  if (!row.email) errors.push({ field: 'email', reason: 'the user has no email address to log in with' });
+  if (!isScope(row.scope) || !canLogIn(row.scope)) errors.push({ field: 'scope', reason: 'No Portal users cannot log in' });
+  assertValid(errors);
+  return { account, row };
+}
+
+/**
+ * A copyable single-use set-password link, for a manager to hand over when no email can go out (no SMTP)
+ * or by choice. The token is stored only as a hash; earlier unused links of the user stop working; the
+ * link is returned once and never logged or audited (the audit entry records that one was made and when
+ * it expires). The host comes from PORTAL_URL, never the request.
+ */
+export async function createSetPasswordLink(rt: AuthRuntime, actor: Actor, accountKey: string, userId: string): Promise<{ link: string; expiresAt: string; email: string }> {
+  const { account, row } = await loadInvitee(rt, actor, accountKey, userId);
+  assertPortalUrlUsable(rt);
+  const { token, expiresAt } = await issueTokenWithExpiry(rt, row, 'link');
+  await emit(rt.deps, actor, 'user.set_password_link_created', account.id, row.id, undefined, { expiresAt });
+  return { link: setPasswordLink(rt, token), expiresAt, email: row.email! };
 }
 
 /**
@@ -403,14 +439,8 @@ export async function confirmPasswordReset(rt: AuthRuntime, input: { token: stri
  */
 export async function sendCredentials(rt: AuthRuntime, actor: Actor, accountKey: string, userId: string): Promise<{ to: string }> {
   const deps = rt.deps;
-  const { account, row } = await loadUser(deps, actor, accountKey, userId);
-  authorize(actor, 'user.send_credentials', { accountId: account.id, officeId: row.office_id, userId: row.id }, 'user');
-  assertOutranks(actor, row);
-  const errors: FieldError[] = [];
-  if (!row.email) errors.push({ field: 'email', reason: 'the user has no email address to log in with' });
-  if (!isScope(row.scope) || !canLogIn(row.scope)) errors.push({ field: 'scope', reason: 'No Portal users cannot log in' });
-  assertValid(errors);
-  if (!rt.mailer.configured) throw new AppError(503, 'mail_unavailable', 'no SMTP server is configured (set SMTP_URL or SMTP_HOST)');
+  const { account, row } = await loadInvitee(rt, actor, accountKey, userId);
+  if (!rt.mailer.configured) throw new AppError(503, 'mail_unavailable', 'no SMTP server is configured (set SMTP_URL or SMTP_HOST): copy a set-password link for the user instead');
   assertPortalUrlUsable(rt);
   const token = await issueToken(rt, row, 'invite');
   const to = row.alt_email ?? row.email!;

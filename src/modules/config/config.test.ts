@@ -139,5 +139,74 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await s.api('GET', '/api/v1/accounts/cfg2/config/versions/1')).status, 404, 'cfg2 never applied');
       assert.equal((await s.api('POST', '/api/v1/accounts/cfg2/config/discard')).status, 409);
     });
+
+    it("'Applied versions': the list with counts, and each version's diff field by field without secrets", async () => {
+      const [a] = t.users;
+      const db = s.store.database.db;
+      const pinBefore = (await db.selectFrom('users').select('vm_pin').where('id', '=', a!.id).executeTakeFirstOrThrow()).vm_pin;
+      const patched = await s.api('PATCH', `/api/v1/accounts/cfg1/users/${a!.id}`, { ringTime: 25, department: 'Support', voicemail: { pin: '97531' }, features: { divertAll: { enabled: true, destination: '0412000111' } } });
+      assert.equal(patched.status, 200, patched.text);
+      await s.api('POST', '/api/v1/accounts/cfg1/users', { firstName: 'Added', lastName: 'Later', officeId: t.officeA });
+      const applied = await s.api('POST', '/api/v1/accounts/cfg1/config/apply', {}, manager);
+      assert.equal(applied.status, 201, applied.text);
+      const n = applied.body.version as number;
+
+      const list = await s.api('GET', '/api/v1/accounts/cfg1/config/versions?limit=10', undefined, manager);
+      assert.equal(list.status, 200, list.text);
+      assert.deepEqual(list.body.items.map((v: { version: number }) => v.version), Array.from({ length: n }, (_, i) => n - i));
+      const top = list.body.items[0];
+      assert.match(top.appliedBy, /Office Manager/);
+      assert.ok(Date.parse(top.appliedAt) > 0);
+      assert.deepEqual(top.counts, { added: 1, removed: 0, modified: 1 });
+      const v1 = list.body.items.at(-1).counts;
+      assert.deepEqual([v1.removed, v1.modified], [0, 0], 'version 1 only added');
+      assert.ok(v1.added >= 3, 'the users and offices of version 1');
+
+      const d = await s.api('GET', `/api/v1/accounts/cfg1/config/versions/${n}/diff`, undefined, manager);
+      assert.equal(d.status, 200, d.text);
+      assert.equal(d.body.previous, n - 1);
+      assert.deepEqual(d.body.counts, { added: 1, removed: 0, modified: 1 });
+      const added = d.body.changes.find((c: { change: string }) => c.change === 'added');
+      assert.match(added.name, /Added Later/);
+      const mod = d.body.changes.find((c: { id: string }) => c.id === a!.id);
+      const byField = Object.fromEntries(mod.fields.map((f: { field: string }) => [f.field, f]));
+      assert.equal(byField.ringTime.after, 25);
+      assert.equal(typeof byField.ringTime.before, 'number');
+      assert.notEqual(byField.ringTime.before, 25);
+      assert.equal(byField.department.after, 'Support');
+      assert.deepEqual(byField['features.divertAll.destination'], { field: 'features.divertAll.destination', before: null, after: '+61412000111' });
+      assert.deepEqual(byField['features.divertAll.enabled'], { field: 'features.divertAll.enabled', before: false, after: true });
+      assert.deepEqual(byField.vmPin, { field: 'vmPin', changed: 'secret' }, 'the PIN only as changed');
+      assert.ok(!d.text.includes('97531') && (!pinBefore || !d.text.includes(`"${pinBefore}"`)), 'no PIN value, old or new');
+      const secrets = await db.selectFrom('users').select(['sip_password', 'portal_password_hash']).where('account_id', '=', t.accountId).execute();
+      for (const r of secrets) {
+        assert.ok(!d.text.includes(r.sip_password), 'no SIP password');
+        if (r.portal_password_hash) assert.ok(!d.text.includes(r.portal_password_hash), 'no password hash');
+      }
+      const first = await s.api('GET', '/api/v1/accounts/cfg1/config/versions/1/diff', undefined, manager);
+      assert.equal(first.status, 200);
+      assert.equal(first.body.previous, null);
+      assert.equal(first.body.changes.filter((c: { kind: string; change: string }) => c.kind === 'user' && c.change === 'added').length, 3);
+      assert.equal(first.body.changes.length, v1.added);
+      for (const r of secrets) assert.ok(!first.text.includes(r.sip_password));
+    });
+
+    it("'Applied versions' is the Office Manager's: lower roles 403, another tenant 404, bad numbers 4xx", async () => {
+      const site = actorHeaders({ id: t.users[1]!.id, accountId: t.accountId, scope: 'site_manager', officeIds: [t.officeA] });
+      const basic = actorHeaders({ id: t.users[1]!.id, accountId: t.accountId, scope: 'basic_user', officeIds: [] });
+      const stranger = actorHeaders({ id: other.users[0]!.id, accountId: other.accountId, scope: 'office_manager', officeIds: [] });
+      for (const path of ['/api/v1/accounts/cfg1/config/versions', '/api/v1/accounts/cfg1/config/versions/1/diff']) {
+        assert.equal((await s.api('GET', path, undefined, site)).status, 403, `site manager: ${path}`);
+        assert.equal((await s.api('GET', path, undefined, basic)).status, 403, `basic user: ${path}`);
+        assert.equal((await s.api('GET', path, undefined, stranger)).status, 404, `another tenant: ${path}`);
+      }
+      for (const n of ['1e300', '0', '-1', '1.5', 'abc', '99999999999999999999', '2147483648', 'NaN', '%00']) {
+        const r = await s.api('GET', `/api/v1/accounts/cfg1/config/versions/${n}/diff`, undefined, manager);
+        assert.ok(r.status >= 400 && r.status < 500, `${n}: ${r.status} ${r.text}`);
+        assert.ok(r.body?.error, `${n}: an error body`);
+      }
+      assert.equal((await s.api('GET', '/api/v1/accounts/cfg1/config/versions/2147483647/diff', undefined, manager)).status, 404);
+      assert.equal((await s.api('GET', '/api/v1/accounts/cfg1/config/versions?limit=0', undefined, manager)).status, 400);
+    });
   });
 }

@@ -18,6 +18,17 @@ const pending = {
   type: 'object',
   properties: { pending: { type: 'boolean' }, version: { type: 'integer' }, summary: { type: 'string' }, changes: { type: 'array', items: change } },
 } as const;
+const counts = { type: 'object', properties: { added: { type: 'integer' }, removed: { type: 'integer' }, modified: { type: 'integer' } } } as const;
+const versionParams = { type: 'object', properties: { account: { type: 'string' }, n: { type: 'integer', minimum: 1, maximum: MAX_INT32 } } } as const;
+const fieldChange = {
+  type: 'object',
+  properties: {
+    field: { type: 'string' },
+    before: { description: 'The value before (absent for secrets and documents)' },
+    after: { description: 'The value after (absent for secrets and documents)' },
+    changed: { type: 'string', enum: ['secret', 'document'], description: 'Set instead of before/after: the value is a secret (voicemail PIN) or a whole document (call flow)' },
+  },
+} as const;
 const versionMeta = { version: { type: 'integer' }, appliedBy: { type: 'string' }, appliedAt: { type: 'string' }, summary: { type: 'string' } } as const;
 
 export function configRoutes(app: FastifyInstance, deps: Deps): void {
@@ -45,16 +56,38 @@ export function configRoutes(app: FastifyInstance, deps: Deps): void {
     {
       schema: {
         tags,
-        summary: 'Applied configuration versions, newest first',
+        summary: "'Applied versions' (Office Manager): newest first, who applied each and when, and how many rows it added, removed and changed",
         querystring: { type: 'object', properties: pageQuerySchema },
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: versionMeta } }, total: { type: 'integer' } } } },
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { ...versionMeta, counts } } }, total: { type: 'integer' } } } },
       },
     },
     (req) => service.listVersions(deps, req.actor, req.params.account, req.query),
   );
   app.get<{ Params: { account: string; n: number } }>(
+    `${base}/versions/:n/diff`,
+    {
+      schema: {
+        tags,
+        summary: 'What applied version n changed against n − 1 (Office Manager): rows added and removed, and the fields of changed rows before and after; secrets only as changed',
+        params: versionParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              ...versionMeta,
+              previous: { type: ['integer', 'null'] },
+              counts,
+              changes: { type: 'array', items: { type: 'object', properties: { ...change.properties, fields: { type: 'array', items: fieldChange } } } },
+            },
+          },
+        },
+      },
+    },
+    (req) => service.getVersionDiff(deps, req.actor, req.params.account, req.params.n),
+  );
+  app.get<{ Params: { account: string; n: number } }>(
     `${base}/versions/:n`,
-    { schema: { tags, summary: 'One applied version: what changed and the published document (secrets removed)', params: { type: 'object', properties: { account: { type: 'string' }, n: { type: 'integer', minimum: 1, maximum: MAX_INT32 } } } } },
+    { schema: { tags, summary: 'One applied version: what changed and the published document (secrets removed)', params: versionParams } },
     (req) => service.getVersion(deps, req.actor, req.params.account, req.params.n),
   );
 }

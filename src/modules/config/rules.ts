@@ -135,3 +135,110 @@ export function redact(doc: ConfigDocument): ConfigDocument {
   const strip = <T extends object>(rows: T[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !SECRET_COLUMNS.has(k))) as T);
   return { ...doc, users: strip(doc.users) };
 }
+
+// ---------- the history of applied versions: field-level differences ----------
+
+/**
+ * One field of one changed row. Values are shown for ordinary configuration; a secret (voicemail PIN; SIP
+ * passwords and password hashes never even count as configuration) and a whole call-flow document are only
+ * said to have changed.
+ */
+export type FieldChange = { field: string; before: unknown; after: unknown } | { field: string; changed: 'secret' | 'document' };
+
+export interface VersionChange extends Omit<ConfigChange, 'fields'> {
+  fields: FieldChange[];
+}
+
+export interface ChangeCounts {
+  added: number;
+  removed: number;
+  modified: number;
+}
+
+/** Columns holding JSON text: compared key by key (features.divertAll.destination), not as one string. */
+const JSON_COLUMNS = new Set(['features', 'security', 'apps', 'line_keys', 'settings']);
+
+function flatten(value: unknown, prefix: string, out: Map<string, unknown>): void {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (!entries.length) out.set(prefix, {});
+    for (const [k, v] of entries) flatten(v, `${prefix}.${k}`, out);
+  } else out.set(prefix, value ?? null);
+}
+
+function parseJson(v: unknown): unknown {
+  if (typeof v !== 'string') return v ?? null;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+/** The differing fields of one row, API-named; secrets as 'changed' only. */
+export function fieldChanges(before: object, after: object): FieldChange[] {
+  const a = before as Record<string, unknown>;
+  const b = after as Record<string, unknown>;
+  const out: FieldChange[] = [];
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (NOT_CONFIG.has(k) || k === 'id' || k === 'account_id') continue;
+    const x = a[k] ?? null;
+    const y = b[k] ?? null;
+    if (JSON.stringify(x) === JSON.stringify(y)) continue;
+    const field = camel(k);
+    if (SECRET_COLUMNS.has(k)) out.push({ field, changed: 'secret' });
+    else if (JSON_COLUMNS.has(k)) {
+      const fx = new Map<string, unknown>();
+      const fy = new Map<string, unknown>();
+      flatten(parseJson(x), field, fx);
+      flatten(parseJson(y), field, fy);
+      for (const p of new Set([...fx.keys(), ...fy.keys()])) {
+        const vx = fx.get(p) ?? null;
+        const vy = fy.get(p) ?? null;
+        if (JSON.stringify(vx) !== JSON.stringify(vy)) out.push({ field: p, before: vx, after: vy });
+      }
+    } else out.push({ field, before: x, after: y });
+  }
+  return out.sort((p, q) => p.field.localeCompare(q.field));
+}
+
+const ROWS: Record<ChangeKind, (d: ConfigDocument) => Array<{ id: string }>> = {
+  office: (d) => d.offices,
+  user: (d) => d.users,
+  number: (d) => d.numbers,
+  pickup_group: (d) => d.pickupGroups,
+  ring_group: (d) => d.ringGroups,
+  device: (d) => d.devices,
+};
+
+/**
+ * What an applied version changed against the one before it (null: the first version, so everything was
+ * added): each added/removed row by name, and each changed row with its fields before and after.
+ */
+export function versionDiff(previous: ConfigDocument | null, doc: ConfigDocument): VersionChange[] {
+  const base = previous ?? { ...EMPTY, account: doc.account };
+  const extensionOf = (d: ConfigDocument, userId: string) => {
+    const u = d.users.find((x) => x.id === userId);
+    return u ? `${u.extension} ${u.display_name}` : userId;
+  };
+  const members = (d: ConfigDocument, id: string) =>
+    d.ringGroupMembers
+      .filter((m) => m.ring_group_id === id)
+      .sort((x, y) => x.position - y.position)
+      .map((m) => extensionOf(d, m.user_id));
+  return diffDocuments(previous, doc).map((c) => {
+    if (c.change !== 'modified') return { ...c, fields: [] };
+    const b = ROWS[c.kind](base).find((r) => r.id === c.id)!;
+    const a = ROWS[c.kind](doc).find((r) => r.id === c.id)!;
+    const fields = fieldChanges(b, a);
+    if (c.fields.includes('callFlow')) fields.push({ field: 'callFlow', changed: 'document' });
+    if (c.fields.includes('members')) fields.push({ field: 'members', before: members(base, c.id), after: members(doc, c.id) });
+    return { ...c, fields: fields.sort((p, q) => p.field.localeCompare(q.field)) };
+  });
+}
+
+export function countChanges(changes: Array<Pick<ConfigChange, 'change'>>): ChangeCounts {
+  const n: ChangeCounts = { added: 0, removed: 0, modified: 0 };
+  for (const c of changes) n[c.change]++;
+  return n;
+}

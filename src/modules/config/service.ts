@@ -1,12 +1,12 @@
 import { AppError, ConflictError, NotFoundError } from '../../shared/errors.ts';
-import { actorLabel, type Actor } from '../../shared/permissions.ts';
+import { actorLabel, authorize, type Actor } from '../../shared/permissions.ts';
 import { authorizeGroupRead, authorizeGroupWrite } from '../../shared/group-access.ts';
 import { emit, type Deps } from '../../shared/deps.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
 import { uniqueViolation, type Database } from '../../db/database.ts';
 import { resolveAccount } from '../accounts/service.ts';
 import * as repo from './repository.ts';
-import { diffDocuments, redact, summarise, type ConfigChange, type ConfigDocument } from './rules.ts';
+import { countChanges, diffDocuments, redact, summarise, versionDiff, type ChangeCounts, type ConfigChange, type ConfigDocument, type VersionChange } from './rules.ts';
 
 export interface PendingChanges {
   pending: boolean;
@@ -78,10 +78,48 @@ export async function discardChanges(deps: Deps, actor: Actor, accountKey: strin
   return getPending(deps, actor, accountKey);
 }
 
-export async function listVersions(deps: Deps, actor: Actor, accountKey: string, opts: { limit: number; offset: number }) {
+/** The history of applied versions is the account's change history: the Office Manager's, like the audit log. */
+function authorizeHistory(actor: Actor, accountId: string): void {
+  authorize(actor, 'audit.read', { accountId }, 'configuration version');
+}
+
+/** Counts per applied version (an applied version never changes, so each is worked out once). */
+const countsCache = new Map<string, ChangeCounts>();
+
+async function countsOf(deps: Deps, accountId: string, version: number): Promise<ChangeCounts> {
+  const key = `${accountId}:${version}`;
+  let c = countsCache.get(key);
+  if (!c) {
+    const db = deps.database.db;
+    const [v, prev] = await Promise.all([repo.getVersion(db, accountId, version), version > 1 ? repo.getVersion(db, accountId, version - 1) : null]);
+    c = countChanges(v ? diffDocuments(prev?.document ?? null, v.document) : []);
+    if (countsCache.size >= 2000) countsCache.delete(countsCache.keys().next().value!);
+    countsCache.set(key, c);
+  }
+  return c;
+}
+
+/** 'Applied versions': newest first, who applied each and when, and how many rows it added, removed, changed. */
+export async function listVersions(deps: Deps, actor: Actor, accountKey: string, opts: { limit: number; offset: number }): Promise<{ items: Array<repo.AppliedVersion & { counts: ChangeCounts }>; total: number }> {
   const account = await resolveAccount(deps, actor, accountKey);
-  authorizeGroupRead(actor, account.id, 'configuration');
-  return repo.listVersions(deps.database.db, account.id, opts.limit, opts.offset);
+  authorizeHistory(actor, account.id);
+  const page = await repo.listVersions(deps.database.db, account.id, opts.limit, opts.offset);
+  const items = [];
+  for (const v of page.items) items.push({ ...v, counts: await countsOf(deps, account.id, v.version) });
+  return { items, total: page.total };
+}
+
+/** What version n changed against n − 1, field by field; secrets only as 'changed'. */
+export async function getVersionDiff(deps: Deps, actor: Actor, accountKey: string, version: number): Promise<repo.AppliedVersion & { previous: number | null; counts: ChangeCounts; changes: VersionChange[] }> {
+  const account = await resolveAccount(deps, actor, accountKey);
+  authorizeHistory(actor, account.id);
+  const db = deps.database.db;
+  const v = await repo.getVersion(db, account.id, version);
+  if (!v) throw new NotFoundError('configuration version');
+  const prev = version > 1 ? await repo.getVersion(db, account.id, version - 1) : null;
+  const { document, ...meta } = v;
+  const changes = versionDiff(prev?.document ?? null, document);
+  return { ...meta, previous: prev ? prev.version : null, counts: countChanges(changes), changes };
 }
 
 /** One applied version: who, when, what changed against the one before, and the document without secrets. */
