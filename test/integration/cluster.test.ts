@@ -107,7 +107,7 @@ describe('two API nodes on one PostgreSQL store', { skip: unavailable ?? false }
   test('login failures spread over both nodes are counted together: the 11th is refused on either', async () => {
     const login = (url: string) =>
       fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ account: 'cl', email: 'a@cl.test', password: 'Wrong-Password-1' }) }).then(async (r) => (r.status === 401 || r.status === 429 ? r.status : `${r.status} ${await r.text()}`));
-    const statuses: number[] = [];
+    const statuses: Array<number | string> = [];
     for (let i = 0; i < 10; i++) statuses.push(await login(i % 2 ? bUrl : a.baseUrl));
     assert.deepEqual(statuses, Array(10).fill(401), JSON.stringify(statuses));
     assert.equal(await login(a.baseUrl), 429, 'node A counts node B\'s failures');
