@@ -1,3 +1,4 @@
+import { formatDoctor, runDoctor } from './doctor.ts';
 import { startEventFanout } from './shared/cluster-events.ts';
 import { Command, Option } from 'commander';
 import { loadConfig } from './config.ts';
@@ -90,6 +91,20 @@ program
     if (program.opts().database) config.databaseUrl = program.opts().database;
     const m = await restore(folder, { databaseUrl: config.databaseUrl, voicemailDir: config.voicemailDir, mediaDir: config.mediaDir, recordingsDir: config.recordingsDir }, { force: opts.force });
     console.log(`restored the ${m.store} store from ${m.createdAt} (migration ${m.lastMigration ?? '-'}) and ${m.folders.join(', ') || 'no audio folders'}`);
+  });
+
+program
+  .command('doctor')
+  .description("check this deployment's pieces: store, migrations, cluster notifications, folders, portal, SMTP, Kamailio, voicemail server, rtpengine, API nodes")
+  .option('--api <url...>', 'API nodes to check (their /healthz), e.g. http://10.0.0.11:8080')
+  .option('--no-sip', 'skip Kamailio, the voicemail server and rtpengine (an API-only node)')
+  .addOption(json)
+  .action(async (o: { api?: string[]; sip: boolean; json?: boolean }) => {
+    const config = loadConfig();
+    if (program.opts().database) config.databaseUrl = program.opts().database;
+    const results = await runDoctor(config, { apiNodes: o.api, sip: o.sip });
+    process.stdout.write(o.json ? `${JSON.stringify(results, null, 2)}\n` : `${formatDoctor(results)}\n`);
+    process.exitCode = results.some((r) => r.status === 'fail') ? 1 : 0;
   });
 
 program

@@ -18,6 +18,8 @@ export interface MailMessage {
 export interface Mailer {
   readonly configured: boolean;
   send(message: MailMessage): Promise<void>;
+  /** Connects and authenticates without sending (`switchboard doctor`); absent when nothing is configured. */
+  verify?(): Promise<void>;
 }
 
 export interface MailConfig {
@@ -61,6 +63,9 @@ export function smtpMailer(config: MailConfig): Mailer {
       });
   return {
     configured: true,
+    async verify() {
+      await transport.verify();
+    },
     async send(m) {
       await transport.sendMail({ from: config.from, to: m.to, subject: m.subject, text: m.text, ...(m.attachments?.length && { attachments: m.attachments }) });
     },

@@ -120,7 +120,8 @@ export function sipPing(host: string, port: number, timeoutMs = 500): Promise<nu
       if (m) done(Number(m[1]));
     });
     sock.on('error', () => done(null));
-    sock.bind(0, '127.0.0.1', () => {
+    // a loopback source for a loopback target (the tests); any address for another host (`switchboard doctor`)
+    sock.bind(0, host.startsWith('127.') ? '127.0.0.1' : '0.0.0.0', () => {
       const { port: lport } = sock.address();
       const text = [
         `OPTIONS sip:${host}:${port} SIP/2.0`,
