@@ -86,7 +86,7 @@ export class UA {
   start(): this {
     const tls = this.o.tls ? { tls: this.o.tls, tls_port: this.o.port } : {};
     this.stack = sip.create({ address: this.o.address ?? '127.0.0.1', port: this.o.port, publicAddress: this.o.publicAddress ?? 'localhost', udp: true, tcp: false, ...tls, logger: {} }, (rq: SipMessage, remote?: { protocol?: string }) =>
-      this.onRequest(rq, remote?.protocol),
+      this.onRequest(rq, remote?.protocol?.toUpperCase()),
     );
     return this;
   }
