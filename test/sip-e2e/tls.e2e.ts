@@ -22,6 +22,7 @@ import { RtpPhone } from '../support/rtp-phone.ts';
 import { RTPENGINE_BIN } from '../../src/modules/sip/rtpengine.ts';
 import { tone, toneRatio } from '../../src/modules/voicemail/audio.ts';
 import { SrtpContext, SUITE } from '../support/srtp.ts';
+import { kamailioNotify } from '../../src/modules/sip/notifier.ts';
 import { kamailioMissing, REALM, SIP, startStack, TLS_PORT, type Stack } from './stack.ts';
 import { UA } from './ua.ts';
 
@@ -180,6 +181,21 @@ for (const { kind, skip } of await storeKinds()) {
       assert.ok(toneIn(pt, 1000) > 0.3, `the TLS caller hears the callee through SRTP (${toneIn(pt, 1000).toFixed(2)}; ${pt.rejected} rejected)`);
       assert.equal(pt.rejected, 0);
       assert.equal(await call.hangup(), 200);
+    });
+
+    test('a NOTIFY Switchboard sends through Kamailio (handset resync, message waiting) reaches the TLS phone over its connection', async () => {
+      const before = t.received.filter((r) => r.method === 'NOTIFY').length;
+      const r = await kamailioNotify(stack.kamailio.ctlSocket)({ realm: REALM, sipUsername: t.o.user }, { fromUser: 'provisioning', event: 'check-sync', contentType: 'text/plain' });
+      assert.equal(r, 'sent');
+      const deadline = Date.now() + 3000;
+      let got: (typeof t.received)[number] | undefined;
+      while (!got && Date.now() < deadline) {
+        got = t.received.filter((x) => x.method === 'NOTIFY').slice(before)[0];
+        if (!got) await sleep(50);
+      }
+      assert.ok(got, 'the TLS phone got the NOTIFY');
+      assert.equal(got.protocol, 'TLS');
+      assert.equal(String(got.headers.event), 'check-sync');
     });
   });
 }

@@ -84,7 +84,9 @@ export class UA {
   }
 
   start(): this {
-    const tls = this.o.tls ? { tls: this.o.tls, tls_port: this.o.port } : {};
+    // like a real phone, nothing listens for TLS on its Contact port: everything reaches it over the connection it
+    // opened (the `sip` package always runs a TLS server too; it is put out of the way, 20000 ports up)
+    const tls = this.o.tls ? { tls: this.o.tls, tls_port: this.o.port + 20000 } : {};
     this.stack = sip.create({ address: this.o.address ?? '127.0.0.1', port: this.o.port, publicAddress: this.o.publicAddress ?? 'localhost', udp: true, tcp: false, ...tls, logger: {} }, (rq: SipMessage, remote?: { protocol?: string }) =>
       this.onRequest(rq, remote?.protocol?.toUpperCase()),
     );

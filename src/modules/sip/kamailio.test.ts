@@ -45,6 +45,10 @@ test('kamcmd ul.lookup output → contact addresses', async () => {
   const out = '{\n\tAoR: u1@r\n\tContacts: {\n\t\tContact: {\n\t\t\tAddress: sip:u1@127.0.0.1:5102;transport=udp\n\t\t\tExpires: 300\n\t\t}\n\t\tContact: {\n\t\t\tAddress: sip:u1@10.0.0.2:5060\n\t\t}\n\t}\n}\n';
   assert.deepEqual(parseContacts(out), ['sip:u1@127.0.0.1:5102;transport=udp', 'sip:u1@10.0.0.2:5060']);
   assert.deepEqual(parseContacts(''), []);
+  const { parseBindings } = await import('./notifier.ts');
+  const tls = '{\n\tAoR: u1@r\n\tContacts: {\n\t\tContact: {\n\t\t\tAddress: sip:u1@127.0.0.1:5191;transport=tls\n\t\t\tExpires: 300\n\t\t\tReceived: sip:127.0.0.1:40312;transport=tls\n\t\t}\n\t\tContact: {\n\t\t\tAddress: sip:u1@10.0.0.2:5060\n\t\t\tReceived: [not set]\n\t\t}\n\t}\n}\n';
+  assert.deepEqual(parseBindings(tls), [{ address: 'sip:u1@127.0.0.1:5191;transport=tls', received: 'sip:127.0.0.1:40312;transport=tls' }, { address: 'sip:u1@10.0.0.2:5060' }]);
+  assert.deepEqual(parseBindings(out), [{ address: 'sip:u1@127.0.0.1:5102;transport=udp' }, { address: 'sip:u1@10.0.0.2:5060' }]);
 });
 
 test('Kamailio accepts the rendered configuration with and without the media relay (kamailio -c)', async (t) => {
