@@ -10,7 +10,7 @@ import { startServer } from '../../server.ts';
 import { ROUTE_PATH } from '../routing/routes.ts';
 import { renderConfig, startKamailio, TEMPLATE } from './kamailio.ts';
 import { checkSipLimits, rtpengineSettingsFromEnv, sipLimitsFromEnv, sipSettingsFromEnv, sipTlsFromEnv, type SipLimits } from './settings.ts';
-import { ensureSelfSignedCert, SELF_SIGNED_CERT, SELF_SIGNED_KEY } from './tls.ts';
+import { ensureSelfSignedCert, SELF_SIGNED_CERT, SELF_SIGNED_KEY, TLS_MODULE } from './tls.ts';
 import { RTPENGINE_BIN, startRtpengine, type RtpengineProcess } from './rtpengine.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,7 +65,13 @@ export function sipCommands(program: Command): void {
       if (!o.routerUrl && !process.env.SWITCHBOARD_SIP_SECRET) process.env.SWITCHBOARD_SIP_SECRET = randomBytes(18).toString('base64url');
       const settings = sipSettingsFromEnv();
       // SIP over TLS: the configured certificate, else a self-signed pair made once in the data folder
-      const tlsEnv = sipTlsFromEnv();
+      let tlsEnv = sipTlsFromEnv();
+      if (tlsEnv && !existsSync(TLS_MODULE)) {
+        // asked for explicitly: an error; the default port: said and skipped
+        if (process.env.SWITCHBOARD_SIP_TLS_PORT) throw new Error(`SWITCHBOARD_SIP_TLS_PORT is set but Kamailio's tls module is missing (${TLS_MODULE}: apt-get install kamailio-tls-modules)`);
+        console.warn(`SIP over TLS: off (${TLS_MODULE} missing: apt-get install kamailio-tls-modules)`);
+        tlsEnv = null;
+      }
       if (tlsEnv?.certFile && tlsEnv.keyFile) settings.tls = { port: tlsEnv.port, certFile: tlsEnv.certFile, keyFile: tlsEnv.keyFile };
       else if (tlsEnv) {
         const pair = await ensureSelfSignedCert(config.sipTlsDir, settings.listen);

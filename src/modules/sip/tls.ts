@@ -14,6 +14,9 @@ import type { SipTlsSettings } from './settings.ts';
 
 const run = promisify(execFile);
 
+/** Kamailio's tls module (Debian kamailio-tls-modules), in the template's mpath. */
+export const TLS_MODULE = '/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so';
+
 export const SELF_SIGNED_CERT = 'sip-tls-cert.pem';
 export const SELF_SIGNED_KEY = 'sip-tls-key.pem';
 
