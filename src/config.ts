@@ -14,6 +14,8 @@ export interface Config {
   mediaDir: string;
   /** Call recordings folder: SWITCHBOARD_RECORDINGS_DIR, else recordings/ beside the SQLite file (or in the data dir). */
   recordingsDir: string;
+  /** The self-signed SIP TLS pair `sip start` makes when SWITCHBOARD_SIP_TLS_CERT/_KEY are unset: tls/ beside the SQLite file (or in the data dir). */
+  sipTlsDir: string;
   seedDemo: boolean;
 }
 
@@ -28,6 +30,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     voicemailDir: voicemailDirFor(env, dataDir, databaseUrl),
     mediaDir: mediaDirFor(env, dataDir, databaseUrl),
     recordingsDir: recordingsDirFor(env, dataDir, databaseUrl),
+    sipTlsDir: join(storeDir(dataDir, databaseUrl), 'tls'),
     providerApiKey: env.SWITCHBOARD_API_KEY || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     dataDir,
@@ -90,3 +93,9 @@ export const REDACT_PATHS = [
   '*.vm_pin',
   '*.portal_password_hash',
 ];
+
+/** The directory the SQLite store lives in (the data dir for PostgreSQL or an in-memory store). */
+function storeDir(dataDir: string, databaseUrl: string): string {
+  const sqliteFile = /^postgres(ql)?:\/\//.test(databaseUrl) ? null : databaseUrl.replace(/^sqlite:(\/\/)?/, '');
+  return sqliteFile && sqliteFile !== ':memory:' ? dirname(sqliteFile) : dataDir;
+}

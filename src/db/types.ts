@@ -17,6 +17,8 @@ export interface AccountsTable {
   recording_retention_days: number;
   /** Callback on busy: minutes a request stays pending (migration 0510; the column defaults to 30). */
   callback_expiry_minutes: ColumnType<number, number | undefined, number>;
+  /** How the account's phones reach Kamailio: 'udp' | 'tls' (migration 0430; the column defaults to 'udp'). */
+  sip_transport: ColumnType<string, string | undefined, string>;
   created_at: string;
   updated_at: string;
 }

@@ -3,7 +3,7 @@
  * 127.0.0.1 (routing endpoint), and Kamailio on 127.0.0.1:5070 rendered from deploy/kamailio/kamailio.cfg
  * against that same store. Everything is stopped by PID in close().
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDefaultHoldMusic, fsMediaStore } from '../../src/modules/media/store.ts';
@@ -26,9 +26,12 @@ import { memoryAudioStore } from '../../src/modules/voicemail/audio-store.ts';
 import { startVoicemailService, type VoicemailService } from '../../src/modules/voicemail/server/start.ts';
 import { fsRecordingStore } from '../../src/modules/recordings/store.ts';
 import { recordingImporter, type RecordingImporter } from '../../src/modules/recordings/spool.ts';
+import { ensureSelfSignedCert } from '../../src/modules/sip/tls.ts';
 
 export const SIP = { listen: '127.0.0.1', port: 5070, trunk: '127.0.0.1:5090', voicemail: '127.0.0.1:5095', secret: 'e2e-routing-secret' } satisfies SipSettings;
 export const REALM = 'e2e.pbx.test';
+/** Kamailio's SIP over TLS port in stacks started with `tls` (next to SIP.port). */
+export const TLS_PORT = 5071;
 
 /** Why the SIP suite cannot run here, or null. Under CI=true a missing Kamailio is an error, never a skip. */
 export function kamailioMissing(): string | null {
@@ -49,6 +52,8 @@ export interface Stack {
   mediaDir: string;
   /** With `rtpengine`: the importer of rtpengine's recordings (run it after a call ends) and the recordings folder. */
   recordings: { importer: RecordingImporter; dir: string; spoolDir: string } | null;
+  /** With `tls`: Kamailio's TLS port and its (self-signed) certificate and key, PEM. */
+  tls: { port: number; cert: string; key: string } | null;
   addUser(input: Partial<UserCreate> & { extension: string }): Promise<{ id: string; user: string; password: string; extension: string }>;
   close(): Promise<void>;
 }
@@ -62,6 +67,8 @@ export async function startStack(
     limits?: Partial<SipLimits>;
     /** Kamailio asks this URL instead of the routing endpoint's (e.g. a pausable proxy in front of it). */
     routerUrl?: (endpoint: string) => Promise<string>;
+    /** Kamailio also listens for SIP over TLS on TLS_PORT, with a self-signed pair made as `sip start` makes it. */
+    tls?: boolean;
   } = {},
 ): Promise<Stack> {
   // Device resync (devices API) → SIP NOTIFY check-sync through this Kamailio, attached once it runs.
@@ -90,6 +97,12 @@ export async function startStack(
     if (opts.rtpengine) {
       rtpengine = await startRtpengine({ mode: 'start', socket: 'udp:127.0.0.1:22241', interface: '127.0.0.1', ports: [36000, 36999], recordingDir: join(mediaDir, 'spool') }, mediaDir);
       settings = { ...SIP, rtpengine: 'udp:127.0.0.1:22241' };
+    }
+    let tls: Stack['tls'] = null;
+    if (opts.tls) {
+      const pair = await ensureSelfSignedCert(join(mediaDir, 'tls'), SIP.listen);
+      settings = { ...settings, tls: { port: TLS_PORT, certFile: pair.certFile, keyFile: pair.keyFile } };
+      tls = { port: TLS_PORT, cert: readFileSync(pair.certFile, 'utf8'), key: readFileSync(pair.keyFile, 'utf8') };
     }
     const endpoint = `${server.baseUrl}${ROUTE_PATH}`;
     const routerUrl = opts.routerUrl ? await opts.routerUrl(endpoint) : endpoint;
@@ -123,6 +136,7 @@ export async function startStack(
         return { id: u.id, user: u.sipUsername, password: u.sipPassword, extension: u.extension };
       },
       mediaDir,
+      tls,
       async close() {
         notifier.attach(null);
         remover.attach(null);

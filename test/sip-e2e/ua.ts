@@ -33,6 +33,8 @@ export interface Received {
   /** Date.now() when it arrived (ring groups: who rang when). */
   at: number;
   content?: string;
+  /** The transport it arrived over (UDP, TLS). */
+  protocol?: string;
 }
 
 const rnd = () => randomBytes(6).toString('hex');
@@ -65,22 +67,28 @@ export class UA {
     // publicAddress: the host the `sip` package puts in Via; 'localhost' unless given, because the package drops a
     // next hop equal to it (Kamailio on the same 127.0.0.1); a phone on a real address passes that address, so
     // Kamailio does not take it for a phone behind NAT
-    readonly o: { user: string; password: string; domain: string; port: number; proxy: string; address?: string; publicAddress?: string },
+    // tls: a phone on SIP over TLS (proxy = Kamailio's TLS port): it connects with these options (ca: the server's
+    // certificate it trusts; cert/key: also what it presents should Kamailio connect to it) and its Contact says
+    // transport=tls
+    readonly o: { user: string; password: string; domain: string; port: number; proxy: string; address?: string; publicAddress?: string; tls?: { ca: string; cert: string; key: string } },
   ) {}
 
   get aor(): string {
     return `sip:${this.o.user}@${this.o.domain}`;
   }
   get contact(): string {
-    return `sip:${this.o.user}@${this.o.address ?? '127.0.0.1'}:${this.o.port};transport=udp`;
+    return `sip:${this.o.user}@${this.o.address ?? '127.0.0.1'}:${this.o.port};transport=${this.o.tls ? 'tls' : 'udp'}`;
   }
   private get route(): string {
-    return `<sip:${this.o.proxy};transport=udp;lr>`;
+    return `<sip:${this.o.proxy};transport=${this.o.tls ? 'tls' : 'udp'};lr>`;
   }
 
   start(): this {
-    this.stack = sip.create({ address: this.o.address ?? '127.0.0.1', port: this.o.port, publicAddress: this.o.publicAddress ?? 'localhost', udp: true, tcp: false, logger: {} }, (rq: SipMessage) =>
-      this.onRequest(rq),
+    // like a real phone, nothing listens for TLS on its Contact port: everything reaches it over the connection it
+    // opened (the `sip` package always runs a TLS server too; it is put out of the way, 20000 ports up)
+    const tls = this.o.tls ? { tls: this.o.tls, tls_port: this.o.port + 20000 } : {};
+    this.stack = sip.create({ address: this.o.address ?? '127.0.0.1', port: this.o.port, publicAddress: this.o.publicAddress ?? 'localhost', udp: true, tcp: false, ...tls, logger: {} }, (rq: SipMessage, remote?: { protocol?: string }) =>
+      this.onRequest(rq, remote?.protocol?.toUpperCase()),
     );
     return this;
   }
@@ -365,9 +373,9 @@ export class UA {
     });
   }
 
-  private onRequest(rq: SipMessage): void {
+  private onRequest(rq: SipMessage, protocol?: string): void {
     const callId = rq.headers['call-id'];
-    this.received.push({ method: rq.method!, callId, ruri: rq.uri!, from: rq.headers.from?.uri, headers: rq.headers, at: Date.now(), content: rq.content });
+    this.received.push({ method: rq.method!, callId, ruri: rq.uri!, from: rq.headers.from?.uri, headers: rq.headers, at: Date.now(), content: rq.content, protocol });
     if (rq.method === 'ACK') return;
     if (rq.method === 'INVITE') {
       const auto = this.autoAnswer && /answer-after=0/.test(String(rq.headers['call-info'] ?? ''));

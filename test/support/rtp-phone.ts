@@ -16,10 +16,19 @@ export class RtpPhone {
   private seq = 1000;
   private ts = 50_000;
   private readonly ssrc = 0x1234abcd;
+  /** SRTP (a TLS phone, test/support/srtp.ts): every packet sent is protected, every packet received unprotected. */
+  srtp?: { protect(rtp: Buffer): Buffer; unprotect(srtp: Buffer): Buffer | null };
+  /** Packets received that failed SRTP authentication. */
+  rejected = 0;
 
   constructor(readonly address = '127.0.0.1') {
     this.sock = createSocket('udp4');
-    this.sock.on('message', (msg) => {
+    this.sock.on('message', (raw) => {
+      const msg = this.srtp ? this.srtp.unprotect(raw) : raw;
+      if (!msg) {
+        this.rejected++;
+        return;
+      }
       if (msg.length <= 12) return;
       const pt = msg[1]! & 0x7f;
       if (pt === 0 || pt === 8) this.received.push(decodeG711(pt === 0 ? 'PCMU' : 'PCMA', msg.subarray(12)));
@@ -58,7 +67,7 @@ export class RtpPhone {
   private closed = false;
 
   private send(b: Buffer): void {
-    if (this.remote && !this.closed) this.sock.send(b, this.remote.port, this.remote.address);
+    if (this.remote && !this.closed) this.sock.send(this.srtp ? this.srtp.protect(b) : b, this.remote.port, this.remote.address);
   }
 
   /** Sends `pcm` in real time (20 ms frames); resolves when the last frame is sent. */

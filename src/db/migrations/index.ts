@@ -13,6 +13,7 @@ import * as m0402 from './0402_presence.ts';
 import * as m0403 from './0403_sip_force_nat.ts';
 import * as m0410 from './0410_sip_location.ts';
 import * as m0420 from './0420_calls.ts';
+import * as m0430 from './0430_sip_transport.ts';
 import * as m0501 from './0501_voicemail.ts';
 import * as m0510 from './0510_callbacks.ts';
 import * as m0601 from './0601_media.ts';
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0403_sip_force_nat': m0403,
   '0410_sip_location': m0410,
   '0420_calls': m0420,
+  '0430_sip_transport': m0430,
   '0501_voicemail': m0501,
   '0510_callbacks': m0510,
   '0601_media': m0601,

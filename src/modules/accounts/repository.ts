@@ -2,7 +2,7 @@ import type { Selectable, Updateable } from 'kysely';
 import type { Conn } from '../../db/database.ts';
 import { reusableFirst } from '../../db/reusable.ts';
 import type { AccountsTable } from '../../db/types.ts';
-import type { Account } from './schema.ts';
+import type { Account, SipTransport } from './schema.ts';
 
 export function toAccount(row: Selectable<AccountsTable>): Account {
   return {
@@ -17,6 +17,7 @@ export function toAccount(row: Selectable<AccountsTable>): Account {
     maxExternalCalls: row.max_external_calls ?? null,
     recordingRetentionDays: row.recording_retention_days ?? 90,
     callbackExpiryMinutes: row.callback_expiry_minutes ?? 30,
+    sipTransport: (row.sip_transport === 'tls' ? 'tls' : 'udp') satisfies SipTransport,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -42,15 +43,16 @@ export async function codeOrRealmTaken(conn: Conn, code: string, realm: string):
 
 export async function insert(
   conn: Conn,
-  row: Omit<Selectable<AccountsTable>, 'voicemail_retention_days' | 'call_retention_days' | 'max_external_calls' | 'recording_retention_days' | 'callback_expiry_minutes'> & {
+  row: Omit<Selectable<AccountsTable>, 'voicemail_retention_days' | 'call_retention_days' | 'max_external_calls' | 'recording_retention_days' | 'callback_expiry_minutes' | 'sip_transport'> & {
     voicemail_retention_days?: number;
     call_retention_days?: number;
     max_external_calls?: number | null;
     recording_retention_days?: number;
     callback_expiry_minutes?: number;
+    sip_transport?: string;
   },
 ): Promise<Account> {
-  const full = { voicemail_retention_days: 90, call_retention_days: 365, max_external_calls: null, recording_retention_days: 90, callback_expiry_minutes: 30, ...row };
+  const full = { voicemail_retention_days: 90, call_retention_days: 365, max_external_calls: null, recording_retention_days: 90, callback_expiry_minutes: 30, sip_transport: 'udp', ...row };
   await conn.insertInto('accounts').values(full).execute();
   return toAccount(full);
 }

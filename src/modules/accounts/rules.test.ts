@@ -18,3 +18,9 @@ test('countries', () => {
   assert.ok(checkCountry('au'));
   assert.deepEqual(validateAccountCreate({ code: 'Bad', name: ' ', sipRealm: 'nope', country: 'XX' }).map((e) => e.field), ['code', 'sipRealm', 'country', 'name']);
 });
+
+test('SIP transport: udp or tls only', async () => {
+  const { validateAccountUpdate } = await import('./rules.ts');
+  for (const ok of ['udp', 'tls'] as const) assert.deepEqual(validateAccountUpdate({ sipTransport: ok }), [], ok);
+  for (const bad of ['tcp', 'TLS', '', 'ws']) assert.deepEqual(validateAccountUpdate({ sipTransport: bad as 'udp' }).map((e) => e.field), ['sipTransport'], bad);
+});

@@ -1,6 +1,6 @@
 import type { FieldError } from '../../shared/errors.ts';
 import { isSupportedCountryCode } from '../../shared/phone.ts';
-import type { AccountCreate, AccountUpdate } from './schema.ts';
+import { SIP_TRANSPORTS, type AccountCreate, type AccountUpdate } from './schema.ts';
 
 export const ACCOUNT_CODE = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 const HOST_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -58,6 +58,9 @@ export function validateAccountUpdate(input: AccountUpdate): FieldError[] {
   if (input.callbackExpiryMinutes !== undefined) {
     const m = input.callbackExpiryMinutes;
     if (!Number.isInteger(m) || m < 1 || m > 1440) errors.push({ field: 'callbackExpiryMinutes', reason: 'must be a whole number of minutes from 1 to 1440' });
+  }
+  if (input.sipTransport !== undefined && !(SIP_TRANSPORTS as readonly string[]).includes(input.sipTransport)) {
+    errors.push({ field: 'sipTransport', reason: 'must be udp or tls' });
   }
   return errors;
 }

@@ -16,9 +16,14 @@ export interface Account {
   recordingRetentionDays: number;
   /** Callback on busy: minutes a request stays pending (1–1440, default 30). */
   callbackExpiryMinutes: number;
+  /** How the account's phones reach Kamailio: 'udp' (default) or 'tls' (SIP over TLS, SRTP when media is relayed). */
+  sipTransport: SipTransport;
   createdAt: string;
   updatedAt: string;
 }
+
+export const SIP_TRANSPORTS = ['udp', 'tls'] as const;
+export type SipTransport = (typeof SIP_TRANSPORTS)[number];
 
 export interface AccountCreate {
   code: string;
@@ -27,7 +32,7 @@ export interface AccountCreate {
   country: string;
 }
 
-export type AccountUpdate = Partial<Pick<AccountCreate, 'name' | 'country'>> & { voicemailRetentionDays?: number; callRetentionDays?: number; maxExternalCalls?: number | null; recordingRetentionDays?: number; callbackExpiryMinutes?: number };
+export type AccountUpdate = Partial<Pick<AccountCreate, 'name' | 'country'>> & { voicemailRetentionDays?: number; callRetentionDays?: number; maxExternalCalls?: number | null; recordingRetentionDays?: number; callbackExpiryMinutes?: number; sipTransport?: SipTransport };
 
 export const accountSchema = {
   $id: 'Account',
@@ -44,10 +49,11 @@ export const accountSchema = {
     maxExternalCalls: { type: ['integer', 'null'], description: 'Concurrent external (outbound) calls of the whole account; null = no limit' },
     recordingRetentionDays: { type: 'integer', description: 'Call recordings older than this many days are deleted (1–3650, default 90)' },
     callbackExpiryMinutes: { type: 'integer', description: 'Callback on busy: minutes a callback request stays pending (1–1440, default 30)' },
+    sipTransport: { type: 'string', enum: ['udp', 'tls'], description: "How the account's phones reach the SIP server: udp (default) or tls (SIP over TLS; SRTP when media is relayed)" },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },
-  required: ['id', 'code', 'name', 'sipRealm', 'country', 'extensionLength', 'voicemailRetentionDays', 'callRetentionDays', 'maxExternalCalls', 'recordingRetentionDays', 'callbackExpiryMinutes', 'createdAt', 'updatedAt'],
+  required: ['id', 'code', 'name', 'sipRealm', 'country', 'extensionLength', 'voicemailRetentionDays', 'callRetentionDays', 'maxExternalCalls', 'recordingRetentionDays', 'callbackExpiryMinutes', 'sipTransport', 'createdAt', 'updatedAt'],
 } as const;
 
 export const accountCreateSchema = {
@@ -74,5 +80,6 @@ export const accountUpdateSchema = {
     maxExternalCalls: { type: ['integer', 'null'], description: 'Concurrent external calls of the account (0–10000, null = no limit); provider only (toll-fraud protection)' },
     recordingRetentionDays: { type: 'integer', description: 'Days a call recording is kept (1–3650); Office Manager or provider' },
     callbackExpiryMinutes: { type: 'integer', description: 'Minutes a callback-on-busy request stays pending (1–1440); Office Manager or provider' },
+    sipTransport: { type: 'string', description: "udp or tls: how the account's phones reach the SIP server (provisioning; the phones' next resync); Office Manager or provider" },
   },
 } as const;

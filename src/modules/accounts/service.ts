@@ -68,6 +68,7 @@ export async function updateAccount(deps: Deps, actor: Actor, key: string, input
     ...(patch.maxExternalCalls !== undefined && { max_external_calls: patch.maxExternalCalls }),
     ...(patch.recordingRetentionDays !== undefined && { recording_retention_days: patch.recordingRetentionDays }),
     ...(patch.callbackExpiryMinutes !== undefined && { callback_expiry_minutes: patch.callbackExpiryMinutes }),
+    ...(patch.sipTransport !== undefined && { sip_transport: patch.sipTransport }),
     updated_at: nowIso(),
   });
   const after = await findAccount(deps, before.id);

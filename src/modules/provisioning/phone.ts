@@ -8,7 +8,9 @@
  * and stored in provisioning_refusals, except the ordinary first leg of HTTP auth (a 401 challenge to a
  * request that carried no credentials), which every phone goes through.
  */
+import { existsSync } from 'node:fs';
 import type { Conn } from '../../db/database.ts';
+import { RTPENGINE_BIN } from '../sip/rtpengine.ts';
 import { newId, nowIso } from '../../shared/ids.ts';
 import { catalog, type Catalog } from './catalog.ts';
 import { basicChallenge, createNonceIssuer, digestChallenge, parseAuthorization, safeEqual, verifyDigest, type NonceIssuer } from './auth.ts';
@@ -22,6 +24,10 @@ export interface PhoneServerOptions {
   sipHost?: string;
   sipPort: number;
   sipTransport: 'udp' | 'tcp' | 'tls';
+  /** Kamailio's SIP over TLS port as phones reach it: phones of an account on TLS (sipTransport) use it (default 5061). */
+  sipTlsPort?: number;
+  /** TLS phones get SRTP on: true when the media relay (rtpengine) is configured, which translates it to plain RTP. */
+  srtp?: boolean;
   /** Strikes (unknown MAC, bad token, bad credentials) per address before it is blocked for the window. */
   strikeLimit: number;
   strikeWindowMs: number;
@@ -33,9 +39,23 @@ export function phoneServerOptions(env: NodeJS.ProcessEnv = process.env): PhoneS
     sipHost: env.SIP_SERVER_HOST || undefined,
     sipPort: Number(env.SIP_SERVER_PORT ?? 5060) || 5060,
     sipTransport: transport === 'tcp' || transport === 'tls' ? transport : 'udp',
+    sipTlsPort: Number(env.SIP_SERVER_TLS_PORT ?? env.SWITCHBOARD_SIP_TLS_PORT ?? 5061) || 5061,
+    srtp: srtpFromEnv(env),
     strikeLimit: Number(env.PROVISIONING_STRIKE_LIMIT ?? 10) || 10,
     strikeWindowMs: (Number(env.PROVISIONING_STRIKE_WINDOW_MINUTES ?? 10) || 10) * 60_000,
   };
+}
+
+/**
+ * SRTP for TLS phones: SIP_SERVER_SRTP=on|off, else on when the media relay is configured the way `sip start`
+ * decides it (SWITCHBOARD_RTPENGINE set and not `off`, or unset with rtpengine installed): rtpengine gives the TLS
+ * phone's leg SRTP and every other leg plain RTP (docs/media.md). Without the relay nothing could translate.
+ */
+export function srtpFromEnv(env: NodeJS.ProcessEnv, rtpengineInstalled = existsSync(RTPENGINE_BIN)): boolean {
+  const v = env.SIP_SERVER_SRTP?.toLowerCase();
+  if (v === 'on' || v === 'off') return v === 'on';
+  const relay = env.SWITCHBOARD_RTPENGINE ?? (rtpengineInstalled ? 'start' : 'off');
+  return relay !== 'off';
 }
 
 export interface PhoneRequest {
@@ -86,7 +106,7 @@ export function createPhoneServer(conn: Conn, opts: PhoneServerOptions, deps: { 
   // stored rows of non-strike refusals: at most strikeLimit per address per window (the rest: pino only)
   const logBudget = createRateLimiter(opts.strikeLimit, opts.strikeWindowMs);
   const clock = deps.now ?? (() => new Date());
-  const sip = { host: opts.sipHost, port: opts.sipPort, transport: opts.sipTransport };
+  const sip = { host: opts.sipHost, port: opts.sipPort, transport: opts.sipTransport, tlsPort: opts.sipTlsPort ?? 5061, srtp: opts.srtp ?? false };
 
   /**
    * Every refusal is logged and stored. A guess (STRIKE_REASONS) is also a strike against the address, so

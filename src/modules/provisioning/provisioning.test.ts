@@ -38,7 +38,7 @@ for (const { kind, skip } of await storeKinds()) {
     before(async () => {
       s = await startTestServer(kind, {
         authenticators: [testUserAuthenticator(() => s.store.database.db)],
-        provisioning: { sipHost: 'sip.switchboard.example', sipPort: 5080, strikeLimit: 4 },
+        provisioning: { sipHost: 'sip.switchboard.example', sipPort: 5080, sipTlsPort: 5081, srtp: true, strikeLimit: 4 },
       });
       t = await makeTenant(s, 'acme');
       other = await makeTenant(s, 'globex');
@@ -238,6 +238,68 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal(xmlElement(await fetch('grandstream'), 'P99'), '1');
       assert.equal(xmlElement(await fetch('snom'), 'user_mailbox', 'idx="1"'), '777');
       assert.equal(xmlElement(await fetch('cisco'), 'Mailbox_ID_1_'), phones.cisco!.sipUsername);
+    });
+
+    it("an account on SIP over TLS (sipTransport, Office Manager's choice): every vendor's next file registers over TLS to the TLS port with SRTP", async () => {
+      const files = {
+        yealink: { file: `${phones.yealink!.mac}.cfg`, auth: digest() },
+        polycom: { file: `${phones.polycom!.mac}-switchboard.cfg`, auth: digest() },
+        grandstream: { file: `cfg${phones.grandstream!.mac}.xml`, auth: basic() },
+        snom: { file: `${phones.snom!.mac}.xml`, auth: basic() },
+        cisco: { file: `spa${phones.cisco!.mac}.xml`, auth: basic() },
+      };
+      const get = async (key: keyof typeof files) => {
+        const r = await phoneGet(s.baseUrl, path(files[key].file), files[key].auth);
+        assert.equal(r.status, 200, r.body);
+        return r.body;
+      };
+      const acct = `/api/v1/accounts/${t.code}`;
+      assert.equal((await s.api('GET', acct)).body.sipTransport, 'udp', 'the default');
+      // bad values: 4xx naming the field, nothing written; another tenant 404; lower roles 403
+      for (const bad of ['tcp', 'TLS', '', 1]) {
+        const r = await s.api('PATCH', acct, { sipTransport: bad }, asUser(t.users.manager));
+        assert.ok(r.status === 400 || r.status === 422, `${String(bad)}: ${r.status}`);
+        assert.match(r.text, /sipTransport/);
+      }
+      assert.equal((await s.api('PATCH', acct, { sipTransport: 'tls' }, asUser(other.users.manager))).status, 404);
+      assert.equal((await s.api('PATCH', acct, { sipTransport: 'tls' }, asUser(t.users.site))).status, 403);
+      assert.equal((await s.api('PATCH', acct, { sipTransport: 'tls' }, asUser(t.users.basic))).status, 403);
+      assert.equal((await s.api('GET', acct)).body.sipTransport, 'udp', 'nothing written');
+      assert.match(parseKv(await get('yealink'))['account.1.sip_server.1.transport_type']!, /^0$/);
+
+      const set = await s.api('PATCH', acct, { sipTransport: 'tls' }, asUser(t.users.manager));
+      assert.equal(set.status, 200, set.text);
+      assert.equal(set.body.sipTransport, 'tls');
+      try {
+        const y = parseKv(await get('yealink'));
+        assert.equal(y['account.1.sip_server.1.transport_type'], '2');
+        assert.equal(y['account.1.sip_server.1.port'], '5081');
+        assert.equal(y['account.1.outbound_proxy.1.port'], '5081');
+        assert.equal(y['account.1.srtp_encryption'], '2');
+        const p = await get('polycom');
+        assert.equal(xmlAttribute(p, 'reg.1.server.1.transport'), 'TLS');
+        assert.equal(xmlAttribute(p, 'reg.1.server.1.port'), '5081');
+        assert.equal(xmlAttribute(p, 'reg.1.srtp.require'), '1');
+        const g = await get('grandstream');
+        assert.equal(xmlElement(g, 'P130'), '2');
+        assert.equal(xmlElement(g, 'P47'), `${t.realm}:5081`);
+        assert.equal(xmlElement(g, 'P183'), '2');
+        const sn = await get('snom');
+        assert.equal(xmlElement(sn, 'user_outbound', 'idx="1"'), 'sip.switchboard.example:5081;transport=tls');
+        assert.equal(xmlElement(sn, 'user_savp', 'idx="1"'), 'mandatory');
+        const c = await get('cisco');
+        assert.equal(xmlElement(c, 'SIP_Transport_1_'), 'TLS');
+        assert.equal(xmlElement(c, 'Proxy_1_'), `${t.realm}:5081`);
+        assert.equal(xmlElement(c, 'Secure_Call_Setting_1_'), 'Yes');
+        // another account's phones are untouched
+        assert.equal((await s.api('GET', `/api/v1/accounts/${other.code}`)).body.sipTransport, 'udp');
+      } finally {
+        assert.equal((await s.api('PATCH', acct, { sipTransport: 'udp' })).status, 200);
+      }
+      const back = parseKv(await get('yealink'));
+      assert.equal(back['account.1.sip_server.1.transport_type'], '0');
+      assert.equal(back['account.1.sip_server.1.port'], '5080');
+      assert.equal(back['account.1.srtp_encryption'], '0');
     });
 
     it('changing the user changes the next file: name, SIP password, permissions, office timezone', async () => {

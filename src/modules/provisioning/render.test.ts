@@ -273,3 +273,56 @@ describe('BLF keys subscribe to <extension>@<account realm> (what Kamailio publi
     assert.match(body, /<Proxy_1_ [^>]*>acme\.pbx\.example:5060<\/Proxy_1_>/);
   });
 });
+
+describe('SIP over TLS and SRTP (an account with sipTransport tls, docs/sip.md)', () => {
+  const tls = { host: 'acme.pbx.example', port: 5061, transport: 'tls' as const, srtp: true };
+  const udp = { host: 'acme.pbx.example', port: 5060, transport: 'udp' as const, srtp: false };
+  const files = (sip: ProvisioningContext['sip']) => ({
+    yealink: renderYealink(ctx({ sip }), cat).body,
+    polycom: renderPolycom(ctx({ sip, vendor: 'polycom', model: 'vvx411' }), cat).body,
+    grandstream: renderGrandstream(ctx({ sip, vendor: 'grandstream', model: 'gxp2170' }), cat).body,
+    snom: renderSnom(ctx({ sip, vendor: 'snom', model: 'd735' }), cat).body,
+    cisco: renderCisco(ctx({ sip, vendor: 'cisco', model: 'spa504g' }), cat).body,
+  });
+
+  it('every vendor registers over TLS to the TLS port with SRTP required', () => {
+    const f = files(tls);
+    assert.match(f.yealink, /^account\.1\.sip_server\.1\.transport_type = 2$/m);
+    assert.match(f.yealink, /^account\.1\.sip_server\.1\.port = 5061$/m);
+    assert.match(f.yealink, /^account\.1\.srtp_encryption = 2$/m);
+    assert.match(f.polycom, /reg\.1\.server\.1\.transport="TLS"/);
+    assert.match(f.polycom, /reg\.1\.server\.1\.port="5061"/);
+    assert.match(f.polycom, /reg\.1\.srtp\.enable="1" reg\.1\.srtp\.offer="1" reg\.1\.srtp\.require="1"/);
+    assert.match(f.grandstream, /<P130>2<\/P130>/);
+    assert.match(f.grandstream, /<P47>acme\.pbx\.example:5061<\/P47>/);
+    assert.match(f.grandstream, /<P183>2<\/P183>/);
+    assert.match(f.snom, /<user_host idx="1"[^>]*>acme\.pbx\.example:5061;transport=tls<\/user_host>/);
+    assert.match(f.snom, /<user_srtp idx="1"[^>]*>on<\/user_srtp>/);
+    assert.match(f.snom, /<user_savp idx="1"[^>]*>mandatory<\/user_savp>/);
+    assert.match(f.cisco, /<SIP_Transport_1_ [^>]*>TLS<\/SIP_Transport_1_>/);
+    assert.match(f.cisco, /<Proxy_1_ [^>]*>acme\.pbx\.example:5061<\/Proxy_1_>/);
+    assert.match(f.cisco, /<Secure_Call_Setting_1_ [^>]*>Yes<\/Secure_Call_Setting_1_>/);
+  });
+
+  it('TLS without the media relay: TLS signalling, SRTP off (nothing would translate it for the other legs)', () => {
+    const f = files({ ...tls, srtp: false });
+    assert.match(f.yealink, /^account\.1\.sip_server\.1\.transport_type = 2$/m);
+    assert.match(f.yealink, /^account\.1\.srtp_encryption = 0$/m);
+    assert.match(f.grandstream, /<P183>0<\/P183>/);
+    assert.match(f.cisco, /<Secure_Call_Setting_1_ [^>]*>No<\/Secure_Call_Setting_1_>/);
+  });
+
+  it('UDP (the default): UDP to the SIP port and SRTP explicitly off, so a phone moved back from TLS drops it', () => {
+    const f = files(udp);
+    assert.match(f.yealink, /^account\.1\.sip_server\.1\.transport_type = 0$/m);
+    assert.match(f.yealink, /^account\.1\.srtp_encryption = 0$/m);
+    assert.match(f.polycom, /reg\.1\.server\.1\.transport="UDPOnly"/);
+    assert.match(f.polycom, /reg\.1\.srtp\.enable="0"/);
+    assert.match(f.grandstream, /<P130>0<\/P130>/);
+    assert.match(f.grandstream, /<P183>0<\/P183>/);
+    assert.match(f.snom, /<user_host idx="1"[^>]*>acme\.pbx\.example:5060<\/user_host>/);
+    assert.match(f.snom, /<user_srtp idx="1"[^>]*>off<\/user_srtp>/);
+    assert.match(f.cisco, /<SIP_Transport_1_ [^>]*>UDP<\/SIP_Transport_1_>/);
+    assert.match(f.cisco, /<Secure_Call_Setting_1_ [^>]*>No<\/Secure_Call_Setting_1_>/);
+  });
+});

@@ -21,7 +21,8 @@ export interface ProvisioningContext {
   /** The handset's name (follows the user unless set). */
   label: string;
   account: { code: string; name: string; sipRealm: string };
-  sip: { host: string; port: number; transport: 'udp' | 'tcp' | 'tls' };
+  /** srtp: SRTP (SDES) on — an account on SIP over TLS when the media relay translates it (docs/media.md). */
+  sip: { host: string; port: number; transport: 'udp' | 'tcp' | 'tls'; srtp?: boolean };
   /** null = spare handset: no line is registered. */
   user: null | {
     extension: string;
@@ -202,6 +203,7 @@ export function renderYealink(ctx: ProvisioningContext, cat: Catalog): RenderedF
       'account.1.sip_server.1.address': ctx.account.sipRealm,
       'account.1.sip_server.1.port': String(ctx.sip.port),
       'account.1.sip_server.1.transport_type': { udp: '0', tcp: '1', tls: '2' }[ctx.sip.transport],
+      'account.1.srtp_encryption': ctx.sip.srtp ? '2' : '0', // 2 = compulsory
       'account.1.sip_server.1.expires': String(d.registrationExpires),
       'account.1.outbound_proxy_enable': proxy ? '1' : '0',
       ...(proxy && { 'account.1.outbound_proxy.1.address': ctx.sip.host, 'account.1.outbound_proxy.1.port': String(ctx.sip.port) }),
@@ -310,6 +312,9 @@ export function renderPolycom(ctx: ProvisioningContext, cat: Catalog): RenderedF
       'reg.1.server.1.address': ctx.account.sipRealm,
       'reg.1.server.1.port': String(ctx.sip.port),
       'reg.1.server.1.transport': { udp: 'UDPOnly', tcp: 'TCPOnly', tls: 'TLS' }[ctx.sip.transport],
+      'reg.1.srtp.enable': ctx.sip.srtp ? '1' : '0',
+      'reg.1.srtp.offer': ctx.sip.srtp ? '1' : '0',
+      'reg.1.srtp.require': ctx.sip.srtp ? '1' : '0',
       'reg.1.server.1.expires': String(d.registrationExpires),
       ...(proxy && { 'reg.1.outboundProxy.address': ctx.sip.host, 'reg.1.outboundProxy.port': String(ctx.sip.port) }),
       // MWI: SUBSCRIBE for the user's own AoR; the Messages key calls the access code
@@ -386,6 +391,7 @@ export function renderGrandstream(ctx: ProvisioningContext, cat: Catalog): Rende
       P33: mwi.accessCode, // voicemail access number
       P99: mwi.enabled ? '1' : '0', // subscribe for MWI (to the account's own URI)
       P130: { udp: '0', tcp: '1', tls: '2' }[ctx.sip.transport], // SIP transport
+      P183: ctx.sip.srtp ? '2' : '0', // SRTP mode: 2 = enabled and forced
       P32: String(Math.round(d.registrationExpires / 60)), // register expiration (minutes)
       P52: u.behindFirewall ? '2' : '0', // NAT traversal: 2 = keep-alive
       P84: String(d.natKeepaliveSeconds), // keep-alive interval
@@ -441,7 +447,9 @@ export function renderSnom(ctx: ProvisioningContext, cat: Catalog): RenderedFile
       'user_name[1]': u.sipUsername,
       'user_pname[1]': u.sipUsername,
       'user_pass[1]': u.sipPassword,
-      'user_host[1]': `${ctx.account.sipRealm}:${ctx.sip.port}`,
+      'user_host[1]': `${ctx.account.sipRealm}:${ctx.sip.port}${ctx.sip.transport === 'udp' ? '' : `;transport=${ctx.sip.transport}`}`,
+      'user_srtp[1]': ctx.sip.srtp ? 'on' : 'off',
+      'user_savp[1]': ctx.sip.srtp ? 'mandatory' : 'off',
       'user_outbound[1]': proxy ? `${proxy};transport=${ctx.sip.transport}` : '',
       // the Retrieve key dials the mailbox; an empty mailbox = no MWI subscription for the identity
       'user_mailbox[1]': mwi.accessCode,
@@ -515,6 +523,7 @@ export function renderCisco(ctx: ProvisioningContext, cat: Catalog): RenderedFil
       Use_Outbound_Proxy_1_: proxy ? 'Yes' : 'No',
       Outbound_Proxy_1_: proxy ?? '',
       SIP_Transport_1_: ctx.sip.transport.toUpperCase(),
+      Secure_Call_Setting_1_: ctx.sip.srtp ? 'Yes' : 'No', // SRTP
       Register_Expires_1_: String(d.registrationExpires),
       NAT_Mapping_Enable_1_: u.behindFirewall ? 'Yes' : 'No',
       NAT_Keep_Alive_Enable_1_: u.behindFirewall ? 'Yes' : 'No',

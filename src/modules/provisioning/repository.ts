@@ -81,6 +81,16 @@ export interface SipServer {
   host?: string;
   port: number;
   transport: 'udp' | 'tcp' | 'tls';
+  /** Where phones of an account on SIP over TLS (accounts.sip_transport = 'tls') register, and whether they use SRTP. */
+  tlsPort?: number;
+  srtp?: boolean;
+}
+
+/** The SIP server a phone of this account is given: the account's TLS choice takes the TLS port (and SRTP when available). */
+export function sipServerFor(sip: SipServer, accountTransport: string, realm: string): ProvisioningContext['sip'] {
+  const host = sip.host ?? realm;
+  if (accountTransport === 'tls') return { host, port: sip.tlsPort ?? 5061, transport: 'tls', srtp: sip.srtp ?? false };
+  return { host, port: sip.port, transport: sip.transport, srtp: sip.transport === 'tls' && (sip.srtp ?? false) };
 }
 
 /**
@@ -108,6 +118,7 @@ const deviceContextRow = reusableFirst((conn: Conn, accountId: string, mac: stri
       'a.code as account_code',
       'a.name as account_name',
       'a.sip_realm',
+      'a.sip_transport',
       'u.id as user_id',
       'u.extension',
       'u.display_name',
@@ -161,7 +172,7 @@ export async function loadDeviceContext(conn: Conn, accountId: string, mac: stri
     model: r.model,
     label: effectiveLabel(r.label, r.display_name, r.extension),
     account: { code: r.account_code, name: r.account_name, sipRealm: r.sip_realm },
-    sip: { host: sip.host ?? r.sip_realm, port: sip.port, transport: sip.transport },
+    sip: sipServerFor(sip, r.sip_transport, r.sip_realm),
     user: hasUser
       ? {
           extension: r.extension!,

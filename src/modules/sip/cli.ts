@@ -9,7 +9,8 @@ import { loadConfig } from '../../config.ts';
 import { startServer } from '../../server.ts';
 import { ROUTE_PATH } from '../routing/routes.ts';
 import { renderConfig, startKamailio, TEMPLATE } from './kamailio.ts';
-import { checkSipLimits, rtpengineSettingsFromEnv, sipLimitsFromEnv, sipSettingsFromEnv, type SipLimits } from './settings.ts';
+import { checkSipLimits, rtpengineSettingsFromEnv, sipLimitsFromEnv, sipSettingsFromEnv, sipTlsFromEnv, type SipLimits } from './settings.ts';
+import { ensureSelfSignedCert, SELF_SIGNED_CERT, SELF_SIGNED_KEY, TLS_MODULE } from './tls.ts';
 import { RTPENGINE_BIN, startRtpengine, type RtpengineProcess } from './rtpengine.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,6 +64,20 @@ export function sipCommands(program: Command): void {
       // Kamailio and the routing endpoint share a secret; a fresh one per run unless the operator set one.
       if (!o.routerUrl && !process.env.SWITCHBOARD_SIP_SECRET) process.env.SWITCHBOARD_SIP_SECRET = randomBytes(18).toString('base64url');
       const settings = sipSettingsFromEnv();
+      // SIP over TLS: the configured certificate, else a self-signed pair made once in the data folder
+      let tlsEnv = sipTlsFromEnv();
+      if (tlsEnv && !existsSync(TLS_MODULE)) {
+        // asked for explicitly: an error; the default port: said and skipped
+        if (process.env.SWITCHBOARD_SIP_TLS_PORT) throw new Error(`SWITCHBOARD_SIP_TLS_PORT is set but Kamailio's tls module is missing (${TLS_MODULE}: apt-get install kamailio-tls-modules)`);
+        console.warn(`SIP over TLS: off (${TLS_MODULE} missing: apt-get install kamailio-tls-modules)`);
+        tlsEnv = null;
+      }
+      if (tlsEnv?.certFile && tlsEnv.keyFile) settings.tls = { port: tlsEnv.port, certFile: tlsEnv.certFile, keyFile: tlsEnv.keyFile };
+      else if (tlsEnv) {
+        const pair = await ensureSelfSignedCert(config.sipTlsDir, settings.listen);
+        if (pair.created) console.log(`SIP TLS: made a self-signed certificate for ${settings.listen} in ${config.sipTlsDir} (set SWITCHBOARD_SIP_TLS_CERT/_KEY for a real one)`);
+        settings.tls = { port: tlsEnv.port, certFile: pair.certFile, keyFile: pair.keyFile };
+      }
       // Handset resync requests (devices module) become SIP NOTIFY check-sync once Kamailio is up.
       const notifier = lateBoundNotifier();
       const server = o.routerUrl ? null : await startServer(config, { deviceNotifier: notifier });
@@ -113,7 +128,7 @@ export function sipCommands(program: Command): void {
       server?.kamailioStats.attach(kamailio.ctlSocket);
       // a deleted or disabled user, a new SIP username or password: the old registrations go at once
       if (server) server.deps.events.subscribe(bindingCleanup(server.database.db, kamailioBindingRemover(kamailio.ctlSocket)), { remote: true });
-      console.log(`Kamailio (pid ${kamailio.pid}) on udp/tcp ${settings.listen}:${settings.port}; routing via ${routerUrl}`);
+      console.log(`Kamailio (pid ${kamailio.pid}) on udp/tcp ${settings.listen}:${settings.port}${settings.tls ? `, tls ${settings.listen}:${settings.tls.port}` : ''}; routing via ${routerUrl}`);
       console.log(`  config + log: ${kamailio.runDir}  trunk: ${settings.trunk}  voicemail: ${settings.voicemail}${voicemail ? ' (this process)' : ''}`);
       console.log(
         rtpSettings.mode === 'off'
@@ -169,8 +184,11 @@ export function sipCommands(program: Command): void {
     .action((o: { routerUrl: string; runDir: string }) => {
       const config = loadConfig();
       const databaseUrl = program.opts().database ?? config.databaseUrl;
+      const settings = sipSettingsFromEnv();
+      const tlsEnv = sipTlsFromEnv();
+      if (tlsEnv) settings.tls = { port: tlsEnv.port, certFile: tlsEnv.certFile ?? join(config.sipTlsDir, SELF_SIGNED_CERT), keyFile: tlsEnv.keyFile ?? join(config.sipTlsDir, SELF_SIGNED_KEY) };
       process.stdout.write(
-        renderConfig(readFileSync(TEMPLATE, 'utf8'), { databaseUrl, routerUrl: o.routerUrl, settings: sipSettingsFromEnv(), limits: sipLimitsFromEnv(), runDir: o.runDir, authSecret: randomBytes(16).toString('hex') }),
+        renderConfig(readFileSync(TEMPLATE, 'utf8'), { databaseUrl, routerUrl: o.routerUrl, settings, limits: sipLimitsFromEnv(), runDir: o.runDir, authSecret: randomBytes(16).toString('hex') }),
       );
     });
 }

@@ -45,6 +45,10 @@ test('kamcmd ul.lookup output → contact addresses', async () => {
   const out = '{\n\tAoR: u1@r\n\tContacts: {\n\t\tContact: {\n\t\t\tAddress: sip:u1@127.0.0.1:5102;transport=udp\n\t\t\tExpires: 300\n\t\t}\n\t\tContact: {\n\t\t\tAddress: sip:u1@10.0.0.2:5060\n\t\t}\n\t}\n}\n';
   assert.deepEqual(parseContacts(out), ['sip:u1@127.0.0.1:5102;transport=udp', 'sip:u1@10.0.0.2:5060']);
   assert.deepEqual(parseContacts(''), []);
+  const { parseBindings } = await import('./notifier.ts');
+  const tls = '{\n\tAoR: u1@r\n\tContacts: {\n\t\tContact: {\n\t\t\tAddress: sip:u1@127.0.0.1:5191;transport=tls\n\t\t\tExpires: 300\n\t\t\tReceived: sip:127.0.0.1:40312;transport=tls\n\t\t}\n\t\tContact: {\n\t\t\tAddress: sip:u1@10.0.0.2:5060\n\t\t\tReceived: [not set]\n\t\t}\n\t}\n}\n';
+  assert.deepEqual(parseBindings(tls), [{ address: 'sip:u1@127.0.0.1:5191;transport=tls', received: 'sip:127.0.0.1:40312;transport=tls' }, { address: 'sip:u1@10.0.0.2:5060' }]);
+  assert.deepEqual(parseBindings(out), [{ address: 'sip:u1@127.0.0.1:5102;transport=udp' }, { address: 'sip:u1@10.0.0.2:5060' }]);
 });
 
 test('Kamailio accepts the rendered configuration with and without the media relay (kamailio -c)', async (t) => {
@@ -110,4 +114,68 @@ test('limits reach the rendered configuration (async routing, pike on/off, usrlo
   assert.match(cfg, /modparam\("auth", "one_time_nonce", 1\)/);
   const off = renderConfig(readFileSync(TEMPLATE, 'utf8'), { ...base, limits: { pikeDensity: 0 } });
   assert.doesNotMatch(off, /^#!define WITH_PIKE$/m);
+});
+
+test('SIP over TLS: the TLS listener, tls.cfg beside kamailio.cfg, the self-signed pair, and kamailio -c accepts it', async (t) => {
+  const { existsSync, mkdtempSync, writeFileSync, rmSync, statSync, readFileSync: read } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const { X509Certificate, createPrivateKey } = await import('node:crypto');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { KAMAILIO_BIN } = await import('./kamailio.ts');
+  const { ensureSelfSignedCert, renderTlsConfig } = await import('./tls.ts');
+  const { sipTlsFromEnv } = await import('./settings.ts');
+  assert.deepEqual(sipTlsFromEnv({}), { port: 5061, certFile: undefined, keyFile: undefined });
+  assert.equal(sipTlsFromEnv({ SWITCHBOARD_SIP_TLS_PORT: 'off' }), null);
+  assert.deepEqual(sipTlsFromEnv({ SWITCHBOARD_SIP_TLS_PORT: '5071', SWITCHBOARD_SIP_TLS_CERT: '/c.pem', SWITCHBOARD_SIP_TLS_KEY: '/k.pem' }), { port: 5071, certFile: '/c.pem', keyFile: '/k.pem' });
+  assert.throws(() => sipTlsFromEnv({ SWITCHBOARD_SIP_TLS_CERT: '/c.pem' }), /SWITCHBOARD_SIP_TLS_CERT and SWITCHBOARD_SIP_TLS_KEY/);
+  assert.throws(() => sipTlsFromEnv({ SWITCHBOARD_SIP_TLS_PORT: 'tls' }), /SWITCHBOARD_SIP_TLS_PORT/);
+
+  const dir = mkdtempSync(join(tmpdir(), 'sb-kamtls-'));
+  try {
+    // made once: 0600 key in a 0700 folder, a certificate for the listen address; the second call reuses it
+    const pair = await ensureSelfSignedCert(join(dir, 'tls'), '127.0.0.1');
+    assert.equal(pair.created, true);
+    assert.equal(statSync(pair.keyFile).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, 'tls')).mode & 0o777, 0o700);
+    const cert = new X509Certificate(read(pair.certFile));
+    assert.match(cert.subjectAltName ?? '', /IP Address:127\.0\.0\.1/);
+    assert.ok(cert.checkPrivateKey(createPrivateKey(read(pair.keyFile))), 'the key belongs to the certificate');
+    const again = await ensureSelfSignedCert(join(dir, 'tls'), '127.0.0.1');
+    assert.equal(again.created, false);
+    assert.equal(read(again.certFile, 'utf8'), read(pair.certFile, 'utf8'));
+
+    const tls = { port: 5061, certFile: pair.certFile, keyFile: pair.keyFile };
+    const tlsCfg = renderTlsConfig(tls);
+    assert.match(tlsCfg, new RegExp(`^certificate = ${pair.certFile}$`, 'm'));
+    assert.match(tlsCfg, new RegExp(`^private_key = ${pair.keyFile}$`, 'm'));
+    assert.match(tlsCfg, /^method = TLSv1\.2\+$/m);
+    for (const rtpengine of [undefined, 'udp:127.0.0.1:22222']) {
+      const cfg = renderConfig(readFileSync(TEMPLATE, 'utf8'), {
+        databaseUrl: join(dir, 'x.sqlite'),
+        routerUrl: 'http://127.0.0.1:8080/sip/route',
+        settings: { ...sipSettingsFromEnv({}), rtpengine, tls },
+        mediaDir: join(dir, 'media'),
+        runDir: dir,
+        authSecret: 'abc',
+      });
+      assert.doesNotMatch(cfg, /%%[A-Z_]+%%/);
+      assert.match(cfg, /^#!define WITH_TLS$/m);
+      assert.match(cfg, /^listen=tls:127\.0\.0\.1:5061$/m);
+      assert.match(cfg, new RegExp(`modparam\\("tls", "config", "${join(dir, 'tls.cfg')}"\\)`));
+      if (!existsSync(KAMAILIO_BIN)) continue;
+      writeFileSync(join(dir, 'tls.cfg'), tlsCfg);
+      writeFileSync(join(dir, 'k.cfg'), cfg);
+      execFileSync(KAMAILIO_BIN, ['-c', '-f', join(dir, 'k.cfg')], { stdio: 'pipe' });
+    }
+    // without TLS settings: no TLS listener, no tls module
+    const plain = renderConfig(readFileSync(TEMPLATE, 'utf8'), { databaseUrl: join(dir, 'x.sqlite'), routerUrl: 'http://127.0.0.1:8080/sip/route', settings: sipSettingsFromEnv({}), runDir: dir, authSecret: 'abc' });
+    assert.doesNotMatch(plain, /^#!define WITH_TLS$/m);
+    if (!existsSync(KAMAILIO_BIN)) {
+      if (process.env.CI) throw new Error(`${KAMAILIO_BIN} missing`);
+      t.diagnostic('kamailio not installed: kamailio -c not run');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ROOT } from '../../shared/paths.ts';
 import { spawnLogged, stopChild, waitUntilReady, type LoggedChild } from './child-process.ts';
+import { renderTlsConfig } from './tls.ts';
 import { DEFAULT_SIP_LIMITS, splitHostPort, type SipLimits, type SipSettings } from './settings.ts';
 
 export const KAMAILIO_BIN = process.env.KAMAILIO_BIN ?? '/usr/sbin/kamailio';
@@ -66,6 +67,10 @@ export function renderConfig(template: string, o: KamailioOptions & { runDir: st
     FEATURE_IP: featureIp,
     FEATURE_PORT: String(featurePort),
     NATPING: String(o.settings.natPing ?? 25),
+    // SIP over TLS (docs/sip.md): tls.cfg beside kamailio.cfg (renderTlsConfig)
+    WITH_TLS: o.settings.tls ? '#!define WITH_TLS' : '',
+    TLS_PORT: String(o.settings.tls?.port ?? 0),
+    TLS_CONFIG: join(o.runDir, 'tls.cfg'),
     WITH_RTPENGINE: o.settings.rtpengine ? '#!define WITH_RTPENGINE' : '',
     RTPENGINE_SOCK: o.settings.rtpengine ?? '',
     MEDIA_DIR: o.mediaDir ? resolve(o.mediaDir) : '/var/lib/switchboard/media',
@@ -173,6 +178,7 @@ export class KamailioProcess {
     if (!existsSync(KAMAILIO_BIN)) throw new Error(`Kamailio not found at ${KAMAILIO_BIN} (apt-get install kamailio ...; see docs/sip.md)`);
     const cfg = renderConfig(readFileSync(TEMPLATE, 'utf8'), { ...this.options, runDir: this.runDir, authSecret: randomBytes(16).toString('hex') });
     writeFileSync(this.cfgFile, cfg, { mode: 0o600 });
+    if (this.options.settings.tls) writeFileSync(join(this.runDir, 'tls.cfg'), renderTlsConfig(this.options.settings.tls), { mode: 0o600 });
     const args = ['-DD', '-E', '-f', this.cfgFile, '-P', join(this.runDir, 'kamailio.pid'), '-Y', this.runDir, '-m', '64', '-M', '8'];
     this.proc = spawnLogged(KAMAILIO_BIN, args, {
       cwd: this.runDir,

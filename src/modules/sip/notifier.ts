@@ -29,7 +29,24 @@ export interface KamailioNotifierOptions {
 
 /** Contact addresses in `kamcmd ul.lookup` output (none when the AoR is not registered). */
 export function parseContacts(output: string): string[] {
-  return [...output.matchAll(/^\s*Address:\s*(\S+)\s*$/gm)].map((m) => m[1]!);
+  return parseBindings(output).map((b) => b.address);
+}
+
+/**
+ * Each contact of `kamcmd ul.lookup` output with the address its REGISTER came from (`Received`, a sip: URI with
+ * the transport), when Kamailio stored one: a phone behind NAT or on TLS is reached there — through its pinhole, or
+ * over the TLS connection it opened (phones do not accept incoming TLS connections).
+ */
+export function parseBindings(output: string): Array<{ address: string; received?: string }> {
+  return output
+    .split(/^\s*Contact:\s*\{\s*$/m)
+    .slice(1)
+    .flatMap((block) => {
+      const address = /^\s*Address:\s*(\S+)\s*$/m.exec(block)?.[1];
+      if (!address) return [];
+      const received = /^\s*Received:\s*(sips?:\S+)\s*$/m.exec(block)?.[1];
+      return [{ address, ...(received && { received }) }];
+    });
 }
 
 /** Device → SIP user: the given sipUsername, else the user the device is assigned to (devices.user_id). */
@@ -75,16 +92,16 @@ export function kamailioNotify(ctlSocket: string, kamcmd = '/usr/sbin/kamcmd') {
     const { realm, sipUsername } = target;
     if (!/^[A-Za-z0-9._-]+$/.test(sipUsername) || !/^[A-Za-z0-9.-]+$/.test(realm)) throw new Error('unexpected characters in SIP user or realm');
     const aor = `${sipUsername}@${realm}`;
-    let contacts: string[];
+    let contacts: Array<{ address: string; received?: string }>;
     try {
-      contacts = parseContacts(await rpc('ul.lookup', 'location', aor));
+      contacts = parseBindings(await rpc('ul.lookup', 'location', aor));
     } catch (err) {
       // kamcmd exits non-zero with "404 - AOR not found" for an unregistered user
       if (/AOR not found|404/.test(String((err as { stdout?: string; stderr?: string }).stdout ?? '') + String((err as Error).message))) return 'recorded';
       throw err;
     }
     if (contacts.length === 0) return 'recorded';
-    for (const contact of contacts) {
+    for (const { address: contact, received } of contacts) {
       const headers = [
         `From: <sip:${o.fromUser}@${realm}>;tag=${randomBytes(6).toString('hex')}`,
         `To: <sip:${aor}>`,
@@ -93,7 +110,8 @@ export function kamailioNotify(ctlSocket: string, kamcmd = '/usr/sbin/kamcmd') {
         `Content-Type: ${o.contentType}`,
         '',
       ].join('\r\n');
-      await rpc('tm.t_uac_start', 'NOTIFY', contact, '.', '.', headers, ...(o.body ? [o.body] : []));
+      // next hop: the received address when there is one (NAT pinhole, the phone's TLS connection), else the Contact
+      await rpc('tm.t_uac_start', 'NOTIFY', contact, received ?? '.', '.', headers, ...(o.body ? [o.body] : []));
     }
     return 'sent';
   };

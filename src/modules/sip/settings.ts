@@ -12,6 +12,9 @@
  *   SWITCHBOARD_RTP_INTERFACE rtpengine's interface: an address, or private!public for a host behind 1:1 NAT
  *                            (default: SWITCHBOARD_SIP_LISTEN)
  *   SWITCHBOARD_RTP_PORTS    relay port range (default 30000-39999)
+ *   SWITCHBOARD_SIP_TLS_PORT SIP over TLS port (default 5061; `off`: no TLS listener)
+ *   SWITCHBOARD_SIP_TLS_CERT / SWITCHBOARD_SIP_TLS_KEY  PEM certificate (chain) and private key Kamailio presents on
+ *                            the TLS port; both or neither (neither: `sip start` makes a self-signed pair once, docs/sip.md)
  * Limits (sipLimitsFromEnv; CLI flags of `switchboard sip start` override them; docs/sip.md):
  *   SWITCHBOARD_SIP_ROUTE_TIMEOUT   seconds one routing lookup may take (default 2)
  *   SWITCHBOARD_SIP_ROUTE_BREAKER   seconds calls get 503 at once after a failed lookup (default 3)
@@ -32,6 +35,29 @@ export interface SipSettings {
   natPing?: number;
   /** rtpengine's ng control socket (udp:host:port) when media is relayed; null/undefined: no relay. */
   rtpengine?: string | null;
+  /** SIP over TLS: the port and the PEM certificate + key files; undefined: no TLS listener. */
+  tls?: SipTlsSettings;
+}
+
+export interface SipTlsSettings {
+  port: number;
+  certFile: string;
+  keyFile: string;
+}
+
+/**
+ * The TLS listener from the environment: null when SWITCHBOARD_SIP_TLS_PORT=off; cert/key undefined when neither
+ * is set (the caller makes a self-signed pair, see tls.ts). One without the other is an error naming both.
+ */
+export function sipTlsFromEnv(env: NodeJS.ProcessEnv = process.env): { port: number; certFile?: string; keyFile?: string } | null {
+  const raw = env.SWITCHBOARD_SIP_TLS_PORT ?? '5061';
+  if (raw === 'off') return null;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`SWITCHBOARD_SIP_TLS_PORT must be a port number (1-65535) or off, got ${raw}`);
+  const certFile = env.SWITCHBOARD_SIP_TLS_CERT || undefined;
+  const keyFile = env.SWITCHBOARD_SIP_TLS_KEY || undefined;
+  if (!!certFile !== !!keyFile) throw new Error('SWITCHBOARD_SIP_TLS_CERT and SWITCHBOARD_SIP_TLS_KEY must be set together (or neither: a self-signed pair is made)');
+  return { port, certFile, keyFile };
 }
 
 export interface SipLimits {
