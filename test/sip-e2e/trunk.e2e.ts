@@ -57,6 +57,8 @@ class FakeCarrier {
   readonly acks: RawRequest[] = [];
   readonly nonces = new Map<string, string>();
   readonly authChecks: Array<{ callId: string; ok: boolean; username?: string; realm?: string; uri?: string }> = [];
+  /** Challenge every INVITE, even one with right credentials (a carrier refusing our account). */
+  challengeAlways = false;
 
   async start(): Promise<this> {
     this.sock = createSocket('udp4');
@@ -89,7 +91,7 @@ class FakeCarrier {
     this.invites.push(rq);
     const callId = header(rq, 'call-id')!;
     const auth = header(rq, 'proxy-authorization');
-    if (!auth) {
+    if (!auth || this.challengeAlways) {
       const nonce = rnd();
       this.nonces.set(callId, nonce);
       return this.reply(rq, 407, 'Proxy Authentication Required', src, [`Proxy-Authenticate: Digest realm="${AUTH.realm}", nonce="${nonce}", algorithm=MD5`], rnd());
@@ -269,6 +271,23 @@ for (const { kind, skip } of await storeKinds()) {
         assert.ok(!rq.text.includes(AUTH.password), 'the password never travels');
       }
       assert.ok(!s.kamailio.log().includes(AUTH.password), 'the trunk password is not in Kamailio\'s log');
+    });
+
+    test('a challenge Kamailio cannot answer never reaches the phone (it would answer with its own credentials): 503', async () => {
+      carrier.challengeAlways = true;
+      const before = carrier.invites.length;
+      try {
+        const r = await remote.call('0299990001', 50);
+        assert.equal(r.status, 503);
+        const refused = /trunk: the carrier refused \+61299990001 with 407/;
+        for (let i = 0; i < 40 && !refused.test(s.kamailio.log()); i++) await new Promise((res) => setTimeout(res, 50));
+        assert.match(s.kamailio.log().split('\n').filter((l) => l.includes('trunk:')).join('\n'), refused);
+      } finally {
+        carrier.challengeAlways = false;
+      }
+      const got = carrier.invites.slice(before);
+      assert.equal(got.length, 2, 'the first INVITE and one retry with the trunk credentials, no third one from the phone');
+      for (const rq of got) assert.ok(!rq.text.includes(remoteUser.user), `no SIP username:\n${rq.text}`);
     });
 
     test('an outbound call with Hide Caller ID: From is anonymous, the number only in P-Asserted-Identity with Privacy: id', async () => {
