@@ -208,7 +208,9 @@ for (const { kind, skip } of await storeKinds()) {
 
     before(async () => {
       buildNetwork();
-      const settings = { listen: PUB, port: 5070, trunk: `${PHONES}:5190`, voicemail: '127.0.0.1:5095', secret: 'nat-secret', natPing: 2, rtpengine: 'udp:127.0.0.1:22240' };
+      // the carrier shares its address with the public phones here: it is recognised by address AND port (by
+      // default Kamailio takes every port of the trunk host for the carrier, docs/sip.md "Carrier trunk")
+      const settings = { listen: PUB, port: 5070, trunk: `${PHONES}:5190`, trunkAddresses: [`${PHONES}:5190`], voicemail: '127.0.0.1:5095', secret: 'nat-secret', natPing: 2, rtpengine: 'udp:127.0.0.1:22240' };
       server = await startTestServer(kind, { sip: settings });
       const d = server.deps;
       await createAccount(d, SYSTEM_ACTOR, { code: 'nat', name: 'NAT', sipRealm: REALM, country: 'AU' });

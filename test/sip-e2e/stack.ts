@@ -69,6 +69,8 @@ export async function startStack(
     routerUrl?: (endpoint: string) => Promise<string>;
     /** Kamailio also listens for SIP over TLS on TLS_PORT, with a self-signed pair made as `sip start` makes it. */
     tls?: boolean;
+    /** SIP settings over SIP (carrier trunk tests: trunk, its addresses, credentials). */
+    sip?: Partial<SipSettings>;
   } = {},
 ): Promise<Stack> {
   // Device resync (devices API) → SIP NOTIFY check-sync through this Kamailio, attached once it runs.
@@ -79,7 +81,8 @@ export async function startStack(
   await ensureDefaultHoldMusic(mediaDir);
   // call recordings: rtpengine's pcap spool and the recordings folder, both inside the media temp folder
   const recordingStore = fsRecordingStore(join(mediaDir, 'recordings'));
-  const server = await startTestServer(kind, { sip: SIP, deviceNotifier: notifier, voicemail: { audioStore }, media: { store: fsMediaStore(mediaDir) }, recordings: { store: recordingStore } });
+  const sip: SipSettings = { ...SIP, ...opts.sip };
+  const server = await startTestServer(kind, { sip, deviceNotifier: notifier, voicemail: { audioStore }, media: { store: fsMediaStore(mediaDir) }, recordings: { store: recordingStore } });
   // deleted / disabled users and new SIP passwords: their registrations are removed from Kamailio (ul.rm)
   const remover = lateBoundRemover();
   server.deps.events.subscribe(bindingCleanup(server.store.database.db, remover));
@@ -93,10 +96,10 @@ export async function startStack(
     await addNumber(d, SYSTEM_ACTOR, 'e2e', { number: '02 9123 4502' });
     const office = await createOffice(d, SYSTEM_ACTOR, 'e2e', { name: 'Sydney', timezone: 'Australia/Sydney', areaCode: '02', defaultOutboundNumber: '+61291234500' });
     const databaseUrl = server.store.database.description.replace(/^sqlite:/, '');
-    let settings: SipSettings = SIP;
+    let settings: SipSettings = sip;
     if (opts.rtpengine) {
       rtpengine = await startRtpengine({ mode: 'start', socket: 'udp:127.0.0.1:22241', interface: '127.0.0.1', ports: [36000, 36999], recordingDir: join(mediaDir, 'spool') }, mediaDir);
-      settings = { ...SIP, rtpengine: 'udp:127.0.0.1:22241' };
+      settings = { ...sip, rtpengine: 'udp:127.0.0.1:22241' };
     }
     let tls: Stack['tls'] = null;
     if (opts.tls) {

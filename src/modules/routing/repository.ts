@@ -63,7 +63,8 @@ export async function loadAccountConfig(conn: Conn, accountId: string): Promise<
     code: account.code,
     realm: account.sip_realm,
     country: account.country,
-    offices: offices.map((o) => ({
+    // offices in creation order: the first with a default outbound number holds the account's main number
+    offices: [...offices].sort((x, y) => (x.created_at === y.created_at ? (x.id < y.id ? -1 : 1) : x.created_at < y.created_at ? -1 : 1)).map((o) => ({
       id: o.id,
       country: o.country,
       areaCode: o.area_code,

@@ -351,6 +351,51 @@ test('caller ID: user outbound number, else office default, withheld when hidden
   }
 });
 
+test('emergency caller ID: the office\'s outbound number, else the account\'s main number, else the user\'s; never refused, never withheld', () => {
+  const offices = [
+    { id: 'syd', country: 'AU', areaCode: '02', defaultOutboundNumber: '+61291234500' },
+    { id: 'mel', country: 'AU', areaCode: '03', defaultOutboundNumber: null },
+  ];
+  const cases: Array<{ name: string; u: UserOpts; offices?: typeof offices; numbers?: Array<[string, string | null]>; mainNumber?: string | null; number: string | null }> = [
+    { name: 'office number, even over the user\'s own', u: { outboundNumber: '+61291234599' }, number: '+61291234500' },
+    { name: 'office number, hidden caller ID ignored', u: { hideCallerId: true }, number: '+61291234500' },
+    { name: 'office without one: the account\'s main number (first office with one)', u: { officeId: 'mel' }, number: '+61291234500' },
+    { name: 'office without one, user\'s own number ignored while the account has a main number', u: { officeId: 'mel', outboundNumber: '+61391230001' }, number: '+61291234500' },
+    { name: 'no office has one: the account\'s lowest number', u: { officeId: 'mel' }, offices: offices.map((o) => ({ ...o, defaultOutboundNumber: null })), numbers: [['+61391230009', null], ['+61391230002', 'id-101']], number: '+61391230002' },
+    { name: 'no office number, no account number: the user\'s own', u: { officeId: 'mel', outboundNumber: '+61391230001' }, offices: offices.map((o) => ({ ...o, defaultOutboundNumber: null })), mainNumber: null, number: '+61391230001' },
+    { name: 'no number at all: still routed, without caller ID', u: { officeId: 'mel' }, offices: offices.map((o) => ({ ...o, defaultOutboundNumber: null })), number: null },
+  ];
+  for (const c of cases) {
+    const cfg = makeConfig({ accountId: 'acc', code: 'acme', realm: REALM, country: 'AU', offices: c.offices ?? offices, users: [user('101', { ...c.u, security: NO_CALLS })], numbers: c.numbers ?? [], ...(c.mainNumber !== undefined && { mainNumber: c.mainNumber }) });
+    for (const dial of ['000', '112']) {
+      const d = decideRoute(cfg, platform, internal('101', dial));
+      assert.equal(d.action, 'route', `${c.name} (${dial})`);
+      if (d.action !== 'route') continue;
+      assert.equal(d.kind, 'emergency', c.name);
+      assert.deepEqual(d.callerId, { number: c.number, display: null, withheld: false }, c.name);
+      assert.deepEqual(d.headers, c.number ? { 'P-Asserted-Identity': `<sip:${c.number}@${REALM}>` } : {}, c.name);
+      // what Kamailio presents to the carrier as From: the number, or anonymous when there is none
+      const route = toRtjson(d).routes![0]!;
+      assert.equal(route.uri, gw(dial));
+      assert.equal(route.from_user, c.number ?? 'anonymous', c.name);
+    }
+  }
+});
+
+test('branches to the carrier carry the From user Kamailio presents (never the SIP username): number, or anonymous when withheld', () => {
+  const cfg = config([user('101', { hideCallerId: true }), user('102', { outboundNumber: '+61291234501', features: { smartCalling: { enabled: true, number: '+61412345678', timeout: 5, type: 'parallel' } } }), user('103')]);
+  const hidden = toRtjson(decideRoute(cfg, platform, internal('101', '0412345678')));
+  assert.equal(hidden.routes![0]!.from_user, 'anonymous');
+  const shown = toRtjson(decideRoute(cfg, platform, internal('103', '0412345678')));
+  assert.equal(shown.routes![0]!.from_user, '+61291234500');
+  // a user's devices (not the carrier) get no from_user; the smart-call mobile beside them does
+  const smart = toRtjson(decideRoute(cfg, platform, internal('103', '102')));
+  const withAlso = smart.routes!.find((r) => r.also)!;
+  assert.equal(withAlso.from_user, undefined);
+  assert.equal(withAlso.also_from_user, '+61291234501');
+  for (const r of smart.routes!) if (!r.uri.includes('gw.test')) assert.equal(r.from_user, undefined);
+});
+
 test('777 is voicemail access for the caller; refused when their voicemail is off', () => {
   const cfg = config([user('101'), user('102', { vmEnabled: false })]);
   const d = decideRoute(cfg, platform, internal('101', '777'));
@@ -489,6 +534,7 @@ test('rtjson document: serial steps with timers, headers, also and busy; reject 
     headers: { extra: `P-Asserted-Identity: "User 101" <sip:101@${REALM}>\r\n` },
     also: gw('+61412345678'),
     also_headers: { extra: `P-Asserted-Identity: <sip:+61291234500@${REALM}>\r\n` },
+    also_from_user: '+61291234500',
     why: 'devices and mobile (smart calling: parallel)',
   });
   assert.equal(doc.routes![1]!.fr_inv_timer, undefined);

@@ -60,6 +60,16 @@ function outboundCallerId(cfg: AccountRoutingConfig, user: RoutingUser, office: 
 }
 
 /**
+ * The caller ID of an emergency call (issue 15): the office's outbound number (the number the carrier has the
+ * office's address for), else the account's main number, else the user's own outbound number; null only when
+ * the account has no number at all. Never withheld, and an emergency call is never refused for want of one.
+ */
+export function emergencyCallerId(cfg: AccountRoutingConfig, user: RoutingUser, office: RoutingOffice): { number: string | null; pai: string | null } {
+  const number = office.defaultOutboundNumber ?? cfg.mainNumber ?? user.outboundNumber ?? null;
+  return { number, pai: number ? `<sip:${number}@${cfg.realm}>` : null };
+}
+
+/**
  * An external leg placed on behalf of `user` (a diversion to a number, the smart-call mobile). It is the user's
  * call to the public network, so it gets the same treatment as a number the user dials: classified against the
  * user's office country (classifyOutbound) and allowed only when the user's enabled call types allow that class
@@ -464,13 +474,14 @@ export function decideRoute(cfg: AccountRoutingConfig, platform: Platform, req: 
   // country whose office was added after the extension existed, and dialling it must still reach emergency
   // services. Always allowed, whatever the user's enabled calls; the caller ID is never withheld.
   if (emergencyNumbersFor(country).includes(to)) {
+    const emergency = emergencyCallerId(cfg, caller, office);
     return {
       action: 'route',
       kind: 'emergency',
       steps: [{ targets: [externalTarget(platform, to)], timeout: 0, why: 'emergency' }],
       onBusy: null,
-      callerId: { number: outbound.number, display: null, withheld: false },
-      headers: outbound.pai ? { 'P-Asserted-Identity': outbound.pai } : {},
+      callerId: { number: emergency.number, display: null, withheld: false },
+      headers: emergency.pai ? { 'P-Asserted-Identity': emergency.pai } : {},
     };
   }
 
@@ -573,6 +584,14 @@ export interface RtjsonRoute {
   /** Switchboard extension: the headers of the `also` branch (instead of `headers`; it is an external leg). */
   also_headers?: { extra: string };
   /**
+   * Switchboard extension: the From user of a branch to the carrier (the asserted number, or `anonymous` when the
+   * caller ID is withheld or there is none): a phone's own From names its internal SIP username, which the carrier
+   * must never see (Kamailio replaces From and the Contact user on branches a phone's call sends to the trunk).
+   */
+  from_user?: string;
+  /** Switchboard extension: the same for the `also` branch. */
+  also_from_user?: string;
+  /**
    * Switchboard extension: more AoRs rung in parallel with `uri` in this step (the other members of a
    * simultaneous ring group), each looked up in usrloc like `uri`, with the step's timer and `headers`.
    */
@@ -618,6 +637,17 @@ function extraHeaders(...sets: Array<Record<string, string | null> | undefined>)
     .join('');
 }
 
+/** The From user a branch to the carrier presents: the asserted number (PAI), `anonymous` when withheld or unknown. */
+export function trunkFromUser(headers: Record<string, string | null>): string {
+  if (headers.Privacy === 'id') return 'anonymous';
+  const m = /<sip:(\+?[0-9]{3,20})@/.exec(headers['P-Asserted-Identity'] ?? '');
+  return m ? m[1]! : 'anonymous';
+}
+
+function mergedHeaders(...sets: Array<Record<string, string | null> | undefined>): Record<string, string | null> {
+  return Object.assign({}, ...sets.filter(Boolean));
+}
+
 function stepToRoute(step: RingStep, headers: Record<string, string>): RtjsonRoute {
   const [first, ...rest] = step.targets;
   if (!first) throw new Error('a ring step needs a target');
@@ -638,6 +668,8 @@ function stepToRoute(step: RingStep, headers: Record<string, string>): RtjsonRou
     ...(extra && { headers: { extra } }),
     ...(also && { also: also.uri }),
     ...(alsoExtra && { also_headers: { extra: alsoExtra } }),
+    ...(first.kind === 'external' && { from_user: trunkFromUser(mergedHeaders(headers, step.headers, first.headers)) }),
+    ...(also && { also_from_user: trunkFromUser(mergedHeaders(headers, step.headers, also.headers)) }),
     ...(parallel.length > 0 && { parallel: parallel.map((t) => t.uri) }),
     why: step.why,
   };
@@ -678,8 +710,12 @@ export function makeConfig(parts: {
   ringGroups?: RoutingRingGroup[];
   /** E.164 → ring group id, for direct numbers assigned to a group. */
   numberGroups?: Array<[string, string]>;
+  /** The account's main number; default: the first office's (in list order) default outbound number, else the lowest number. */
+  mainNumber?: string | null;
 }): AccountRoutingConfig {
+  const mainNumber = parts.mainNumber !== undefined ? parts.mainNumber : (parts.offices.find((o) => o.defaultOutboundNumber)?.defaultOutboundNumber ?? ([...parts.numbers.map(([n]) => n)].sort()[0] ?? null));
   return {
+    mainNumber,
     accountId: parts.accountId,
     code: parts.code,
     realm: parts.realm,

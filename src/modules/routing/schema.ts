@@ -71,6 +71,11 @@ export interface AccountRoutingConfig {
   ringGroupsById: ReadonlyMap<string, RoutingRingGroup>;
   /** Direct numbers (E.164) assigned to a ring group → the group's id (their `numbers` entry is null). */
   numberGroups: ReadonlyMap<string, string>;
+  /**
+   * The account's main number (emergency caller ID of an office without one): the default outbound number of
+   * the account's first office that has one (offices in creation order), else the account's lowest number.
+   */
+  mainNumber: string | null;
 }
 
 /** Where the platform's other SIP parts live (host[:port]); deployment settings, not account settings. */

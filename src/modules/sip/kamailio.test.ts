@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { kamailioDb, renderConfig, TEMPLATE } from './kamailio.ts';
-import { sipSettingsFromEnv, splitHostPort } from './settings.ts';
+import { kamailioDb, renderConfig, TEMPLATE, writeRunFiles } from './kamailio.ts';
+import { parseTrunk, parseTrunkAddress, sipSettingsFromEnv, splitHostPort, trunkAddresses, trunkAddressFile, type SipSettings } from './settings.ts';
 
 test('store URL → Kamailio db_url and module', () => {
   assert.deepEqual(kamailioDb('/var/lib/sb/x.sqlite'), { url: 'sqlite:///var/lib/sb/x.sqlite', module: 'db_sqlite.so' });
@@ -38,6 +38,29 @@ test('the template renders with every placeholder filled and the settings in pla
 test('host:port parsing', () => {
   assert.deepEqual(splitHostPort('10.0.0.1:5090'), ['10.0.0.1', 5090]);
   assert.deepEqual(splitHostPort('gw.example'), ['gw.example', 5060]);
+  assert.deepEqual(splitHostPort('10.0.0.1:5090;transport=tcp'), ['10.0.0.1', 5090]);
+});
+
+test('carrier trunk: transport, address list (any port by default), defaults and bad entries', () => {
+  assert.deepEqual(parseTrunk('203.0.113.5:5060;transport=tcp'), { host: '203.0.113.5', port: 5060, transport: 'tcp' });
+  assert.deepEqual(parseTrunk('203.0.113.5'), { host: '203.0.113.5', port: 5060, transport: 'udp' });
+  assert.throws(() => parseTrunk('203.0.113.5:5060;transport=sctp'), /SWITCHBOARD_SIP_TRUNK/);
+  assert.deepEqual(parseTrunkAddress('203.0.113.0/24'), { ip: '203.0.113.0', mask: 24, port: 0 });
+  assert.deepEqual(parseTrunkAddress('198.51.100.7'), { ip: '198.51.100.7', mask: 32, port: 0 });
+  assert.deepEqual(parseTrunkAddress('198.51.100.7:5061'), { ip: '198.51.100.7', mask: 32, port: 5061 });
+  assert.deepEqual(parseTrunkAddress('2001:db8::/32'), { ip: '2001:db8::', mask: 32, port: 0 });
+  assert.deepEqual(parseTrunkAddress('[2001:db8::1]:5060'), { ip: '2001:db8::1', mask: 128, port: 5060 });
+  for (const bad of ['carrier.example', '10.0.0.0/33', '10.0.0.1:99999', '']) assert.throws(() => parseTrunkAddress(bad), /SWITCHBOARD_SIP_TRUNK_ADDRESSES/, bad);
+  // default: the trunk host, any port; a loopback test gateway keeps its port (phones share 127.0.0.1)
+  assert.deepEqual(trunkAddresses({ trunk: '203.0.113.5:5060;transport=tcp' }), [{ ip: '203.0.113.5', mask: 32, port: 0 }]);
+  assert.deepEqual(trunkAddresses({ trunk: '127.0.0.1:5090' }), [{ ip: '127.0.0.1', mask: 32, port: 5090 }]);
+  assert.throws(() => trunkAddresses({ trunk: 'sip.carrier.example:5060' }), /SWITCHBOARD_SIP_TRUNK_ADDRESSES/);
+  assert.deepEqual(trunkAddresses({ trunk: 'sip.carrier.example:5060', trunkAddresses: ['203.0.113.0/28'] }), [{ ip: '203.0.113.0', mask: 28, port: 0 }]);
+  assert.equal(trunkAddressFile([{ ip: '203.0.113.0', mask: 28, port: 0 }]).split('\n')[1], '1 203.0.113.0 28 0');
+  const env = sipSettingsFromEnv({ SWITCHBOARD_SIP_TRUNK_ADDRESSES: ' 203.0.113.5, 198.51.100.0/24 ', SWITCHBOARD_SIP_TRUNK_USERNAME: 'pbx1', SWITCHBOARD_SIP_TRUNK_PASSWORD: 'pw' });
+  assert.deepEqual(env.trunkAddresses, ['203.0.113.5', '198.51.100.0/24']);
+  assert.deepEqual(env.trunkAuth, { username: 'pbx1', password: 'pw', realm: '' });
+  assert.equal(sipSettingsFromEnv({ SWITCHBOARD_SIP_TRUNK_PASSWORD: 'pw' }).trunkAuth, undefined, 'no username: no credentials');
 });
 
 test('kamcmd ul.lookup output → contact addresses', async () => {
@@ -52,7 +75,7 @@ test('kamcmd ul.lookup output → contact addresses', async () => {
 });
 
 test('Kamailio accepts the rendered configuration with and without the media relay (kamailio -c)', async (t) => {
-  const { existsSync, mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { existsSync, mkdtempSync, writeFileSync, rmSync, statSync } = await import('node:fs');
   const { execFileSync } = await import('node:child_process');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
@@ -63,16 +86,23 @@ test('Kamailio accepts the rendered configuration with and without the media rel
   }
   const dir = mkdtempSync(join(tmpdir(), 'sb-kamcheck-'));
   try {
-    for (const rtpengine of [undefined, 'udp:127.0.0.1:22222']) {
+    const variants: Array<[string | undefined, SipSettings['trunkAuth']]> = [[undefined, undefined], ['udp:127.0.0.1:22222', undefined], [undefined, { username: 'pbx1', password: 'pw-secret', realm: '' }]];
+    for (const [rtpengine, trunkAuth] of variants) {
+      const settings = { ...sipSettingsFromEnv({}), rtpengine, trunkAuth, trunkAddresses: ['203.0.113.0/24', '198.51.100.7'] };
+      // the run directory's carrier files (trunk-auth.cfg only with credentials) are what the config reads
+      writeRunFiles(dir, settings);
       const cfg = renderConfig(readFileSync(TEMPLATE, 'utf8'), {
         databaseUrl: join(dir, 'x.sqlite'),
         routerUrl: 'http://127.0.0.1:8080/sip/route',
-        settings: { ...sipSettingsFromEnv({}), rtpengine },
+        settings,
         mediaDir: join(dir, 'media'),
         runDir: dir,
         authSecret: 'abc',
       });
       assert.equal(/#!define WITH_RTPENGINE/.test(cfg), !!rtpengine);
+      assert.doesNotMatch(cfg, /pw-secret/, 'the trunk password is never in the main config');
+      assert.equal(existsSync(join(dir, 'trunk-auth.cfg')), !!trunkAuth);
+      if (trunkAuth) assert.equal(statSync(join(dir, 'trunk-auth.cfg')).mode & 0o777, 0o600);
       const file = join(dir, 'k.cfg');
       writeFileSync(file, cfg);
       // exits non-zero with the parse error on stderr when the file is not valid

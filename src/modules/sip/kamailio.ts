@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { ROOT } from '../../shared/paths.ts';
 import { spawnLogged, stopChild, waitUntilReady, type LoggedChild } from './child-process.ts';
 import { renderTlsConfig } from './tls.ts';
-import { DEFAULT_SIP_LIMITS, splitHostPort, type SipLimits, type SipSettings } from './settings.ts';
+import { DEFAULT_SIP_LIMITS, parseTrunk, splitHostPort, trunkAddresses, trunkAddressFile, type SipLimits, type SipSettings } from './settings.ts';
 
 export const KAMAILIO_BIN = process.env.KAMAILIO_BIN ?? '/usr/sbin/kamailio';
 export const TEMPLATE = join(ROOT, 'deploy/kamailio/kamailio.cfg');
@@ -50,9 +50,34 @@ export function kamailioDb(databaseUrl: string): { url: string; module: string }
   return { url: `sqlite://${file}`, module: 'db_sqlite.so' };
 }
 
+const TRUNK_ADDRESS_FILE = 'trunk-addresses';
+const TRUNK_AUTH_FILE = 'trunk-auth.cfg';
+
+/**
+ * The files the rendered config reads from its run directory: the carrier's addresses (permissions module
+ * address file) and, when credentials towards the carrier are set, trunk-auth.cfg with them (mode 0600; the
+ * main config never holds the password, so `sip config` can print it).
+ */
+export function writeRunFiles(runDir: string, settings: SipSettings): void {
+  writeFileSync(join(runDir, TRUNK_ADDRESS_FILE), trunkAddressFile(trunkAddresses(settings)), { mode: 0o600 });
+  const authFile = join(runDir, TRUNK_AUTH_FILE);
+  const a = settings.trunkAuth;
+  if (!a) {
+    rmSync(authFile, { force: true });
+    return;
+  }
+  for (const [k, v] of Object.entries(a)) {
+    if (/["\\\r\n]/.test(v)) throw new Error(`SWITCHBOARD_SIP_TRUNK_${k.toUpperCase()} may not contain quotes, backslashes or line breaks`);
+  }
+  if (!a.username) throw new Error('SWITCHBOARD_SIP_TRUNK_USERNAME is empty');
+  const text = ['#!define WITH_TRUNK_AUTH', `#!define TRUNK_AUTH_USER "${a.username}"`, `#!define TRUNK_AUTH_PASSWORD "${a.password}"`, `#!define TRUNK_AUTH_REALM "${a.realm}"`, ''].join('\n');
+  writeFileSync(authFile, text, { mode: 0o600 });
+}
+
 export function renderConfig(template: string, o: KamailioOptions & { runDir: string; authSecret: string }): string {
   const db = kamailioDb(o.databaseUrl);
-  const [trunkIp, trunkPort] = splitHostPort(o.settings.trunk);
+  const trunk = parseTrunk(o.settings.trunk);
+  trunkAddresses(o.settings); // a bad carrier address list fails here, before Kamailio starts
   const [featureIp, featurePort] = splitHostPort(o.settings.voicemail);
   const lim: SipLimits = { ...DEFAULT_SIP_LIMITS, ...o.limits };
   const bf = o.bruteForce ?? { limit: lim.bfLimit, windowSeconds: lim.bfWindow, blockSeconds: lim.bfBlock };
@@ -61,8 +86,11 @@ export function renderConfig(template: string, o: KamailioOptions & { runDir: st
     CHILDREN: String(o.children ?? 4),
     LISTEN: o.settings.listen,
     PORT: String(o.settings.port),
-    TRUNK_IP: trunkIp,
-    TRUNK_PORT: String(trunkPort),
+    TRUNK_IP: trunk.host,
+    TRUNK_PORT: String(trunk.port),
+    // carrier recognition and credentials: files beside the config (writeRunFiles), never in it
+    TRUNK_ADDRESS_FILE: join(o.runDir, TRUNK_ADDRESS_FILE),
+    TRUNK_AUTH_FILE: join(o.runDir, TRUNK_AUTH_FILE),
     VOICEMAIL: o.settings.voicemail,
     FEATURE_IP: featureIp,
     FEATURE_PORT: String(featurePort),
@@ -179,6 +207,7 @@ export class KamailioProcess {
     const cfg = renderConfig(readFileSync(TEMPLATE, 'utf8'), { ...this.options, runDir: this.runDir, authSecret: randomBytes(16).toString('hex') });
     writeFileSync(this.cfgFile, cfg, { mode: 0o600 });
     if (this.options.settings.tls) writeFileSync(join(this.runDir, 'tls.cfg'), renderTlsConfig(this.options.settings.tls), { mode: 0o600 });
+    writeRunFiles(this.runDir, this.options.settings);
     const args = ['-DD', '-E', '-f', this.cfgFile, '-P', join(this.runDir, 'kamailio.pid'), '-Y', this.runDir, '-m', '64', '-M', '8'];
     this.proc = spawnLogged(KAMAILIO_BIN, args, {
       cwd: this.runDir,

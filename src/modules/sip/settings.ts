@@ -1,9 +1,17 @@
+import { isIP } from 'node:net';
+
 /**
  * SIP deployment settings (environment), shared by the routing endpoint and the Kamailio process manager.
  *   SWITCHBOARD_SIP_LISTEN   address Kamailio listens on (default 127.0.0.1)
  *   SWITCHBOARD_SIP_PORT     UDP+TCP port (default 5070)
- *   SWITCHBOARD_SIP_TRUNK    host:port of the carrier / PSTN gateway (default 127.0.0.1:5090); INVITEs from
- *                            this address are inbound DDI calls, external numbers are sent to it
+ *   SWITCHBOARD_SIP_TRUNK    host:port[;transport=udp|tcp] of the carrier / PSTN gateway (default 127.0.0.1:5090):
+ *                            external numbers are sent to it (docs/sip.md "Carrier trunk")
+ *   SWITCHBOARD_SIP_TRUNK_ADDRESSES  comma-separated addresses / CIDRs the carrier sends from (any port, UDP or
+ *                            TCP; `addr:port` or `[v6]:port` for one port): INVITEs from them are inbound DDI calls,
+ *                            not authenticated. Default: the trunk host (with its port when it is a loopback address)
+ *   SWITCHBOARD_SIP_TRUNK_USERNAME / _PASSWORD / _REALM  digest credentials Kamailio answers the carrier's 401/407
+ *                            with (uac_auth); realm empty = whatever realm the carrier challenges with.
+ *                            The password is never logged nor shown by `sip config` (docs/sip.md)
  *   SWITCHBOARD_SIP_VOICEMAIL host:port of the voicemail / feature server (default 127.0.0.1:5095)
  *   SWITCHBOARD_SIP_SECRET   shared secret Kamailio sends to the routing endpoint (X-Switchboard-Sip-Secret)
  *   SWITCHBOARD_NATPING      seconds between keep-alive OPTIONS to phones behind NAT (default 25)
@@ -35,6 +43,10 @@ export interface SipSettings {
   natPing?: number;
   /** rtpengine's ng control socket (udp:host:port) when media is relayed; null/undefined: no relay. */
   rtpengine?: string | null;
+  /** Addresses / CIDRs (optionally :port) inbound carrier calls come from; default: the trunk host (trunkAddresses()). */
+  trunkAddresses?: string[];
+  /** Digest credentials towards the carrier (answers its 401/407 challenges); none: challenges are passed on. */
+  trunkAuth?: TrunkAuth;
   /** SIP over TLS: the port and the PEM certificate + key files; undefined: no TLS listener. */
   tls?: SipTlsSettings;
 }
@@ -58,6 +70,71 @@ export function sipTlsFromEnv(env: NodeJS.ProcessEnv = process.env): { port: num
   const keyFile = env.SWITCHBOARD_SIP_TLS_KEY || undefined;
   if (!!certFile !== !!keyFile) throw new Error('SWITCHBOARD_SIP_TLS_CERT and SWITCHBOARD_SIP_TLS_KEY must be set together (or neither: a self-signed pair is made)');
   return { port, certFile, keyFile };
+}
+
+export interface TrunkAuth {
+  username: string;
+  password: string;
+  /** The realm to answer; '' = any realm the carrier challenges with. */
+  realm: string;
+}
+
+/** One carrier address entry: an IP (v4/v6) with a prefix length (32/128 for one host) and a port (0 = any). */
+export interface TrunkAddress {
+  ip: string;
+  mask: number;
+  port: number;
+}
+
+/** The trunk setting: host, port and transport (`host:port;transport=tcp`). */
+export function parseTrunk(trunk: string): { host: string; port: number; transport: 'udp' | 'tcp' } {
+  const m = /^([^;]+?)(?:;transport=(udp|tcp))?$/i.exec(trunk.trim());
+  if (!m) throw new Error(`SWITCHBOARD_SIP_TRUNK must be host:port or host:port;transport=udp|tcp, got ${trunk}`);
+  const [host, port] = splitHostPort(m[1]!);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`SWITCHBOARD_SIP_TRUNK must be host:port, got ${trunk}`);
+  return { host: host.replace(/^\[(.*)\]$/, '$1'), port, transport: (m[2]?.toLowerCase() as 'udp' | 'tcp' | undefined) ?? 'udp' };
+}
+
+/** Parses one carrier address entry: 203.0.113.5, 203.0.113.0/24, 203.0.113.5:5060, 2001:db8::/32, [2001:db8::1]:5060. */
+export function parseTrunkAddress(entry: string): TrunkAddress {
+  const e = entry.trim();
+  const bad = () => new Error(`SWITCHBOARD_SIP_TRUNK_ADDRESSES: '${entry}' is not an IP address, CIDR or address:port`);
+  let ip = e;
+  let port = 0;
+  let mask: number | null = null;
+  const v6port = /^\[([^\]]+)\]:([0-9]+)$/.exec(e);
+  const v4port = /^([0-9.]+):([0-9]+)$/.exec(e);
+  const cidr = /^([^/]+)\/([0-9]{1,3})$/.exec(e);
+  if (v6port) [ip, port] = [v6port[1]!, Number(v6port[2])];
+  else if (v4port) [ip, port] = [v4port[1]!, Number(v4port[2])];
+  else if (cidr) [ip, mask] = [cidr[1]!, Number(cidr[2])];
+  const family = isIP(ip);
+  if (family === 0 || port > 65535) throw bad();
+  const max = family === 4 ? 32 : 128;
+  if (mask !== null && (mask < 1 || mask > max)) throw bad();
+  return { ip, mask: mask ?? max, port };
+}
+
+function isLoopbackIp(ip: string): boolean {
+  return ip === '::1' || /^127\./.test(ip);
+}
+
+/**
+ * The carrier's addresses Kamailio recognises inbound calls by (any port unless an entry names one). Default:
+ * the trunk host, any port; a loopback trunk host (a test gateway sharing 127.0.0.1 with phones) keeps its port.
+ * A trunk named by host name needs the list: Kamailio matches the source address, not a name.
+ */
+export function trunkAddresses(s: Pick<SipSettings, 'trunk' | 'trunkAddresses'>): TrunkAddress[] {
+  if (s.trunkAddresses && s.trunkAddresses.length > 0) return s.trunkAddresses.map(parseTrunkAddress);
+  const t = parseTrunk(s.trunk);
+  const family = isIP(t.host);
+  if (family === 0) throw new Error(`SWITCHBOARD_SIP_TRUNK names a host (${t.host}): set SWITCHBOARD_SIP_TRUNK_ADDRESSES to the addresses the carrier sends from`);
+  return [{ ip: t.host, mask: family === 4 ? 32 : 128, port: isLoopbackIp(t.host) ? t.port : 0 }];
+}
+
+/** The permissions module's address file: `<group> <ip> <mask> <port>` per line (group 1 = the carrier). */
+export function trunkAddressFile(addresses: TrunkAddress[]): string {
+  return ['# carrier addresses (SWITCHBOARD_SIP_TRUNK_ADDRESSES), written by switchboard sip start', ...addresses.map((a) => `1 ${a.ip} ${a.mask} ${a.port}`), ''].join('\n');
 }
 
 export interface SipLimits {
@@ -148,11 +225,15 @@ export function sipSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SipSet
     voicemail: env.SWITCHBOARD_SIP_VOICEMAIL ?? '127.0.0.1:5095',
     secret: env.SWITCHBOARD_SIP_SECRET || undefined,
     natPing: env.SWITCHBOARD_NATPING ? Number(env.SWITCHBOARD_NATPING) : undefined,
+    trunkAddresses: env.SWITCHBOARD_SIP_TRUNK_ADDRESSES ? env.SWITCHBOARD_SIP_TRUNK_ADDRESSES.split(',').map((a) => a.trim()).filter(Boolean) : undefined,
+    trunkAuth: env.SWITCHBOARD_SIP_TRUNK_USERNAME
+      ? { username: env.SWITCHBOARD_SIP_TRUNK_USERNAME, password: env.SWITCHBOARD_SIP_TRUNK_PASSWORD ?? '', realm: env.SWITCHBOARD_SIP_TRUNK_REALM ?? '' }
+      : undefined,
   };
 }
 
-/** host:port → [host, port]; the port defaults to 5060. */
+/** host:port → [host, port]; the port defaults to 5060; a `;transport=` suffix is ignored. */
 export function splitHostPort(hp: string): [string, number] {
-  const m = /^(.*?)(?::([0-9]+))?$/.exec(hp)!;
+  const m = /^(.*?)(?::([0-9]+))?$/.exec(hp.replace(/;.*$/, ''))!;
   return [m[1]!, Number(m[2] ?? 5060)];
 }
