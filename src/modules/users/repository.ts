@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type Selectable, type SqlBool } from 'kysely';
 import type { Conn, Dialect } from '../../db/database.ts';
 import { reusable } from '../../db/reusable.ts';
-import type { DB, UsersTable } from '../../db/types.ts';
+import type { UsersTable } from '../../db/types.ts';
 import { toBool } from '../../shared/bool.ts';
 import type { Scope } from '../../shared/permissions.ts';
 import { DEFAULT_APPS, DEFAULT_FEATURES, DEFAULT_SECURITY, mergeDeep, systemTags } from './rules.ts';
