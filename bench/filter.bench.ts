@@ -109,6 +109,9 @@ async function runStore(kind: 'sqlite' | 'postgres', tbase: string): Promise<Arr
     ['substring: q= no match', (i) => u(`q=zq${i % 10}x`)],
     ['substring + office filter', (i) => u(`officeId=${hugeOffice}&q=${encodeURIComponent(rare(i))}`)],
     ['substring, keyset page 2 (after=)', () => u('q=arlot&after=150000')],
+    // the 5k-user neighbour searching terms the 100k account is full of (SQLite's FTS table is store-wide)
+    ['substring: neighbour (5k) q=arlot', () => `${base}/api/v1/accounts/neighbour/users?q=arlot`],
+    ['substring: neighbour q= 3 chars (common)', (i) => `${base}/api/v1/accounts/neighbour/users?q=${SYL[i % SYL.length]!.padEnd(3, 'e')}`],
   ];
   const out: Array<[string, LoadResult]> = [];
   const trivial = async () => {
