@@ -294,7 +294,15 @@ function substringMatches(dialect: Dialect, accountId: string, v: string, f: Use
 }
 
 async function substringCandidates(conn: Conn, dialect: Dialect, accountId: string, v: string, f: UserFilter): Promise<string[]> {
-  const r = await sql<{ extension: string }>`${substringMatches(dialect, accountId, v, f)} limit ${TEXT_CANDIDATE_CAP + 1}`.execute(conn);
+  const matches = substringMatches(dialect, accountId, v, f);
+  const cap = TEXT_CANDIDATE_CAP + 1;
+  // PostgreSQL: with the LIMIT in view the planner bets on a sequential scan stopping early (65 ms for a term
+  // in 6% of 100k rows, the whole table for a rare one); a MATERIALIZED CTE is planned for all its rows, which
+  // picks the BitmapOr over the trigram indexes (4.7 ms in the same run), and is read lazily up to the cap.
+  const r =
+    dialect === 'postgres'
+      ? await sql<{ extension: string }>`with matches as materialized (${matches}) select extension from matches limit ${cap}`.execute(conn)
+      : await sql<{ extension: string }>`${matches} limit ${cap}`.execute(conn);
   return r.rows.map((x) => x.extension);
 }
 
