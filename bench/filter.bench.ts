@@ -84,7 +84,7 @@ async function runStore(kind: 'sqlite' | 'postgres', tbase: string): Promise<Arr
   // ---- the plans the substring candidates use ----
   if (kind === 'postgres') {
     const p = '%olin%';
-    const plan = await sql<{ 'QUERY PLAN': string }>`explain select extension from users where account_id = ${huge.id} and (first_name ilike ${p} or last_name ilike ${p} or display_name ilike ${p} or email ilike ${p} or extension ilike ${p}) limit 1001`.execute(db);
+    const plan = await sql<{ 'QUERY PLAN': string }>`explain with m as materialized (select extension from users where account_id = ${huge.id} and (first_name ilike ${p} or last_name ilike ${p} or display_name ilike ${p} or email ilike ${p} or extension ilike ${p})) select extension from m limit 1001`.execute(db);
     console.log(`plan (users part):\n  ${plan.rows.map((r) => r['QUERY PLAN']).join('\n  ')}`);
   } else {
     const plan = await sql<{ detail: string }>`explain query plan select users.extension from users_fts cross join users_fts_rows m on m.rid = users_fts.rowid cross join users on users.id = m.user_id where users_fts match '"olin"' and m.account_id = ${huge.id} and users.account_id = ${huge.id} limit 1001`.execute(db);
