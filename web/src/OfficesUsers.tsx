@@ -202,16 +202,39 @@ interface ListState {
   error?: string;
 }
 
-/** Keyset pages of users for an office and filter; `more` fetches the next page. */
+/**
+ * What the server's 'Filter User' matches (src/modules/users/repository.ts): from 3 characters on, the text
+ * inside a first, last or display name, email, extension or direct number; shorter, a name, extension or
+ * email starting with it. Case-insensitive.
+ */
+export function matchesUserFilter(u: User, typed: string): boolean {
+  const v = typed.trim().toLowerCase();
+  if (!v) return true;
+  const names = [u.firstName, u.lastName, u.displayName].map((x) => (x ?? '').toLowerCase());
+  const email = (u.email ?? '').toLowerCase();
+  if ([...v].length >= 3) return [...names, email, u.extension, ...(u.directNumbers ?? [])].some((x) => x.toLowerCase().includes(v));
+  return u.extension.startsWith(v) || email.startsWith(v) || names.some((x) => x.startsWith(v));
+}
+
+/**
+ * Keyset pages of users for an office and filter; `more` fetches the next page. A newer load aborts the
+ * request before it and a sequence number drops any answer that still arrives late, so the rows shown are
+ * always those of the latest filter, whatever order the server answers in.
+ */
 function useUsers(base: string, officeId: string, q: string, version: number) {
   const [state, setState] = useState<ListState>({ items: [], loading: true });
   const gen = useRef(0);
+  const inflight = useRef<AbortController | null>(null);
+  useEffect(() => () => inflight.current?.abort(), []);
   const load = useCallback(
     async (after?: string) => {
       const my = ++gen.current;
+      inflight.current?.abort();
+      const ctl = new AbortController();
+      inflight.current = ctl;
       setState((st) => ({ ...st, loading: true, error: undefined, ...(after ? {} : { items: [], total: undefined, next: undefined }) }));
       try {
-        const page = await get<Page<User>>(`${base}/users${qs({ officeId: officeId || undefined, q: q || undefined, after, limit: PAGE, includeTotal: after ? undefined : true })}`);
+        const page = await get<Page<User>>(`${base}/users${qs({ officeId: officeId || undefined, q: q || undefined, after, limit: PAGE, includeTotal: after ? undefined : true })}`, ctl.signal);
         if (my !== gen.current) return;
         setState((st) => ({ items: after ? [...st.items, ...page.items] : page.items, total: after ? st.total : page.total, next: page.next, loading: false }));
       } catch (e) {
@@ -234,7 +257,11 @@ function UsersPanel({ office, selectedId, onSelect }: { office: Office | null; s
   const s = useSession();
   const [filter, setFilter] = useState('');
   const q = useDebounced(filter.trim(), 250);
-  const list = useUsers(s.base, office?.id ?? '', q, s.usersVersion);
+  const loaded = useUsers(s.base, office?.id ?? '', q, s.usersVersion);
+  // While the typed text has not been sent yet (debounce), only rows that also match it stay on screen.
+  const typed = filter.trim();
+  const pending = typed !== q;
+  const list = pending ? { ...loaded, items: loaded.items.filter((u) => matchesUserFilter(u, typed)), total: undefined, next: undefined, loading: true } : loaded;
   const title = office ? office.name : 'All users';
   return (
     <section className="panel panel-users" aria-labelledby="users-h">
@@ -271,7 +298,7 @@ function UsersPanel({ office, selectedId, onSelect }: { office: Office | null; s
           }}
         />
         <span id="user-filter-hint" className="sr-only">
-          Name, extension or email
+          Name, extension, email or number: three characters or more match anywhere in them
         </span>
       </div>
       {list.error ? (
@@ -280,7 +307,7 @@ function UsersPanel({ office, selectedId, onSelect }: { office: Office | null; s
         <Spinner label="Loading users" />
       ) : list.items.length === 0 ? (
         <Empty title={q ? 'No user matches' : 'No users yet'}>
-          {q ? `Nothing starts with “${q}” in name, extension or email.` : can(s.actor, 'addUser') ? "Click 'Add New User' to create the first one." : null}
+          {q ? `Nothing ${[...q].length >= 3 ? 'contains' : 'starts with'} “${q}” in name, extension, email${[...q].length >= 3 ? ' or number' : ''}.` : can(s.actor, 'addUser') ? "Click 'Add New User' to create the first one." : null}
         </Empty>
       ) : (
         <UserList items={list.items} total={list.total} hasMore={Boolean(list.next)} loading={list.loading} onMore={list.more} selectedId={selectedId} onSelect={onSelect} />

@@ -220,13 +220,21 @@ export function onUnauthorized(fn: () => void): () => void {
   return () => unauthorizedListeners.delete(fn);
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** A request cancelled through its AbortSignal (a newer one superseded it): callers ignore it. */
+export class AbortedError extends Error {
+  constructor() {
+    super('aborted');
+  }
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { ...CSRF_HEADER, accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body), signal });
   } catch {
+    if (signal?.aborted) throw new AbortedError();
     throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
   }
   return readResponse<T>(res, path);
@@ -252,7 +260,7 @@ async function readResponse<T>(res: Response, path: string): Promise<T> {
   return data as T;
 }
 
-export const get = <T>(path: string) => api<T>('GET', path);
+export const get = <T>(path: string, signal?: AbortSignal) => api<T>('GET', path, undefined, signal);
 export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body);
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
 export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);

@@ -1,5 +1,6 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_core.ts';
+import * as m0010 from './0010_users_search.ts';
 import * as m0101 from './0101_auth.ts';
 import * as m0120 from './0120_rate_limits.ts';
 import * as m0201 from './0201_groups_call_flows.ts';
@@ -32,6 +33,7 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
  */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001_core': m0001,
+  '0010_users_search': m0010,
   '0101_auth': m0101,
   '0120_rate_limits': m0120,
   '0201_groups_call_flows': m0201,

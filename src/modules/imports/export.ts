@@ -8,7 +8,8 @@ import { toBool } from '../../shared/bool.ts';
 import { resolveAccount } from '../accounts/service.ts';
 import * as offices from '../offices/repository.ts';
 import type { UserRow } from '../users/repository.ts';
-import { exportColumns, yesNo } from './columns.ts';
+import { SETTING_COLUMNS, exportColumns, settingCell, yesNo } from './columns.ts';
+import { DEFAULT_APPS, DEFAULT_FEATURES, DEFAULT_SECURITY, mergeDeep } from '../users/rules.ts';
 import * as repo from './repository.ts';
 
 export interface ExportOptions {
@@ -17,11 +18,22 @@ export interface ExportOptions {
   includeSecrets?: boolean;
 }
 
+/** A stored settings object over its defaults (the API's reading: users/repository.ts toUser). */
+function parseSettings<T>(text: string, defaults: T): T {
+  try {
+    return mergeDeep(defaults, JSON.parse(text));
+  } catch {
+    return defaults;
+  }
+}
+
 /** One user as a CSV record keyed by column name (the same shape import reads). */
 export function userToRecord(
   u: UserRow,
   ctx: { officeName: string; pickupGroup: string | null; directNumbers: string[]; device?: { mac: string; model: string } },
 ): Record<string, string> {
+  const settings = { features: parseSettings(u.features, DEFAULT_FEATURES), security: parseSettings(u.security, DEFAULT_SECURITY), apps: parseSettings(u.apps, DEFAULT_APPS) };
+  const settingCells = Object.fromEntries(Object.entries(SETTING_COLUMNS).map(([col, c]) => [col, settingCell(settings[c.group], c)]));
   return {
     extension: u.extension,
     first_name: u.first_name,
@@ -45,6 +57,9 @@ export function userToRecord(
     vm_email_delivery: yesNo(toBool(u.vm_email_delivery)),
     vm_email: u.vm_email ?? '',
     vm_keep_on_server: yesNo(toBool(u.vm_keep_on_server)),
+    vm_delete_after_email: yesNo(toBool(u.vm_delete_after_email)),
+    behind_firewall: yesNo(toBool(u.behind_firewall)),
+    ...settingCells,
     device_mac: ctx.device?.mac ?? '',
     device_model: ctx.device?.model ?? '',
     sip_username: u.sip_username,

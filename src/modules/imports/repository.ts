@@ -57,11 +57,11 @@ export async function loadImportContext(
   const [users, groups, offices, numbers, pickups] = await Promise.all([
     conn
       .selectFrom('users')
-      .select(['id', 'extension', 'first_name', 'last_name', 'display_name', 'email', 'office_id', 'vm_pin', 'pickup_group_id', 'user_type'])
+      .select(['id', 'extension', 'first_name', 'last_name', 'display_name', 'email', 'office_id', 'vm_pin', 'pickup_group_id', 'user_type', 'features', 'security', 'apps'])
       .where('account_id', '=', account.id)
       .execute(),
     conn.selectFrom('ring_groups').select('extension').where('account_id', '=', account.id).execute(),
-    conn.selectFrom('offices').select(['id', 'name', 'country']).where('account_id', '=', account.id).execute(),
+    conn.selectFrom('offices').select(['id', 'name', 'country', 'area_code']).where('account_id', '=', account.id).execute(),
     conn.selectFrom('numbers').select(['id', 'e164', 'user_id']).where('account_id', '=', account.id).execute(),
     conn.selectFrom('pickup_groups').select(['id', 'name_key']).where('account_id', '=', account.id).execute(),
   ]);
@@ -75,7 +75,7 @@ export async function loadImportContext(
     usersByExtension,
     ringGroupExtensions: new Set(groups.map((g) => g.extension)),
     emails,
-    offices: new Map(offices.map((o) => [o.name.toLowerCase(), { id: o.id, country: o.country }])),
+    offices: new Map(offices.map((o) => [o.name.toLowerCase(), { id: o.id, country: o.country, areaCode: o.area_code }])),
     numbers: new Map(numbers.map((n) => [n.e164, { id: n.id, userId: n.user_id }])),
     pickupGroups: new Map(pickups.map((p) => [p.name_key, p.id])),
     macs: new Map(),

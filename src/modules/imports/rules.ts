@@ -20,12 +20,14 @@ import {
   DEFAULT_SECURITY,
   checkExtension,
   deriveDisplayName,
+  mergeDeep,
   normaliseEmail,
+  normaliseFeatures,
   validateUserFields,
   type ExtensionContext,
 } from '../users/rules.ts';
-import { USER_TYPES } from '../users/schema.ts';
-import { CSV_COLUMNS, KNOWN_COLUMNS, parseYesNo } from './columns.ts';
+import { USER_TYPES, type Apps, type Features, type Security } from '../users/schema.ts';
+import { CSV_COLUMNS, KNOWN_COLUMNS, SETTING_COLUMNS, SETTING_FIELD_TO_COLUMN, parseYesNo } from './columns.ts';
 
 export interface RowError {
   /** Spreadsheet row: the header is row 1, the first data row is row 2. 1 = the header itself. */
@@ -90,7 +92,7 @@ export interface ImportContext {
   /** email → user id */
   emails: Map<string, string>;
   /** office name (lower case) → office */
-  offices: Map<string, { id: string; country: string }>;
+  offices: Map<string, { id: string; country: string; areaCode: string | null }>;
   /** e164 → number */
   numbers: Map<string, { id: string; userId: string | null }>;
   /** group name key → id */
@@ -102,7 +104,10 @@ export interface ImportContext {
   grantableScopes?: ReadonlySet<Scope>;
 }
 
-export type ExistingUser = Pick<UsersTable, 'id' | 'extension' | 'first_name' | 'last_name' | 'display_name' | 'email' | 'office_id' | 'vm_pin' | 'pickup_group_id' | 'user_type'>;
+export type ExistingUser = Pick<
+  UsersTable,
+  'id' | 'extension' | 'first_name' | 'last_name' | 'display_name' | 'email' | 'office_id' | 'vm_pin' | 'pickup_group_id' | 'user_type' | 'features' | 'security' | 'apps'
+>;
 
 export interface DevicePlan {
   mac: string;
@@ -143,7 +148,36 @@ const FIELD_TO_COLUMN: Record<string, string> = {
   extension: 'extension',
 };
 
-const LIMITS: Record<string, number> = { first_name: 50, last_name: 50, display_name: 80, department: 80, email: 254, alt_email: 254, vm_email: 254 };
+const LIMITS: Record<string, number> = {
+  first_name: 50,
+  last_name: 50,
+  display_name: 80,
+  department: 80,
+  email: 254,
+  alt_email: 254,
+  vm_email: 254,
+  smart_call_number: 32,
+  divert_all_destination: 32,
+  divert_busy_destination: 32,
+  divert_no_answer_destination: 32,
+};
+
+/** A stored settings object over its defaults (as the API reads it). */
+function storedSettings<T>(text: string | undefined, defaults: T): T {
+  if (!text) return defaults;
+  try {
+    return mergeDeep(defaults, JSON.parse(text));
+  } catch {
+    return defaults;
+  }
+}
+
+/** Sets obj[path] (creating the objects on the way). */
+function setPath(obj: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let o = obj;
+  for (const k of path.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+  o[path[path.length - 1]!] = value;
+}
 
 const EXAMPLE_ROW = Object.fromEntries(CSV_COLUMNS.map((c) => [c.name, c.example]));
 
@@ -177,6 +211,11 @@ export function validateRows(parsed: ParsedCsv, ctx: ImportContext, opts: { upda
   const seenMac = new Map<string, number>();
   const seenNumber = new Map<string, number>();
   const blankExtension: Array<{ plan: RowPlan; rowNo: number }> = [];
+  // A diversion may point at any extension the PBX will have: users, ring groups, and this file's own rows.
+  const knownExtensions = new Set<string>([...ctx.usersByExtension.keys(), ...ctx.ringGroupExtensions]);
+  for (const r of parsed.rows) if (r.extension) knownExtensions.add(r.extension);
+  const officeById = new Map([...ctx.offices.values()].map((o) => [o.id, o]));
+  const settingColumnsInFile = parsed.header.filter((h) => SETTING_COLUMNS[h]);
 
   parsed.rows.forEach((rec, i) => {
     const rowNo = i + 2;
@@ -239,7 +278,9 @@ export function validateRows(parsed: ParsedCsv, ctx: ImportContext, opts: { upda
 
     // Office.
     let officeId: string | undefined;
-    let country = ctx.accountCountry;
+    const currentOffice = existing && action === 'update' ? officeById.get(existing.office_id) : undefined;
+    let country = currentOffice?.country ?? ctx.accountCountry;
+    let areaCode = currentOffice?.areaCode ?? null;
     if (action === 'create' || has('office')) {
       const name = (rec.office ?? '').trim();
       const office = name ? ctx.offices.get(name.toLowerCase()) : undefined;
@@ -248,6 +289,7 @@ export function validateRows(parsed: ParsedCsv, ctx: ImportContext, opts: { upda
       else {
         officeId = office.id;
         country = office.country;
+        areaCode = office.areaCode;
       }
     }
 
@@ -346,11 +388,58 @@ export function validateRows(parsed: ParsedCsv, ctx: ImportContext, opts: { upda
     const flags = {
       include_in_directory: bool('include_in_directory', true),
       hide_caller_id: bool('hide_caller_id', false),
+      behind_firewall: bool('behind_firewall', true),
       enabled: bool('enabled', true),
       vm_enabled: vmEnabled,
       vm_email_delivery: bool('vm_email_delivery', false),
+      vm_delete_after_email: bool('vm_delete_after_email', false),
       vm_keep_on_server: bool('vm_keep_on_server', true),
     };
+
+    // Features, security, apps: the columns of the file over the user's current settings (create: the
+    // defaults), checked by the API's own rules — a diversion to an extension the PBX will not have, or to a
+    // kind of number the user may not call, is refused with its column.
+    const patches: { features: Record<string, unknown>; security: Record<string, unknown>; apps: Record<string, unknown> } = { features: {}, security: {}, apps: {} };
+    const touched = new Set<'features' | 'security' | 'apps'>();
+    for (const col of settingColumnsInFile) {
+      if (!set(col)) continue;
+      const c = SETTING_COLUMNS[col]!;
+      const v = (rec[col] ?? '').trim();
+      const dflt = settingDefault(c.group, c.path);
+      let value: unknown;
+      if (v === '') value = dflt;
+      else if (c.kind === 'bool') {
+        value = parseYesNo(v);
+        if (value === undefined) err(col, 'must be yes or no');
+      } else if (c.kind === 'enum') {
+        value = v.toLowerCase();
+        if (!c.values!.includes(value as string)) err(col, `must be one of ${c.values!.join(', ')}`);
+      } else if (c.kind === 'int') {
+        if (!/^[0-9]{1,4}$/.test(v)) err(col, 'must be a whole number');
+        value = Number(v);
+        if (col === 'max_external_calls' && (value as number) > 1000) err(col, 'must be 0 to 1000');
+      } else value = v;
+      setPath(patches[c.group], c.path, value);
+      touched.add(c.group);
+    }
+    if (errors.length > before) return;
+    const isCreate = action === 'create';
+    const features = mergeDeep(isCreate ? DEFAULT_FEATURES : storedSettings<Features>(existing!.features, DEFAULT_FEATURES), patches.features);
+    const security = mergeDeep(isCreate ? DEFAULT_SECURITY : storedSettings<Security>(existing!.security, DEFAULT_SECURITY), patches.security);
+    const apps = mergeDeep(isCreate ? DEFAULT_APPS : storedSettings<Apps>(existing!.apps, DEFAULT_APPS), patches.apps);
+    let featuresJson: string | undefined;
+    if (isCreate || touched.has('features') || touched.has('security')) {
+      const checked = normaliseFeatures(features, {
+        extensionLength: extCtx.length,
+        country,
+        ownExtension: ext,
+        areaCode,
+        enabledCalls: security.enabledCalls,
+        existingExtensions: knownExtensions,
+      });
+      for (const f of checked.errors) err(SETTING_FIELD_TO_COLUMN[f.field] ?? f.field, f.reason);
+      featuresJson = isCreate && !touched.has('features') && !checked.errors.length ? FEATURES_JSON : JSON.stringify(checked.value);
+    }
     if (errors.length > before) return;
 
     const opt = (c: string) => (set(c) ? rec[c]?.trim() || null : undefined);
@@ -372,17 +461,17 @@ export function validateRows(parsed: ParsedCsv, ctx: ImportContext, opts: { upda
         ring_time: ringTime!,
         outbound_number: outbound ?? null,
         hide_caller_id: flags.hide_caller_id!,
-        behind_firewall: 1,
+        behind_firewall: flags.behind_firewall!,
         enabled: flags.enabled!,
         vm_enabled: flags.vm_enabled!,
         vm_pin: pin ?? null,
         vm_email_delivery: flags.vm_email_delivery!,
         vm_email: normaliseEmail(rec.vm_email),
-        vm_delete_after_email: 0,
+        vm_delete_after_email: flags.vm_delete_after_email!,
         vm_keep_on_server: flags.vm_keep_on_server!,
-        features: FEATURES_JSON,
-        security: SECURITY_JSON,
-        apps: APPS_JSON,
+        features: featuresJson!,
+        security: touched.has('security') ? JSON.stringify(security) : SECURITY_JSON,
+        apps: touched.has('apps') ? JSON.stringify(apps) : APPS_JSON,
         portal_password_hash: null,
       };
       const plan: RowPlan = { row: rowNo, action, user, extension: ext, pickupGroup: pickupGroup ?? null, directNumbers, device };
@@ -416,6 +505,9 @@ export function validateRows(parsed: ParsedCsv, ctx: ImportContext, opts: { upda
     put('vm_pin', pin);
     put('vm_email', present('vm_email') ? normaliseEmail(rec.vm_email) : undefined);
     for (const [k, v] of Object.entries(flags)) if (v !== undefined) put(k as keyof UsersTable, v as never);
+    put('features', featuresJson);
+    if (touched.has('security')) put('security', JSON.stringify(security));
+    if (touched.has('apps')) put('apps', JSON.stringify(apps));
     plans.push({ row: rowNo, action, user, userId: ex.id, extension: ext, pickupGroup, directNumbers, device });
   });
 
@@ -447,6 +539,13 @@ function* freeExtensions(used: ReadonlySet<string>, ctx: ExtensionContext): Gene
     if (!used.has(ext) && checkExtension(ext, reserved) === null) yield ext;
   }
   return null;
+}
+
+/** The default of one setting (blank cell = default). */
+function settingDefault(group: 'features' | 'security' | 'apps', path: readonly string[]): unknown {
+  let v: unknown = group === 'features' ? DEFAULT_FEATURES : group === 'security' ? DEFAULT_SECURITY : DEFAULT_APPS;
+  for (const k of path) v = (v as Record<string, unknown>)[k];
+  return v;
 }
 
 const FEATURES_JSON = JSON.stringify(DEFAULT_FEATURES);

@@ -28,7 +28,7 @@ const listQuery = {
   additionalProperties: false,
   properties: {
     officeId: { type: 'string', description: 'Only users of this office' },
-    q: { type: 'string', maxLength: 80, description: "'Filter User': name, extension or email starts with this" },
+    q: { type: 'string', maxLength: 80, description: "'Filter User': from 3 characters on, found inside first/last/display name, email, extension or a direct number (case-insensitive, taken literally); 1-2 characters: a name, extension or email starting with it" },
     extension: { type: 'string', maxLength: 8, pattern: '^[0-9]*$' },
     email: { type: 'string', maxLength: 254 },
     name: { type: 'string', maxLength: 80 },
