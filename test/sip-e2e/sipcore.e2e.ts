@@ -26,7 +26,13 @@ const run = promisify(execFile);
 const missing = kamailioMissing();
 const PROXY = '127.0.0.1:5070';
 const BF = { limit: 3, windowSeconds: 60, blockSeconds: 60 };
-const LIMITS = { routeTimeout: 2, routeBreaker: 2, routeQueue: 8, asyncWorkers: 2, pikeDensity: 5000, registrationFlush: 2 };
+// pikeDensity: the stall test's three phones REGISTER in a closed loop from one address (127.0.0.1), two requests
+// each (challenge + answer): on a fast machine (CI: 1,925 REGISTER/s) that is ~7,700 requests per 2 s, a flood by
+// pike's own measure. With the 5,000 this suite used, pike blocked 127.0.0.1 for 2–4 s at a time mid-test (Kamailio
+// log: "PIKE - BLOCKing ip 127.0.0.1"), which is what made REGISTERs time out "at the breaker probes" (measured:
+// with pike off, 0 of ~140,000 REGISTERs took over 250 ms during 4 stalls with 3 probes each). 60,000 (per 2 s)
+// is beyond what this load can reach and keeps pike in the path (its hit counters are 16-bit: at most 65,000).
+const LIMITS = { routeTimeout: 2, routeBreaker: 2, routeQueue: 8, asyncWorkers: 2, pikeDensity: 60_000, registrationFlush: 2 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
@@ -219,12 +225,7 @@ for (const { kind, skip } of await storeKinds()) {
       return { ok, failed, perSecond: Math.round((ok / ms) * 1000) };
     }
 
-    // KNOWN ISSUE (seen at the end of the 2026-12-02 session, after merging call history and callback on busy):
-    // each breaker probe (one call lookup every ROUTE_BREAKER s that waits out the ROUTE_TIMEOUT) now makes a few
-    // REGISTERs miss the test's 2 s answer window (9 of several thousand in 10 s) on some runs; it passed on the
-    // branch and in some runs after the merge. Marked todo so it runs and prints its figures without failing
-    // the suite until the cause (a SIP worker waiting during the probe) is found.
-    test('routing stalled for 10 s: REGISTERs keep their rate, new calls get 503 + Retry-After within the bound, then recover by themselves', { todo: 'a few REGISTERs time out at each breaker probe since the merge (see comment)' }, async () => {
+    test('routing stalled for 10 s: REGISTERs keep their rate, new calls get 503 + Retry-After within the bound, then recover by themselves', async () => {
       assert.equal((await a.call('202')).status, 200);
       const regs = [phone('203', 5203), phone('204', 5204), phone('205', 5205)];
       const baseline = await registerFor(regs, 2000);
@@ -248,7 +249,8 @@ for (const { kind, skip } of await storeKinds()) {
       raw.close();
 
       console.log(`# REGISTER/s before ${baseline.perSecond}, during the stall ${stalled.perSecond} (failed ${stalled.failed}); calls during the stall: ${calls.map((c) => `${c.status}/${c.ms}ms`).join(' ')}`);
-      assert.equal(stalled.failed, 0, 'every REGISTER succeeded while routing was stalled');
+      // (a flood block would be the phones' own doing, not the stall's: named in the message if one happened)
+      assert.equal(stalled.failed, 0, `every REGISTER succeeded while routing was stalled ${(s.kamailio.log().match(/PIKE - BLOCKing[^\n]*/g) ?? []).join('; ')}`);
       // sequential REGISTERs on a 2-core machine shared with other suites: the rate moves by ±30 % between any two
       // windows, so the check is "not collapsed" (the synchronous path fell to 3 % in bench/sip.bench.ts)
       assert.ok(stalled.perSecond >= baseline.perSecond * 0.5, `REGISTER rate kept: ${stalled.perSecond}/s vs ${baseline.perSecond}/s`);

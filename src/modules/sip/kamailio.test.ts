@@ -89,6 +89,9 @@ test('limits: defaults, environment, and bad values refused naming the setting',
   assert.throws(() => sipLimitsFromEnv({ SWITCHBOARD_SIP_ROUTE_QUEUE: '50' }), /SWITCHBOARD_SIP_ROUTE_QUEUE \(routeQueue\) must be a whole number from 0 to 9/);
   assert.throws(() => checkSipLimits({ routeTimeout: 'soon' }), /SWITCHBOARD_SIP_ROUTE_TIMEOUT/);
   assert.throws(() => checkSipLimits({ asyncWorkers: 0 }), /SWITCHBOARD_SIP_ASYNC_WORKERS/);
+  // pike's limit is 16-bit in Kamailio: 100,000 would silently become 34,464
+  assert.equal(checkSipLimits({ pikeDensity: 65_000 }).pikeDensity, 65_000);
+  assert.throws(() => checkSipLimits({ pikeDensity: 100_000 }), /SWITCHBOARD_SIP_PIKE \(pikeDensity\) must be a whole number from 0 to 65000/);
 });
 
 test('limits reach the rendered configuration (async routing, pike on/off, usrloc flush, brute force)', async () => {
