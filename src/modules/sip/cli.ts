@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { startServer } from '../../server.ts';
 import { ROUTE_PATH } from '../routing/routes.ts';
-import { renderConfig, startKamailio, TEMPLATE } from './kamailio.ts';
+import { prepareLocationStore, renderConfig, startKamailio, TEMPLATE } from './kamailio.ts';
 import { checkSipLimits, rtpengineSettingsFromEnv, sipLimitsFromEnv, sipSettingsFromEnv, type SipLimits } from './settings.ts';
 import { RTPENGINE_BIN, startRtpengine, type RtpengineProcess } from './rtpengine.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -169,6 +169,8 @@ export function sipCommands(program: Command): void {
     .action((o: { routerUrl: string; runDir: string }) => {
       const config = loadConfig();
       const databaseUrl = program.opts().database ?? config.databaseUrl;
+      // SQLite: the registrations file the printed configuration names must exist for Kamailio to start
+      prepareLocationStore(databaseUrl);
       process.stdout.write(
         renderConfig(readFileSync(TEMPLATE, 'utf8'), { databaseUrl, routerUrl: o.routerUrl, settings: sipSettingsFromEnv(), limits: sipLimitsFromEnv(), runDir: o.runDir, authSecret: randomBytes(16).toString('hex') }),
       );

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnLogged, stopChild, waitUntilReady, type LoggedChild } from './child-process.ts';
+import { ensureLocationStore, locationStoreFile } from './location-store.ts';
 import { DEFAULT_SIP_LIMITS, splitHostPort, type SipLimits, type SipSettings } from './settings.ts';
 
 export const KAMAILIO_BIN = process.env.KAMAILIO_BIN ?? '/usr/sbin/kamailio';
@@ -37,16 +38,27 @@ export interface KamailioOptions {
   echo?: boolean;
 }
 
-/** Kamailio's db_url and database module for a Switchboard store URL. */
-export function kamailioDb(databaseUrl: string): { url: string; module: string } {
+/**
+ * Kamailio's db_url and database module for a Switchboard store URL, and where usrloc keeps registrations
+ * (`locationUrl`; `locationFile` on SQLite: a file of its own beside the store, see location-store.ts).
+ */
+export function kamailioDb(databaseUrl: string): { url: string; module: string; locationUrl: string; locationFile?: string } {
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     const u = new URL(databaseUrl);
     const auth = u.username ? `${decodeURIComponent(u.username)}${u.password ? `:${decodeURIComponent(u.password)}` : ''}@` : '';
-    return { url: `postgres://${auth}${u.hostname}:${u.port || '5432'}${u.pathname}`, module: 'db_postgres.so' };
+    const url = `postgres://${auth}${u.hostname}:${u.port || '5432'}${u.pathname}`;
+    return { url, module: 'db_postgres.so', locationUrl: url };
   }
   const file = resolve(databaseUrl.replace(/^sqlite:(\/\/)?/, ''));
+  const locationFile = locationStoreFile(file);
   // sqlite:// + the absolute path (three slashes in all); measured to work with db_sqlite 5.6.3.
-  return { url: `sqlite://${file}`, module: 'db_sqlite.so' };
+  return { url: `sqlite://${file}`, module: 'db_sqlite.so', locationUrl: `sqlite://${locationFile}`, locationFile };
+}
+
+/** SQLite store: creates (or completes) the registrations file Kamailio's usrloc writes; nothing on PostgreSQL. */
+export function prepareLocationStore(databaseUrl: string): void {
+  const { locationFile } = kamailioDb(databaseUrl);
+  if (locationFile) ensureLocationStore(locationFile);
 }
 
 export function renderConfig(template: string, o: KamailioOptions & { runDir: string; authSecret: string }): string {
@@ -84,8 +96,9 @@ export function renderConfig(template: string, o: KamailioOptions & { runDir: st
     WITH_PIKE: lim.pikeDensity > 0 ? '#!define WITH_PIKE' : '',
     PIKE_DENSITY: String(lim.pikeDensity),
     UL_TIMER: String(lim.registrationFlush),
-    // registrations written back to the store on PostgreSQL only (see kamailio.cfg, docs/sip.md)
-    UL_DB_MODE: db.module === 'db_postgres.so' ? '2' : '0',
+    // registrations written back (usrloc db_mode 2) to the store's `location` table (PostgreSQL) or to the
+    // registrations file beside the SQLite store (see kamailio.cfg, location-store.ts, docs/sip.md)
+    UL_DB_URL: db.locationUrl,
     ROUTE_SYNC: o.routeSync ? '#!define ROUTE_SYNC' : '',
     DB_MODULE: db.module,
     DB_URL: db.url,
@@ -170,6 +183,7 @@ export class KamailioProcess {
 
   async start(timeoutMs = 10_000): Promise<void> {
     if (!existsSync(KAMAILIO_BIN)) throw new Error(`Kamailio not found at ${KAMAILIO_BIN} (apt-get install kamailio ...; see docs/sip.md)`);
+    prepareLocationStore(this.options.databaseUrl);
     const cfg = renderConfig(readFileSync(TEMPLATE, 'utf8'), { ...this.options, runDir: this.runDir, authSecret: randomBytes(16).toString('hex') });
     writeFileSync(this.cfgFile, cfg, { mode: 0o600 });
     const args = ['-DD', '-E', '-f', this.cfgFile, '-P', join(this.runDir, 'kamailio.pid'), '-Y', this.runDir, '-m', '64', '-M', '8'];
