@@ -77,10 +77,12 @@ for (let i = 0; i < USERS; i++) {
 }
 await database.db.updateTable('numbers').set({ user_id: creds[1]!.id }).where('e164', '=', '+61291234502').execute();
 // The static baseline: a plain table with the same rows, primary key (username, domain).
-await sql`create table bench_static_subscriber (username text not null, domain text not null, password text not null, primary key (username, domain))`.execute(database.db);
-await sql`insert into bench_static_subscriber (username, domain, password) select username, domain, password from sip_subscribers`.execute(database.db);
+// (with force_nat: auth_db loads it with the credentials since migration 0403; without it every lookup failed and
+// the static and view rounds answered nothing but 401s)
+await sql`create table bench_static_subscriber (username text not null, domain text not null, password text not null, force_nat integer not null default 0, primary key (username, domain))`.execute(database.db);
+await sql`insert into bench_static_subscriber (username, domain, password, force_nat) select username, domain, password, force_nat from sip_subscribers`.execute(database.db);
 // The alternative design, for comparison: a view over the live tables.
-await sql`create view bench_view_subscriber as select u.sip_username as username, a.sip_realm as domain, u.sip_password as password from users u join accounts a on a.id = u.account_id where u.enabled = 1`.execute(database.db);
+await sql`create view bench_view_subscriber as select u.sip_username as username, a.sip_realm as domain, u.sip_password as password, u.behind_firewall as force_nat from users u join accounts a on a.id = u.account_id where u.enabled = 1`.execute(database.db);
 console.log(`setup: ${USERS} users in ${Date.now() - t0} ms (SQLite WAL store ${dbFile})`);
 
 // the routing server (child process: the load generator gets the other core)
