@@ -3,7 +3,8 @@
  *  - routing lookups run off the SIP workers: with Switchboard's routing endpoint stalled (a pausable proxy in
  *    front of it) REGISTERs keep their rate, new calls get 503 + Retry-After within the bound, and calls work
  *    again by themselves once it answers;
- *  - registrations survive a Kamailio restart (usrloc write-back to the store);
+ *  - registrations survive a Kamailio restart (usrloc write-back to the store, or on SQLite to the registrations
+ *    file beside it);
  *  - a deleted / disabled user or a new SIP password removes the old bindings at once (ul.rm);
  *  - digest: a captured REGISTER replayed from another address (or again) is refused; failures "from" an
  *    address that never received the nonce are not counted against it.
@@ -18,6 +19,8 @@ import { sql } from 'kysely';
 import { storeKinds } from '../support/stores.ts';
 import { SYSTEM_ACTOR } from '../../src/shared/permissions.ts';
 import { deleteUser, regenerateSipPassword, updateUser } from '../../src/modules/users/service.ts';
+import SQLite from 'better-sqlite3';
+import { kamailioDb } from '../../src/modules/sip/kamailio.ts';
 import { kamailioMissing, REALM, startStack, type Stack } from './stack.ts';
 import { UA } from './ua.ts';
 import { startPausableProxy, type PausableProxy } from './pausable-proxy.ts';
@@ -26,7 +29,13 @@ const run = promisify(execFile);
 const missing = kamailioMissing();
 const PROXY = '127.0.0.1:5070';
 const BF = { limit: 3, windowSeconds: 60, blockSeconds: 60 };
-const LIMITS = { routeTimeout: 2, routeBreaker: 2, routeQueue: 8, asyncWorkers: 2, pikeDensity: 5000, registrationFlush: 2 };
+// pikeDensity: the stall test's three phones REGISTER in a closed loop from one address (127.0.0.1), two requests
+// each (challenge + answer): on a fast machine (CI: 1,925 REGISTER/s) that is ~7,700 requests per 2 s, a flood by
+// pike's own measure. With the 5,000 this suite used, pike blocked 127.0.0.1 for 2–4 s at a time mid-test (Kamailio
+// log: "PIKE - BLOCKing ip 127.0.0.1"), which is what made REGISTERs time out "at the breaker probes" (measured:
+// with pike off, 0 of ~140,000 REGISTERs took over 250 ms during 4 stalls with 3 probes each). 60,000 (per 2 s)
+// is beyond what this load can reach and keeps pike in the path (its hit counters are 16-bit: at most 65,000).
+const LIMITS = { routeTimeout: 2, routeBreaker: 2, routeQueue: 8, asyncWorkers: 2, pikeDensity: 60_000, registrationFlush: 2 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 
@@ -50,14 +59,23 @@ class RawSip {
     await new Promise<void>((r) => this.sock.bind(this.port, this.address, () => r()));
     return this;
   }
-  send(text: string, timeoutMs = 3000): Promise<{ status: number; text: string }> {
+  /**
+   * Sends the request and waits for its final response; `retransmitMs`: sent again at that interval until one
+   * arrives, as a UDP client does (RFC 3261 timer E). A replay of a request whose original Kamailio is still
+   * finishing (after its 200 went out) is taken for a retransmission in progress (t_precheck_trans) and dropped
+   * without an answer; the sender's retransmission is then answered.
+   */
+  send(text: string, timeoutMs = 3000, retransmitMs = 0): Promise<{ status: number; text: string }> {
     return new Promise((resolve) => {
+      const again = retransmitMs > 0 ? setInterval(() => this.sock.send(text, 5070, '127.0.0.1'), retransmitMs) : undefined;
       const timer = setTimeout(() => {
+        clearInterval(again);
         this.waiting = null;
         resolve({ status: 0, text: '' });
       }, timeoutMs);
       this.waiting = (t) => {
         clearTimeout(timer);
+        clearInterval(again);
         resolve({ status: Number(/^SIP\/2\.0 (\d{3})/.exec(t)![1]), text: t });
       };
       this.sock.send(text, 5070, '127.0.0.1');
@@ -219,15 +237,10 @@ for (const { kind, skip } of await storeKinds()) {
       return { ok, failed, perSecond: Math.round((ok / ms) * 1000) };
     }
 
-    // KNOWN ISSUE (seen at the end of the 2026-12-02 session, after merging call history and callback on busy):
-    // each breaker probe (one call lookup every ROUTE_BREAKER s that waits out the ROUTE_TIMEOUT) now makes a few
-    // REGISTERs miss the test's 2 s answer window (9 of several thousand in 10 s) on some runs; it passed on the
-    // branch and in some runs after the merge. Marked todo so it runs and prints its figures without failing
-    // the suite until the cause (a SIP worker waiting during the probe) is found.
-    test('routing stalled for 10 s: REGISTERs keep their rate, new calls get 503 + Retry-After within the bound, then recover by themselves', { todo: 'a few REGISTERs time out at each breaker probe since the merge (see comment)' }, async () => {
+    test('routing stalled for 10 s: REGISTERs keep their rate, new calls get 503 + Retry-After within the bound, then recover by themselves', async () => {
       assert.equal((await a.call('202')).status, 200);
       const regs = [phone('203', 5203), phone('204', 5204), phone('205', 5205)];
-      const baseline = await registerFor(regs, 2000);
+      const baseline = await registerFor(regs, 3000);
       assert.equal(baseline.failed, 0);
 
       const raw = await new RawSip('127.0.0.51', 5251).bind();
@@ -248,10 +261,8 @@ for (const { kind, skip } of await storeKinds()) {
       raw.close();
 
       console.log(`# REGISTER/s before ${baseline.perSecond}, during the stall ${stalled.perSecond} (failed ${stalled.failed}); calls during the stall: ${calls.map((c) => `${c.status}/${c.ms}ms`).join(' ')}`);
-      assert.equal(stalled.failed, 0, 'every REGISTER succeeded while routing was stalled');
-      // sequential REGISTERs on a 2-core machine shared with other suites: the rate moves by ±30 % between any two
-      // windows, so the check is "not collapsed" (the synchronous path fell to 3 % in bench/sip.bench.ts)
-      assert.ok(stalled.perSecond >= baseline.perSecond * 0.5, `REGISTER rate kept: ${stalled.perSecond}/s vs ${baseline.perSecond}/s`);
+      // (a flood block would be the phones' own doing, not the stall's: named in the message if one happened)
+      assert.equal(stalled.failed, 0, `every REGISTER succeeded while routing was stalled ${(s.kamailio.log().match(/PIKE - BLOCKing[^\n]*/g) ?? []).join('; ')}`);
       const bound = LIMITS.routeTimeout * 1000 + 1000;
       const withRetry = calls.filter((c) => c.retryAfter === String(LIMITS.routeBreaker)).length;
       console.log(`# ${withRetry} of ${calls.length} 503s carried Retry-After: ${LIMITS.routeBreaker} (${[...new Set(calls.map((c) => c.reason))].join(' / ')})`);
@@ -278,6 +289,17 @@ for (const { kind, skip } of await storeKinds()) {
       assert.ok(recovered > 0, 'calls recover by themselves');
       // the breaker lasts ROUTE_BREAKER to ROUTE_BREAKER + 1 s (htable expiry has 1 s granularity)
       assert.ok(recovered <= (LIMITS.routeBreaker + 1 + LIMITS.routeTimeout) * 1000 + 1500, `recovered within the breaker time: ${recovered} ms`);
+
+      // The rate with routing up is measured before the stall and again after it, and the stall's is compared with
+      // their mean: sequential REGISTERs on a 2-core machine shared with other suites move by ±50 % between two
+      // windows of a few seconds (measured in this test: 110/s before and 443/s during one stall, 686/s before and
+      // 323/s during another, none failed), so the check is "not collapsed" against the machine's rate around the stall (the
+      // synchronous path fell to 3 % in bench/sip.bench.ts).
+      const afterwards = await registerFor(regs, 3000);
+      assert.equal(afterwards.failed, 0);
+      const up = (baseline.perSecond + afterwards.perSecond) / 2;
+      console.log(`# REGISTER/s with routing up: ${baseline.perSecond} before, ${afterwards.perSecond} after; stalled ${stalled.perSecond}`);
+      assert.ok(stalled.perSecond >= up * 0.5, `REGISTER rate kept: ${stalled.perSecond}/s stalled vs ${up}/s up (${baseline.perSecond} before, ${afterwards.perSecond} after)`);
     });
 
     test('Switchboard not running (connection refused): 503 at once, and back when it is', async () => {
@@ -293,13 +315,27 @@ for (const { kind, skip } of await storeKinds()) {
       assert.equal((await a.call('202')).status, 200);
     });
 
-    const persistent = kind === 'postgres' ? false : 'registrations are kept in the store on PostgreSQL only (docs/sip.md)';
-    test('a Kamailio restart keeps registrations: a registered phone receives a call without registering again', { skip: persistent }, async () => {
+    /**
+     * Bindings of these SIP users in the table usrloc writes back to: the store's `location` (PostgreSQL) or the
+     * registrations file beside the SQLite store (src/modules/sip/location-store.ts), read like any other reader.
+     */
+    const storedBindings = async (...sipUsers: string[]): Promise<number> => {
+      if (kind === 'postgres') {
+        return Number((await sql<{ n: number | string }>`select count(*) as n from location where username in (${sql.join(sipUsers)}) and domain = ${REALM}`.execute(s.server.store.database.db)).rows[0]!.n);
+      }
+      const db = new SQLite(kamailioDb(s.kamailio.options.databaseUrl).locationFile!);
+      try {
+        return (db.prepare(`select count(*) as n from location where username in (${sipUsers.map(() => '?').join(', ')}) and domain = ?`).get(...sipUsers, REALM) as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+
+    test('a Kamailio restart keeps registrations: a registered phone receives a call without registering again', async () => {
       const c = phone('206', 5206);
       assert.equal((await c.register(600)).status, 200);
-      // written back to the store within the flush interval (a flush that met a busy SQLite file is retried)
-      const inStore = async () =>
-        Number((await sql<{ n: number | string }>`select count(*) as n from location where username = ${users['206']!.user} and domain = ${REALM}`.execute(s.server.store.database.db)).rows[0]!.n);
+      // written back within the flush interval
+      const inStore = () => storedBindings(users['206']!.user);
       const until = Date.now() + LIMITS.registrationFlush * 4000;
       while ((await inStore()) === 0 && Date.now() < until) await sleep(250);
       assert.equal(await inStore(), 1, 'the binding reached the store');
@@ -337,13 +373,12 @@ for (const { kind, skip } of await storeKinds()) {
       const fUser = users['209']!.user;
       await deleteUser(s.server.deps, SYSTEM_ACTOR, 'e2e', users['209']!.id, { cascade: true });
       assert.deepEqual(await ulLookup('209'), []);
-      if (persistent) return;
       // and they stay gone across a restart (removed from the store too)
       await s.kamailio.restart();
       assert.deepEqual(await ulLookup('207'), []);
       assert.deepEqual(await ulLookup('208'), []);
-      const rows = await sql<{ n: number | string }>`select count(*) as n from location where username in (${users['207']!.user}, ${users['208']!.user}, ${fUser})`.execute(s.server.store.database.db);
-      assert.equal(Number(rows.rows[0]!.n), 0);
+      assert.deepEqual(await ulLookup('209'), []);
+      assert.equal(await storedBindings(users['207']!.user, users['208']!.user, fUser), 0);
       assert.equal((await a.call('202')).status, 200, 'others are unaffected');
     });
 
@@ -357,9 +392,9 @@ for (const { kind, skip } of await storeKinds()) {
         assert.equal(challenge.status, 401);
         const authed = registerText({ user: u.user, via: { address: x.address, port: x.port }, callId, cseq: 2, authorization: answer(challenge.text, u.user, u.password) });
         assert.equal((await x.send(authed)).status, 200, 'the genuine REGISTER');
-        const fromY = await y.send(authed, 8000);
+        const fromY = await y.send(authed, 8000, 500);
         assert.equal(fromY.status, 401, 'replayed from another address: challenged, not registered');
-        const again = await x.send(authed, 8000);
+        const again = await x.send(authed, 8000, 500);
         assert.equal(again.status, 401, 'replayed from the same address: the nonce was used once');
         // a fresh nonce for the same address with another Call-ID is refused too (bound to the Call-ID)
         const other = registerText({ user: u.user, via: { address: x.address, port: x.port }, callId: `${callId}-2`, cseq: 3, authorization: answer(challenge.text, u.user, u.password) });

@@ -46,12 +46,12 @@ export async function waitUntilReady(exited: Promise<number | null>, timeoutMs: 
   return false;
 }
 
-/** SIGTERM to the PID we started, SIGKILL after 5 s; nothing when it is not running. */
-export async function stopChild(started: LoggedChild | undefined): Promise<void> {
+/** SIGTERM to the PID we started, SIGKILL after `graceMs` (5 s); nothing when it is not running. */
+export async function stopChild(started: LoggedChild | undefined, graceMs = 5000): Promise<void> {
   const child = started?.child;
   if (started && child?.pid && child.exitCode === null && child.signalCode === null) {
     child.kill('SIGTERM');
-    const done = await Promise.race([started.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+    const done = await Promise.race([started.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
     if (!done) {
       child.kill('SIGKILL');
       await started.exited;

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { startServer } from '../../server.ts';
 import { ROUTE_PATH } from '../routing/routes.ts';
-import { renderConfig, startKamailio, TEMPLATE } from './kamailio.ts';
+import { prepareLocationStore, renderConfig, startKamailio, TEMPLATE } from './kamailio.ts';
 import { checkSipLimits, rtpengineSettingsFromEnv, sipLimitsFromEnv, sipSettingsFromEnv, sipTlsFromEnv, type SipLimits } from './settings.ts';
 import { ensureSelfSignedCert, SELF_SIGNED_CERT, SELF_SIGNED_KEY, TLS_MODULE } from './tls.ts';
 import { RTPENGINE_BIN, startRtpengine, type RtpengineProcess } from './rtpengine.ts';
@@ -187,6 +187,8 @@ export function sipCommands(program: Command): void {
       const settings = sipSettingsFromEnv();
       const tlsEnv = sipTlsFromEnv();
       if (tlsEnv) settings.tls = { port: tlsEnv.port, certFile: tlsEnv.certFile ?? join(config.sipTlsDir, SELF_SIGNED_CERT), keyFile: tlsEnv.keyFile ?? join(config.sipTlsDir, SELF_SIGNED_KEY) };
+      // SQLite: the registrations file the printed configuration names must exist for Kamailio to start
+      prepareLocationStore(databaseUrl);
       process.stdout.write(
         renderConfig(readFileSync(TEMPLATE, 'utf8'), { databaseUrl, routerUrl: o.routerUrl, settings, limits: sipLimitsFromEnv(), runDir: o.runDir, authSecret: randomBytes(16).toString('hex') }),
       );

@@ -4,12 +4,46 @@ import { readFileSync } from 'node:fs';
 import { kamailioDb, renderConfig, TEMPLATE, writeRunFiles } from './kamailio.ts';
 import { parseTrunk, parseTrunkAddress, sipSettingsFromEnv, splitHostPort, trunkAddresses, trunkAddressFile, type SipSettings } from './settings.ts';
 
-test('store URL → Kamailio db_url and module', () => {
-  assert.deepEqual(kamailioDb('/var/lib/sb/x.sqlite'), { url: 'sqlite:///var/lib/sb/x.sqlite', module: 'db_sqlite.so' });
-  assert.deepEqual(kamailioDb('sqlite:/var/lib/sb/x.sqlite'), { url: 'sqlite:///var/lib/sb/x.sqlite', module: 'db_sqlite.so' });
+test('store URL → Kamailio db_url and module, and where registrations are kept', () => {
+  const x = { url: 'sqlite:///var/lib/sb/x.sqlite', module: 'db_sqlite.so', locationUrl: 'sqlite:///var/lib/sb/x.sip-location.sqlite', locationFile: '/var/lib/sb/x.sip-location.sqlite' };
+  assert.deepEqual(kamailioDb('/var/lib/sb/x.sqlite'), x);
+  assert.deepEqual(kamailioDb('sqlite:/var/lib/sb/x.sqlite'), x);
+  assert.equal(kamailioDb('/var/lib/sb/store').locationFile, '/var/lib/sb/store.sip-location.sqlite', 'a store without extension');
+  assert.equal(kamailioDb('/var/lib/sb/store.db').locationFile, '/var/lib/sb/store.sip-location.sqlite');
   assert.ok(kamailioDb('data/sb.sqlite').url.startsWith('sqlite:///'), 'relative paths become absolute');
-  assert.deepEqual(kamailioDb('postgres://postgres@127.0.0.1:5432/test'), { url: 'postgres://postgres@127.0.0.1:5432/test', module: 'db_postgres.so' });
-  assert.deepEqual(kamailioDb('postgresql://sb:p%40ss@db.local/sb'), { url: 'postgres://sb:p@ss@db.local:5432/sb', module: 'db_postgres.so' });
+  assert.ok(kamailioDb('data/sb.sqlite').locationUrl.startsWith('sqlite:///'));
+  const pg = 'postgres://postgres@127.0.0.1:5432/test';
+  assert.deepEqual(kamailioDb(pg), { url: pg, module: 'db_postgres.so', locationUrl: pg });
+  assert.deepEqual(kamailioDb('postgresql://sb:p%40ss@db.local/sb'), { url: 'postgres://sb:p@ss@db.local:5432/sb', module: 'db_postgres.so', locationUrl: 'postgres://sb:p@ss@db.local:5432/sb' });
+});
+
+test('the registrations file beside a SQLite store: usrloc schema and versions, 0600, WAL, an existing one kept', async () => {
+  const { mkdtempSync, rmSync, statSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const SQLite = (await import('better-sqlite3')).default;
+  const { ensureLocationStore } = await import('./location-store.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'sb-loc-'));
+  try {
+    const file = kamailioDb(join(dir, 'store.sqlite')).locationFile!;
+    ensureLocationStore(file);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const db = new SQLite(file);
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.deepEqual(db.prepare('select table_name, table_version from kamailio_version order by table_name').all(), [
+      { table_name: 'location', table_version: 9 },
+      { table_name: 'location_attrs', table_version: 1 },
+    ]);
+    db.prepare("insert into location (ruid, username, domain, contact) values ('r1', 'u1', 'd.test', 'sip:u1@127.0.0.1:5060')").run();
+    db.close();
+    ensureLocationStore(file);
+    const again = new SQLite(file);
+    assert.equal((again.prepare('select count(*) as n from location').get() as { n: number }).n, 1, 'a second start keeps the registrations');
+    assert.equal((again.prepare('select count(*) as n from kamailio_version').get() as { n: number }).n, 2);
+    again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the template renders with every placeholder filled and the settings in place', () => {
@@ -123,6 +157,9 @@ test('limits: defaults, environment, and bad values refused naming the setting',
   assert.throws(() => sipLimitsFromEnv({ SWITCHBOARD_SIP_ROUTE_QUEUE: '50' }), /SWITCHBOARD_SIP_ROUTE_QUEUE \(routeQueue\) must be a whole number from 0 to 9/);
   assert.throws(() => checkSipLimits({ routeTimeout: 'soon' }), /SWITCHBOARD_SIP_ROUTE_TIMEOUT/);
   assert.throws(() => checkSipLimits({ asyncWorkers: 0 }), /SWITCHBOARD_SIP_ASYNC_WORKERS/);
+  // pike's limit is 16-bit in Kamailio: 100,000 would silently become 34,464
+  assert.equal(checkSipLimits({ pikeDensity: 65_000 }).pikeDensity, 65_000);
+  assert.throws(() => checkSipLimits({ pikeDensity: 100_000 }), /SWITCHBOARD_SIP_PIKE \(pikeDensity\) must be a whole number from 0 to 65000/);
 });
 
 test('limits reach the rendered configuration (async routing, pike on/off, usrloc flush, brute force)', async () => {
@@ -134,11 +171,13 @@ test('limits reach the rendered configuration (async routing, pike on/off, usrlo
   assert.match(cfg, /Retry-After: 7\\r\\n/);
   assert.match(cfg, /^#!define WITH_PIKE$/m);
   assert.match(cfg, /modparam\("pike", "reqs_density_per_unit", 123\)/);
-  assert.match(cfg, /modparam\("usrloc", "db_mode", 0\)/, 'SQLite store: registrations in memory');
+  assert.match(cfg, /modparam\("usrloc", "db_mode", 2\)/, 'SQLite store: write-back');
+  assert.match(cfg, /modparam\("usrloc", "db_url", "sqlite:\/\/\/tmp\/sb\.sip-location\.sqlite"\)/, 'SQLite store: into a file of its own');
+  assert.match(cfg, /modparam\("auth_db", "db_url", "sqlite:\/\/\/tmp\/sb\.sqlite"\)/, 'credentials still from the store');
   const pg = renderConfig(readFileSync(TEMPLATE, 'utf8'), { ...base, databaseUrl: 'postgres://postgres@127.0.0.1:5432/test' });
   assert.match(pg, /modparam\("usrloc", "db_mode", 2\)/, 'PostgreSQL store: write-back');
+  assert.match(pg, /modparam\("usrloc", "db_url", "postgres:\/\/postgres@127\.0\.0\.1:5432\/test"\)/, 'PostgreSQL: the store itself');
   assert.match(cfg, /modparam\("usrloc", "timer_interval", 15\)/);
-  assert.match(cfg, /modparam\("usrloc", "db_url", "sqlite:\/\/\/tmp\/sb\.sqlite"\)/);
   assert.match(cfg, /#!define BF_LIMIT 4\n/);
   assert.match(cfg, /modparam\("auth", "auth_checks_register", 11\)/);
   assert.match(cfg, /modparam\("auth", "one_time_nonce", 1\)/);

@@ -28,7 +28,7 @@ import { isIP } from 'node:net';
  *   SWITCHBOARD_SIP_ROUTE_BREAKER   seconds calls get 503 at once after a failed lookup (default 3)
  *   SWITCHBOARD_SIP_ROUTE_QUEUE     lookups that may wait for an async worker (default 8; at most 9)
  *   SWITCHBOARD_SIP_ASYNC_WORKERS   Kamailio async workers doing lookups (default 4)
- *   SWITCHBOARD_SIP_PIKE            requests per 2 s one address may send (default 200; 0 = no flood limit)
+ *   SWITCHBOARD_SIP_PIKE            requests per 2 s one address may send (default 200; 0 = no flood limit; at most 65000)
  *   SWITCHBOARD_SIP_REG_FLUSH       seconds between flushes of registrations to the store (default 10)
  *   SWITCHBOARD_SIP_BF_LIMIT / _BF_WINDOW / _BF_BLOCK  brute force: failures per address within the window (s)
  *                                   that block it for the block time (s) (default 5 / 300 / 900)
@@ -160,7 +160,9 @@ const LIMIT_RANGES: Record<keyof SipLimits, [number, number, string]> = {
   routeBreaker: [1, 300, 'SWITCHBOARD_SIP_ROUTE_BREAKER'],
   routeQueue: [0, 9, 'SWITCHBOARD_SIP_ROUTE_QUEUE'],
   asyncWorkers: [1, 64, 'SWITCHBOARD_SIP_ASYNC_WORKERS'],
-  pikeDensity: [0, 100_000, 'SWITCHBOARD_SIP_PIKE'],
+  // pike keeps its hit counters and this limit in 16 bits (Kamailio 5.6 ip_tree.h): 100,000 became 34,464, and a
+  // counter stops at 65,534, so a higher limit could never be reached
+  pikeDensity: [0, 65_000, 'SWITCHBOARD_SIP_PIKE'],
   registrationFlush: [1, 600, 'SWITCHBOARD_SIP_REG_FLUSH'],
   bfLimit: [1, 1000, 'SWITCHBOARD_SIP_BF_LIMIT'],
   bfWindow: [1, 86_400, 'SWITCHBOARD_SIP_BF_WINDOW'],
