@@ -1,9 +1,10 @@
-import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
+import { sql, type RawBuilder, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
 import type { Conn, Dialect } from '../../db/database.ts';
 import { reusable } from '../../db/reusable.ts';
 import type { DB, UsersTable } from '../../db/types.ts';
 import { toBool } from '../../shared/bool.ts';
-import type { Scope } from '../../shared/permissions.ts';
+import { SCOPES, type Scope } from '../../shared/permissions.ts';
+import { ValidationError } from '../../shared/errors.ts';
 import { DEFAULT_APPS, DEFAULT_FEATURES, DEFAULT_SECURITY, mergeDeep, systemTags } from './rules.ts';
 import type { User, UserType } from './schema.ts';
 
@@ -137,6 +138,53 @@ export async function remove(conn: Conn, accountId: string, id: string): Promise
   await conn.deleteFrom('users').where('account_id', '=', accountId).where('id', '=', id).execute();
 }
 
+/** Columns the users list sorts by (the portal's column headers). */
+export const USER_SORTS = ['name', 'extension', 'office', 'scope', 'status'] as const;
+export type UserSort = (typeof USER_SORTS)[number];
+export const SORT_ORDERS = ['asc', 'desc'] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
+
+/**
+ * The value a sort compares, as SQL over `users`: names case-insensitively in code-point order on both stores
+ * (PostgreSQL told to use the C collation, SQLite's default is binary), scope by rank (No Portal → Office
+ * Manager), status as enabled 0/1 (Disabled before Enabled ascending), office by the office's name.
+ */
+function sortKey(dialect: Dialect, sort: Exclude<UserSort, 'extension'>): RawBuilder<string | number> {
+  const c = dialect === 'postgres' ? sql` collate "C"` : sql``;
+  switch (sort) {
+    case 'name':
+      return sql<string>`lower(${sql.ref('users.display_name')})${c}`;
+    case 'office':
+      return sql<string>`(select lower(o.name)${c} from offices o where o.id = ${sql.ref('users.office_id')} and o.account_id = ${sql.ref('users.account_id')})`;
+    case 'scope':
+      return sql<number>`(case ${sql.ref('users.scope')} ${sql.join(
+        SCOPES.map((s, i) => sql`when ${s} then ${sql.lit(i)}`),
+        sql` `,
+      )} else ${sql.lit(SCOPES.length)} end)`;
+    case 'status':
+      return sql<number>`${sql.ref('users.enabled')}`;
+  }
+}
+
+/** Cursor of a page sorted by something other than the extension: the last row's sort value and extension. */
+export function encodeCursor(key: string | number, extension: string): string {
+  return Buffer.from(JSON.stringify([key, extension])).toString('base64url');
+}
+
+/** The cursor's [value, extension], or null when it is not one this sort produced. */
+export function decodeCursor(sort: UserSort, cursor: string): [string | number, string] | null {
+  if (sort === 'extension') return /^[0-9]{1,8}$/.test(cursor) ? [cursor, cursor] : null;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(v) || v.length !== 2 || typeof v[1] !== 'string' || !/^[0-9]{1,8}$/.test(v[1])) return null;
+    const numeric = sort === 'scope' || sort === 'status';
+    if (numeric ? !Number.isInteger(v[0]) : typeof v[0] !== 'string') return null;
+    return [v[0] as string | number, v[1]];
+  } catch {
+    return null;
+  }
+}
+
 export interface UserFilter {
   officeIds?: string[];
   /** Any of: name, extension or email starts with q (case-insensitive). */
@@ -146,8 +194,11 @@ export interface UserFilter {
   name?: string;
   scope?: string;
   userType?: string;
-  /** Keyset: extensions after this one. */
+  /** Keyset: the `next` of the previous page (an extension when sorted by extension, else an opaque cursor). */
   after?: string;
+  /** Column to order by (default extension); ties are broken by extension, in the same direction. */
+  sort?: UserSort;
+  order?: SortOrder;
   limit: number;
   offset?: number;
   includeTotal?: boolean;
@@ -228,36 +279,47 @@ function commonPage(conn: Conn, accountId: string, f: UserFilter, offset: number
  * inside a large office would otherwise walk the whole office); a more common term pages through the
  * extension index, where matches are dense enough to fill a page quickly.
  */
+/**
+ * The extensions of the text matches inside the requested offices (with the scope and type conditions),
+ * found through the prefix indexes; undefined when there are more than TEXT_CANDIDATE_CAP of them.
+ */
+async function textCandidates(conn: Conn, dialect: Dialect, accountId: string, f: UserFilter, text: Cond[]): Promise<string[] | undefined> {
+  // Candidates: the text matches inside the requested offices, found through the prefix indexes. The office,
+  // scope and type conditions only filter those (on SQLite, unary + keeps them off their own indexes).
+  const plain = (col: 'office_id' | 'scope' | 'user_type') => (dialect === 'sqlite' ? sql<string>`+${sql.ref(col)}` : sql<string>`${sql.ref(col)}`);
+  const branch = (conds: Cond[]) => {
+    let cq = conn.selectFrom('users').select(['extension']).where('account_id', '=', accountId);
+    for (const t of conds) cq = cq.where(t);
+    if (f.officeIds) cq = f.officeIds.length ? cq.where(plain('office_id'), 'in', f.officeIds) : cq.where(plain('office_id'), '=', '');
+    if (f.scope) cq = cq.where(plain('scope'), '=', f.scope);
+    if (f.userType) cq = cq.where(plain('user_type'), '=', f.userType);
+    return cq.limit(TEXT_CANDIDATE_CAP + 1);
+  };
+  let candidates: Array<{ extension: string }>;
+  const groups = textGroups(dialect, f, true);
+  const widest = groups.reduce((w, g, i) => (g.length > groups[w]!.length ? i : w), 0);
+  if (dialect === 'sqlite' && groups[widest]!.length > 1) {
+    // SQLite: one index range scan per alternative, united. As one OR the planner picks its multi-index OR
+    // only with fresh statistics; without them (a store filled since its last ANALYZE) it walked the whole
+    // account evaluating lower() on every row (60 ms at 9k users instead of 1 ms).
+    const others = groups.filter((_, i) => i !== widest).map(anyOf);
+    const [first, ...rest] = groups[widest]!.map((alt, i) => conn.selectFrom(branch([alt, ...others]).as(`b${i}`)).select('extension'));
+    let uq = first!;
+    for (const r of rest) uq = uq.union(r);
+    candidates = await uq.limit(TEXT_CANDIDATE_CAP + 1).execute();
+  } else candidates = await branch(text).execute();
+  return candidates.length <= TEXT_CANDIDATE_CAP ? candidates.map((c) => c.extension) : undefined;
+}
+
 export async function list(conn: Conn, dialect: Dialect, accountId: string, f: UserFilter): Promise<{ items: User[]; total?: number; next?: string }> {
+  const sort = f.sort ?? 'extension';
+  if (sort !== 'extension' || f.order === 'desc') return listSorted(conn, dialect, accountId, f, sort, f.order === 'desc');
   const text = textFilter(dialect, f, true);
   const offset = f.offset ?? 0;
   if (text.length) {
-    // Candidates: the text matches inside the requested offices, found through the prefix indexes. The office,
-    // scope and type conditions only filter those (on SQLite, unary + keeps them off their own indexes).
-    const plain = (col: 'office_id' | 'scope' | 'user_type') => (dialect === 'sqlite' ? sql<string>`+${sql.ref(col)}` : sql<string>`${sql.ref(col)}`);
-    const branch = (conds: Cond[]) => {
-      let cq = conn.selectFrom('users').select(['extension']).where('account_id', '=', accountId);
-      for (const t of conds) cq = cq.where(t);
-      if (f.officeIds) cq = f.officeIds.length ? cq.where(plain('office_id'), 'in', f.officeIds) : cq.where(plain('office_id'), '=', '');
-      if (f.scope) cq = cq.where(plain('scope'), '=', f.scope);
-      if (f.userType) cq = cq.where(plain('user_type'), '=', f.userType);
-      return cq.limit(TEXT_CANDIDATE_CAP + 1);
-    };
-    let candidates: Array<{ extension: string }>;
-    const groups = textGroups(dialect, f, true);
-    const widest = groups.reduce((w, g, i) => (g.length > groups[w]!.length ? i : w), 0);
-    if (dialect === 'sqlite' && groups[widest]!.length > 1) {
-      // SQLite: one index range scan per alternative, united. As one OR the planner picks its multi-index OR
-      // only with fresh statistics; without them (a store filled since its last ANALYZE) it walked the whole
-      // account evaluating lower() on every row (60 ms at 9k users instead of 1 ms).
-      const others = groups.filter((_, i) => i !== widest).map(anyOf);
-      const [first, ...rest] = groups[widest]!.map((alt, i) => conn.selectFrom(branch([alt, ...others]).as(`b${i}`)).select('extension'));
-      let uq = first!;
-      for (const r of rest) uq = uq.union(r);
-      candidates = await uq.limit(TEXT_CANDIDATE_CAP + 1).execute();
-    } else candidates = await branch(text).execute();
-    if (candidates.length <= TEXT_CANDIDATE_CAP) {
-      const matching = candidates.map((c) => c.extension).sort();
+    const found = await textCandidates(conn, dialect, accountId, f, text);
+    if (found) {
+      const matching = found.sort();
       const after = f.after;
       const page = (after ? matching.filter((e) => e > after) : matching).slice(offset, offset + f.limit + 1);
       const rows = page.length ? await conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('extension', 'in', page).orderBy('extension').execute() : [];
@@ -288,4 +350,50 @@ export async function list(conn: Conn, dialect: Dialect, accountId: string, f: U
   const items = await toUsers(conn, accountId, rows.slice(0, f.limit));
   const total = totalQuery ? Number((await totalQuery).n) : undefined;
   return { items, ...(total !== undefined && { total }), ...(more && { next: items[items.length - 1]!.extension }) };
+}
+
+/**
+ * The list in any other order (a column header of the portal): ORDER BY the sort value, then the extension,
+ * both in the requested direction, so the order is total and a keyset cursor (the last row's value and
+ * extension) continues exactly where the page ended. A text filter with few matches narrows to those
+ * extensions first, as the default order does.
+ */
+async function listSorted(conn: Conn, dialect: Dialect, accountId: string, f: UserFilter, sort: UserSort, desc: boolean): Promise<{ items: User[]; total?: number; next?: string }> {
+  const offset = f.offset ?? 0;
+  const text = textFilter(dialect, f, true);
+  const only = text.length ? await textCandidates(conn, dialect, accountId, f, text) : undefined;
+  if (only && !only.length) return { items: [], ...(f.includeTotal && { total: 0 }) };
+  let q = conn.selectFrom('users').where('users.account_id', '=', accountId);
+  if (only) q = q.where('users.extension', 'in', only);
+  else {
+    if (f.officeIds) q = f.officeIds.length ? q.where('users.office_id', 'in', f.officeIds) : q.where('users.office_id', '=', '');
+    for (const t of textFilter(dialect, f, false)) q = q.where(t);
+    if (f.scope) q = q.where('users.scope', '=', f.scope);
+    if (f.userType) q = q.where('users.user_type', '=', f.userType);
+  }
+  const totalQuery = f.includeTotal && !only ? q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow() : undefined;
+  const dir = desc ? 'desc' : 'asc';
+  const cmp = sql.raw(desc ? '<' : '>');
+  const key = sort === 'extension' ? null : sortKey(dialect, sort);
+  if (f.after) {
+    const cursor = decodeCursor(sort, f.after);
+    if (!cursor) throw new ValidationError([{ field: 'after', reason: `is not a cursor of this list sorted by ${sort}: pass the \`next\` of the previous page with the same sort` }]);
+    const [v, ext] = cursor;
+    q = key ? q.where(sql<SqlBool>`(${key} ${cmp} ${v} or (${key} = ${v} and ${sql.ref('users.extension')} ${cmp} ${ext}))`) : q.where(sql<SqlBool>`${sql.ref('users.extension')} ${cmp} ${ext}`);
+  }
+  const rows = (await (key ? q.selectAll('users').select(key.as('sort_key')).orderBy(key, dir) : q.selectAll('users'))
+    .orderBy('users.extension', dir)
+    .limit(f.limit + 1)
+    .offset(offset)
+    .execute()) as Array<UserRow & { sort_key?: string | number }>;
+  const more = rows.length > f.limit;
+  const pageRows = rows.slice(0, f.limit);
+  const items = await toUsers(conn, accountId, pageRows);
+  const last = pageRows[pageRows.length - 1];
+  const total = only ? only.length : totalQuery ? Number((await totalQuery).n) : undefined;
+  return {
+    items,
+    ...(f.includeTotal && total !== undefined && { total }),
+    ...(more && last && { next: key ? encodeCursor(last.sort_key!, last.extension) : last.extension }),
+  };
 }

@@ -4,6 +4,7 @@ import { SCOPES } from '../../shared/permissions.ts';
 import { offsetQuerySchema, pageSchema } from '../../shared/pagination.ts';
 import { USER_TYPES, userCreateSchema, userUpdateSchema, type UserCreate, type UserUpdate } from './schema.ts';
 import * as service from './service.ts';
+import { USER_SORTS } from './repository.ts';
 
 const tags = ['Users'];
 const ref = { $ref: 'User#' };
@@ -18,6 +19,8 @@ interface ListQuery {
   scope?: string;
   userType?: string;
   after?: string;
+  sort?: string;
+  order?: string;
   limit: number;
   offset: number;
   includeTotal?: boolean;
@@ -34,7 +37,10 @@ const listQuery = {
     name: { type: 'string', maxLength: 80 },
     scope: { type: 'string', enum: SCOPES },
     userType: { type: 'string', enum: USER_TYPES },
-    after: { type: 'string', maxLength: 8, description: 'Keyset cursor: the `next` of the previous page' },
+    after: { type: 'string', maxLength: 200, description: 'Keyset cursor: the `next` of the previous page (with the same sort and order)' },
+    // sort and order are checked by the service (422 naming the field), not by this schema (400)
+    sort: { type: 'string', maxLength: 40, description: `Column to sort by: ${USER_SORTS.join(', ')} (default extension); ties are ordered by extension` },
+    order: { type: 'string', maxLength: 40, description: 'asc (default) or desc' },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
     offset: offsetQuerySchema,
     includeTotal: { type: 'boolean', default: false },
