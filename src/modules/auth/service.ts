@@ -394,6 +394,12 @@ export async function confirmPasswordReset(rt: AuthRuntime, input: { token: stri
   await emit(rt.deps, actor, 'user.password_set', account.id, row.id, { portalPasswordSet: !!row.portal_password_hash }, { portalPasswordSet: true, via: t.purpose === 'invite' ? 'emailed link' : 'password reset' });
 }
 
+/** 503 when no credentials email can go out at all (no SMTP server, or no usable portal address for the link). */
+export function assertCanSendCredentials(rt: AuthRuntime): void {
+  if (!rt.mailer.configured) throw new AppError(503, 'mail_unavailable', 'no SMTP server is configured (set SMTP_URL or SMTP_HOST)');
+  assertPortalUrlUsable(rt);
+}
+
 /**
  * 'Send credentials to this user': emails the account code, login email, portal address and a single-use
  * set-password link. Never a SIP password, PIN or portal password.
@@ -407,8 +413,7 @@ export async function sendCredentials(rt: AuthRuntime, actor: Actor, accountKey:
   if (!row.email) errors.push({ field: 'email', reason: 'the user has no email address to log in with' });
   if (!isScope(row.scope) || !canLogIn(row.scope)) errors.push({ field: 'scope', reason: 'No Portal users cannot log in' });
   assertValid(errors);
-  if (!rt.mailer.configured) throw new AppError(503, 'mail_unavailable', 'no SMTP server is configured (set SMTP_URL or SMTP_HOST)');
-  assertPortalUrlUsable(rt);
+  assertCanSendCredentials(rt);
   const token = await issueToken(rt, row, 'invite');
   const to = row.alt_email ?? row.email!;
   const hours = Math.round(rt.inviteTokenMs / 3_600_000);

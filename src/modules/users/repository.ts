@@ -92,6 +92,13 @@ export async function findRow(conn: Conn, accountId: string, id: string): Promis
   return conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
 }
 
+/** The rows of these ids that are in the account (any other id is simply absent). */
+export async function findRows(conn: Conn, accountId: string, ids: string[]): Promise<UserRow[]> {
+  const out: UserRow[] = [];
+  for (let i = 0; i < ids.length; i += 500) out.push(...(await conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('id', 'in', ids.slice(i, i + 500)).execute()));
+  return out;
+}
+
 export async function findRowByExtension(conn: Conn, accountId: string, extension: string): Promise<UserRow | undefined> {
   return conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('extension', '=', extension).executeTakeFirst();
 }
@@ -132,6 +139,10 @@ export async function insertMany(conn: Conn, rows: UsersTable[]): Promise<void> 
 
 export async function update(conn: Conn, accountId: string, id: string, patch: Partial<UsersTable>): Promise<void> {
   await conn.updateTable('users').set(patch).where('account_id', '=', accountId).where('id', '=', id).execute();
+}
+
+export async function updateMany(conn: Conn, accountId: string, ids: string[], patch: Partial<UsersTable>): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) await conn.updateTable('users').set(patch).where('account_id', '=', accountId).where('id', 'in', ids.slice(i, i + 500)).execute();
 }
 
 export async function remove(conn: Conn, accountId: string, id: string): Promise<void> {

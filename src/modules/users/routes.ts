@@ -5,6 +5,7 @@ import { offsetQuerySchema, pageSchema } from '../../shared/pagination.ts';
 import { USER_TYPES, userCreateSchema, userUpdateSchema, type UserCreate, type UserUpdate } from './schema.ts';
 import * as service from './service.ts';
 import { USER_SORTS } from './repository.ts';
+import { bulkBodySchema, bulkResponseSchema, bulkUsers, type BulkInput, type CredentialsSender } from './bulk.ts';
 
 const tags = ['Users'];
 const ref = { $ref: 'User#' };
@@ -132,5 +133,26 @@ export function userRoutes(app: FastifyInstance, deps: Deps): void {
       await service.deleteUser(deps, req.actor, req.params.account, req.params.userId, { cascade: req.query.cascade });
       return reply.code(204).send();
     },
+  );
+}
+
+/**
+ * POST …/users/bulk: one action on many users (the portal's multi-select). Registered by the auth routes,
+ * which own the mailer that 'send_credentials' needs.
+ */
+export function userBulkRoute(app: FastifyInstance, deps: Deps, credentials: CredentialsSender): void {
+  app.post<{ Params: { account: string }; Body: BulkInput }>(
+    '/api/v1/accounts/:account/users/bulk',
+    {
+      schema: {
+        tags,
+        summary: 'Bulk action on users: change_office, enable, disable, send_credentials or delete (one result per user)',
+        description:
+          'Each user is authorized as the single operation would be before anything is written: an id not in the account is a 404 and a user out of reach a 403 for the whole request. Writes share one transaction; a delete refuses (in_use, with the Usage) the users still referenced and removes the others. dryRun reports without writing.',
+        body: bulkBodySchema,
+        response: { 200: bulkResponseSchema },
+      },
+    },
+    (req) => bulkUsers(deps, req.actor, req.params.account, req.body, credentials),
   );
 }
