@@ -6,7 +6,7 @@ import { takeOver } from './secrets.ts';
 import { useSession } from './session.tsx';
 import { AccountInformation, AppsSettings, CallSipSettings, Diversions, Section, SecuritySettings, SmartCalling, SubHead, VoicemailSettings } from './userSections.tsx';
 import { NavLink, Crumbs, Dialog, Empty, FormError, Spinner, TextField, diff, errorText, useForm, useToast } from './ui.tsx';
-import { formatMac, formatNumber, initials } from './format.ts';
+import { formatMac, formatNumber, initials, plural } from './format.ts';
 import { VoicemailBox } from './Voicemail.tsx';
 
 /** What the form edits: the user minus read-only fields, with a write-only PIN that starts empty. */
@@ -97,6 +97,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
   // seed 002: an extension change carries voicemail, presence, caller ID and every reference along — shown before Save
   const newExtension = typeof changes?.extension === 'string' ? changes.extension.trim() : null;
   const [extPreview, setExtPreview] = useState<ExtensionChangePreview | null>(null);
+  const rewrites = extPreview?.changes.filter((c) => c.effect === 'rewrite').length ?? 0;
   useEffect(() => {
     if (!newExtension || !/^[0-9]{3,4}$/.test(newExtension)) {
       setExtPreview(null);
@@ -148,7 +149,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
     }
     try {
       const saved = await patch<User>(`${s.base}/users/${user.id}`, body);
-      toast('ok', 'Saved');
+      toast('ok', 'User saved');
       s.usersChanged();
       onSaved(saved);
     } catch (err) {
@@ -339,7 +340,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
                     {' · '}
                     <a href="#ext-change-h" data-testid="extension-change-summary">
                       {extPreview.allowed
-                        ? `Extension ${extPreview.from} → ${extPreview.to}: ${extPreview.changes.filter((c) => c.effect === 'rewrite').length} other setting(s) change with it`
+                        ? `Extension ${extPreview.from} → ${extPreview.to}: ${plural(rewrites, 'other setting')} ${rewrites === 1 ? 'changes' : 'change'} with it`
                         : `Extension ${extPreview.to} cannot be used`}
                     </a>
                   </>
