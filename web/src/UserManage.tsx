@@ -393,7 +393,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
   );
 }
 
-function UsageList({ items }: { items: UsageItem[] }) {
+export function UsageList({ items }: { items: UsageItem[] }) {
   return (
     <ul className="usage-list">
       {items.map((u) => (
