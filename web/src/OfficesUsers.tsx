@@ -517,7 +517,7 @@ function UserList({
                   {!u.enabled && <span className="badge badge-off">Disabled</span>}
                 </span>
                 <span className="user-sub">
-                  {u.email ?? <span className="muted">No email</span>} · {SCOPE_LABELS[u.scope]}
+                  {SCOPE_LABELS[u.scope]} · {u.email ?? <span className="muted">No email</span>}
                 </span>
               </span>
               <span className="user-side">
