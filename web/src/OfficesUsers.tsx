@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { get, qs, TAG_HELP, TAG_LABELS, SCOPE_LABELS, USER_TYPE_LABELS, type Office, type Page, type User } from './api.ts';
+import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { get, qs, TAG_HELP, TAG_LABELS, SCOPE_LABELS, USER_TYPE_LABELS, type Office, type Page, type SortOrder, type User, type UserSort } from './api.ts';
+import { BulkBar } from './UsersBulk.tsx';
 import { OfficeForm } from './OfficeForm.tsx';
 import { can } from './perms.ts';
 import { navigate, useLocation } from './router.ts';
@@ -216,12 +217,26 @@ export function matchesUserFilter(u: User, typed: string): boolean {
   return u.extension.startsWith(v) || email.startsWith(v) || names.some((x) => x.startsWith(v));
 }
 
+interface SortState {
+  sort: UserSort;
+  order: SortOrder;
+}
+const DEFAULT_SORT: SortState = { sort: 'extension', order: 'asc' };
+/** The list's columns, in the order of the sort buttons. */
+const SORTS: Array<[UserSort, string]> = [
+  ['name', 'Name'],
+  ['extension', 'Extension'],
+  ['office', 'Office'],
+  ['scope', 'Scope'],
+  ['status', 'Status'],
+];
+
 /**
- * Keyset pages of users for an office and filter; `more` fetches the next page. A newer load aborts the
+ * Keyset pages of users for an office, filter and sort (the server sorts); `more` fetches the next page. A newer load aborts the
  * request before it and a sequence number drops any answer that still arrives late, so the rows shown are
  * always those of the latest filter, whatever order the server answers in.
  */
-function useUsers(base: string, officeId: string, q: string, version: number) {
+function useUsers(base: string, officeId: string, q: string, sort: SortState, version: number) {
   const [state, setState] = useState<ListState>({ items: [], loading: true });
   const gen = useRef(0);
   const inflight = useRef<AbortController | null>(null);
@@ -234,7 +249,8 @@ function useUsers(base: string, officeId: string, q: string, version: number) {
       inflight.current = ctl;
       setState((st) => ({ ...st, loading: true, error: undefined, ...(after ? {} : { items: [], total: undefined, next: undefined }) }));
       try {
-        const page = await get<Page<User>>(`${base}/users${qs({ officeId: officeId || undefined, q: q || undefined, after, limit: PAGE, includeTotal: after ? undefined : true })}`, ctl.signal);
+        const order = sort.sort === DEFAULT_SORT.sort && sort.order === DEFAULT_SORT.order ? {} : { sort: sort.sort, order: sort.order };
+        const page = await get<Page<User>>(`${base}/users${qs({ officeId: officeId || undefined, q: q || undefined, ...order, after, limit: PAGE, includeTotal: after ? undefined : true })}`, ctl.signal);
         if (my !== gen.current) return;
         setState((st) => ({ items: after ? [...st.items, ...page.items] : page.items, total: after ? st.total : page.total, next: page.next, loading: false }));
       } catch (e) {
@@ -242,7 +258,7 @@ function useUsers(base: string, officeId: string, q: string, version: number) {
         setState((st) => ({ ...st, loading: false, error: errorText(e) }));
       }
     },
-    [base, officeId, q],
+    [base, officeId, q, sort.sort, sort.order],
   );
   useEffect(() => {
     void load();
@@ -257,12 +273,27 @@ function UsersPanel({ office, selectedId, onSelect }: { office: Office | null; s
   const s = useSession();
   const [filter, setFilter] = useState('');
   const q = useDebounced(filter.trim(), 250);
-  const loaded = useUsers(s.base, office?.id ?? '', q, s.usersVersion);
+  const [sort, setSort] = useState<SortState>(DEFAULT_SORT);
+  const loaded = useUsers(s.base, office?.id ?? '', q, sort, s.usersVersion);
   // While the typed text has not been sent yet (debounce), only rows that also match it stay on screen.
   const typed = filter.trim();
   const pending = typed !== q;
   const list = pending ? { ...loaded, items: loaded.items.filter((u) => matchesUserFilter(u, typed)), total: undefined, next: undefined, loading: true } : loaded;
   const title = office ? office.name : 'All users';
+  // Multi-select for the bulk actions: the users ticked, kept across sorting and paging (not across offices).
+  const mayBulk = s.caps.bulkUsers && (can(s.actor, 'manageUser') || can(s.actor, 'deleteUser') || can(s.actor, 'credentials'));
+  const [checked, setChecked] = useState<Map<string, User>>(() => new Map());
+  useEffect(() => setChecked(new Map()), [office?.id]);
+  const toggle = useCallback((u: User) => {
+    setChecked((m) => {
+      const next = new Map(m);
+      if (next.has(u.id)) next.delete(u.id);
+      else next.set(u.id, u);
+      return next;
+    });
+  }, []);
+  const allChecked = list.items.length > 0 && list.items.every((u) => checked.has(u.id));
+  const someChecked = list.items.some((u) => checked.has(u.id));
   return (
     <section className="panel panel-users" aria-labelledby="users-h">
       <div className="panel-head">
@@ -301,6 +332,55 @@ function UsersPanel({ office, selectedId, onSelect }: { office: Office | null; s
           Name, extension, email or number: three characters or more match anywhere in them
         </span>
       </div>
+      <div className="sort-bar" role="group" aria-label="Sort users">
+        {mayBulk && (
+          <input
+            type="checkbox"
+            className="select-all"
+            aria-label="Select all loaded users"
+            title="Select all loaded users"
+            checked={allChecked}
+            ref={(el) => {
+              if (el) el.indeterminate = someChecked && !allChecked;
+            }}
+            onChange={() =>
+              setChecked((m) => {
+                const next = new Map(m);
+                for (const u of list.items) {
+                  if (allChecked) next.delete(u.id);
+                  else next.set(u.id, u);
+                }
+                return next;
+              })
+            }
+          />
+        )}
+        <span className="muted small">Sort by</span>
+        {SORTS.map(([key, label]) => {
+          const active = sort.sort === key;
+          return (
+            <button
+              key={key}
+              type="button"
+              className={`sort-btn${active ? ' active' : ''}`}
+              aria-pressed={active}
+              aria-label={active ? `${label}, ${sort.order === 'asc' ? 'ascending' : 'descending'}` : label}
+              title={active ? `Sorted by ${label.toLowerCase()}, ${sort.order === 'asc' ? 'ascending' : 'descending'}: click to reverse` : `Sort by ${label.toLowerCase()}`}
+              onClick={() => setSort(active ? { sort: key, order: sort.order === 'asc' ? 'desc' : 'asc' } : { sort: key, order: 'asc' })}
+            >
+              {label}
+              {active && <span aria-hidden="true">{sort.order === 'asc' ? ' ▲' : ' ▼'}</span>}
+            </button>
+          );
+        })}
+      </div>
+      {mayBulk && checked.size > 0 && (
+        <BulkBar
+          selected={[...checked.values()]}
+          onClear={() => setChecked(new Map())}
+          onDone={(keep) => setChecked((m) => new Map([...m].filter(([id]) => keep.includes(id))))}
+        />
+      )}
       {list.error ? (
         <Empty title="Could not load users">{list.error}</Empty>
       ) : list.items.length === 0 && list.loading ? (
@@ -310,11 +390,26 @@ function UsersPanel({ office, selectedId, onSelect }: { office: Office | null; s
           {q ? `Nothing ${[...q].length >= 3 ? 'contains' : 'starts with'} “${q}” in name, extension, email${[...q].length >= 3 ? ' or number' : ''}.` : can(s.actor, 'addUser') ? "Click 'Add New User' to create the first one." : null}
         </Empty>
       ) : (
-        <UserList items={list.items} total={list.total} hasMore={Boolean(list.next)} loading={list.loading} onMore={list.more} selectedId={selectedId} onSelect={onSelect} />
+        <UserList
+          items={list.items}
+          total={list.total}
+          hasMore={Boolean(list.next)}
+          loading={list.loading}
+          onMore={list.more}
+          selectedId={selectedId}
+          onSelect={onSelect}
+          checked={mayBulk ? checked : null}
+          onToggle={toggle}
+        />
       )}
       <div className="sr-only" aria-live="polite">
         {!list.loading && list.total !== undefined ? plural(list.total, 'user') : ''}
       </div>
+      {mayBulk && (
+        <span id="user-list-keys" className="sr-only">
+          Space selects the user for bulk actions; Enter opens Manage User.
+        </span>
+      )}
     </section>
   );
 }
@@ -331,6 +426,8 @@ function UserList({
   onMore,
   selectedId,
   onSelect,
+  checked,
+  onToggle,
 }: {
   items: User[];
   total?: number;
@@ -339,6 +436,9 @@ function UserList({
   onMore: () => void;
   selectedId: string;
   onSelect: (u: User) => void;
+  /** The ticked users (null: no multi-select for this person). */
+  checked: Map<string, User> | null;
+  onToggle: (u: User) => void;
 }) {
   const s = useSession();
   const ref = useRef<HTMLDivElement>(null);
@@ -383,6 +483,10 @@ function UserList({
     } else if (e.key === 'Enter' && items[active]) {
       e.preventDefault();
       navigate(`/users/${items[active]!.id}`);
+    } else if (e.key === ' ' && checked && items[active]) {
+      // Space ticks the active user for the bulk actions
+      e.preventDefault();
+      onToggle(items[active]!);
     }
   };
   const activeUser = items[active];
@@ -394,6 +498,7 @@ function UserList({
       role="listbox"
       tabIndex={0}
       aria-label="Users"
+      aria-describedby={checked ? 'user-list-keys' : undefined}
       aria-activedescendant={activeUser ? `user-opt-${activeUser.id}` : undefined}
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
       onKeyDown={onKeyDown}
@@ -402,15 +507,27 @@ function UserList({
         {items.slice(start, end).map((u, k) => {
           const i = start + k;
           const sel = u.id === selectedId;
+          const ticked = checked?.has(u.id) ?? false;
           return (
+            <Fragment key={u.id}>
+              {checked && (
+                <input
+                  type="checkbox"
+                  className="user-check"
+                  style={{ top: i * ROW, height: ROW }}
+                  tabIndex={-1}
+                  checked={ticked}
+                  onChange={() => onToggle(u)}
+                  aria-label={`Select ${u.displayName} (${u.extension})`}
+                />
+              )}
             <div
-              key={u.id}
               id={`user-opt-${u.id}`}
               role="option"
               aria-selected={sel}
               aria-setsize={total ?? -1}
               aria-posinset={i + 1}
-              className={`user-row${sel ? ' selected' : ''}${i === active ? ' active' : ''}`}
+              className={`user-row${sel ? ' selected' : ''}${i === active ? ' active' : ''}${checked ? ' with-check' : ''}${ticked ? ' ticked' : ''}${u.enabled ? '' : ' disabled-user'}`}
               style={{ top: i * ROW, height: ROW }}
               onClick={() => {
                 setActive(i);
@@ -422,8 +539,13 @@ function UserList({
                 {initials(u.displayName)}
               </span>
               <span className="user-main">
-                <span className="user-name">{u.displayName}</span>
-                <span className="user-sub">{u.email ?? <span className="muted">No email</span>}</span>
+                <span className="user-name">
+                  {u.displayName}
+                  {!u.enabled && <span className="badge badge-off">Disabled</span>}
+                </span>
+                <span className="user-sub">
+                  {SCOPE_LABELS[u.scope]} · {u.email ?? <span className="muted">No email</span>}
+                </span>
               </span>
               <span className="user-side">
                 <span className="ext" aria-label={`extension ${u.extension}`}>
@@ -432,6 +554,7 @@ function UserList({
                 <span className="user-office">{officeName.get(u.officeId) ?? ''}</span>
               </span>
             </div>
+            </Fragment>
           );
         })}
         {hasMore && (

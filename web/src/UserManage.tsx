@@ -6,7 +6,7 @@ import { takeOver } from './secrets.ts';
 import { useSession } from './session.tsx';
 import { AccountInformation, AppsSettings, CallSipSettings, Diversions, Section, SecuritySettings, SmartCalling, SubHead, VoicemailSettings } from './userSections.tsx';
 import { NavLink, Crumbs, Dialog, Empty, FormError, Spinner, TextField, diff, errorText, useForm, useToast } from './ui.tsx';
-import { formatMac, formatNumber, initials } from './format.ts';
+import { formatMac, formatNumber, initials, plural } from './format.ts';
 import { VoicemailBox } from './Voicemail.tsx';
 import { fetchSetPasswordLink, isMailUnavailable, SetPasswordLinkDialog, type SetPasswordLink } from './SetPasswordLink.tsx';
 
@@ -98,6 +98,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
   // seed 002: an extension change carries voicemail, presence, caller ID and every reference along — shown before Save
   const newExtension = typeof changes?.extension === 'string' ? changes.extension.trim() : null;
   const [extPreview, setExtPreview] = useState<ExtensionChangePreview | null>(null);
+  const rewrites = extPreview?.changes.filter((c) => c.effect === 'rewrite').length ?? 0;
   useEffect(() => {
     if (!newExtension || !/^[0-9]{3,4}$/.test(newExtension)) {
       setExtPreview(null);
@@ -149,7 +150,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
     }
     try {
       const saved = await patch<User>(`${s.base}/users/${user.id}`, body);
-      toast('ok', 'Saved');
+      toast('ok', 'User saved');
       s.usersChanged();
       onSaved(saved);
     } catch (err) {
@@ -340,7 +341,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
                     {' · '}
                     <a href="#ext-change-h" data-testid="extension-change-summary">
                       {extPreview.allowed
-                        ? `Extension ${extPreview.from} → ${extPreview.to}: ${extPreview.changes.filter((c) => c.effect === 'rewrite').length} other setting(s) change with it`
+                        ? `Extension ${extPreview.from} → ${extPreview.to}: ${plural(rewrites, 'other setting')} ${rewrites === 1 ? 'changes' : 'change'} with it`
                         : `Extension ${extPreview.to} cannot be used`}
                     </a>
                   </>
@@ -393,7 +394,7 @@ function ManageForm({ user, initialSecret, onSaved }: { user: User; initialSecre
   );
 }
 
-function UsageList({ items }: { items: UsageItem[] }) {
+export function UsageList({ items }: { items: UsageItem[] }) {
   return (
     <ul className="usage-list">
       {items.map((u) => (

@@ -159,6 +159,34 @@ export interface UsageItem {
   /** with_resource: goes with the user; cascade: removed when the delete is confirmed; manual: change it first. */
   removal?: 'with_resource' | 'cascade' | 'manual';
 }
+/** Columns the users list sorts by (GET …/users?sort=&order=); ties go by extension. */
+export type UserSort = 'name' | 'extension' | 'office' | 'scope' | 'status';
+export type SortOrder = 'asc' | 'desc';
+/** POST …/users/bulk: one action on the selected users; each gets a result. */
+export type BulkAction = 'change_office' | 'enable' | 'disable' | 'send_credentials' | 'delete';
+export interface BulkRequest {
+  action: BulkAction;
+  userIds: string[];
+  officeId?: string;
+  cascade?: boolean;
+  dryRun?: boolean;
+}
+export interface BulkResult {
+  userId: string;
+  extension: string;
+  displayName: string;
+  /** done / unchanged; ok: a dry run found nothing against it; in_use: delete refused (usage says why); failed: see message. */
+  status: 'done' | 'unchanged' | 'ok' | 'in_use' | 'failed';
+  message?: string;
+  usage?: UsageItem[];
+  to?: string;
+}
+export interface BulkResponse {
+  action: BulkAction;
+  dryRun: boolean;
+  results: BulkResult[];
+}
+
 /** One problem in an import file: `row` is the spreadsheet row (1 = the header; 0 = the file as a whole). */
 export interface ImportRowError {
   row: number;
@@ -417,6 +445,8 @@ export interface Capabilities {
   sendCredentials: boolean;
   setPasswordLink: boolean;
   configVersions: boolean;
+  /** POST …/users/bulk: the list's multi-select actions. */
+  bulkUsers: boolean;
 }
 export async function loadCapabilities(): Promise<Capabilities> {
   let paths: Record<string, Record<string, unknown>> = {};
@@ -439,6 +469,7 @@ export async function loadCapabilities(): Promise<Capabilities> {
     sendCredentials: has(`${a}/users/{userId}/send-credentials`, 'post'),
     setPasswordLink: has(`${a}/users/{userId}/set-password-link`, 'post'),
     configVersions: has(`${a}/config/versions`, 'get') && has(`${a}/config/versions/{n}/diff`, 'get'),
+    bulkUsers: has(`${a}/users/bulk`, 'post'),
   };
 }
 

@@ -112,8 +112,14 @@ export function formatMac(mac: string): string {
 }
 
 /** "1 user", "2 users", "1,204 users". */
-export function plural(n: number, word: string): string {
-  return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
+/** "1 user", "2 users", "0 users"; an irregular plural is given (plural(n, 'entry', 'entries')). */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? word : many}`;
+}
+
+/** Sentence case for a message that may start lower-case (server reasons: "user is in use" → "User is in use"). */
+export function sentence(text: string): string {
+  return text.replace(/^(\s*)(\p{Ll})/u, (_, space: string, c: string) => space + c.toUpperCase());
 }
 
 /** 23,400 ms → "0:23"; 754,000 → "12:34". */

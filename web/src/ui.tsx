@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from './api.ts';
 import { navigate } from './router.ts';
+import { sentence } from './format.ts';
 
 // ---------- form state: values by dotted path, errors by the same path the API names in `fields` ----------
 
@@ -134,9 +135,12 @@ export function TextField<T>({
   maxLength,
   autoFocus,
   list,
+  action,
 }: FieldProps<T> & {
   /** id of a <datalist> of suggestions */
   list?: string;
+  /** A button beside the input (Generate PIN). */
+  action?: ReactNode;
   type?: string;
   nullable?: boolean;
   autoComplete?: string;
@@ -148,25 +152,35 @@ export function TextField<T>({
   const id = useId();
   const error = form.errors[name];
   const value = form.get(name);
+  const input = (
+    <input
+      id={id}
+      data-field={name}
+      name={name}
+      type={type}
+      value={value === null || value === undefined ? '' : String(value)}
+      onChange={(e) => form.set(name, nullable && e.target.value === '' ? null : e.target.value)}
+      disabled={disabled}
+      aria-invalid={error ? true : undefined}
+      aria-describedby={error ? `${id}-err` : hint ? `${id}-hint` : undefined}
+      autoComplete={autoComplete ?? 'off'}
+      placeholder={placeholder}
+      inputMode={inputMode}
+      maxLength={maxLength}
+      autoFocus={autoFocus}
+      list={list}
+    />
+  );
   return (
     <FieldShell id={id} label={label} hint={hint} error={error} name={name}>
-      <input
-        id={id}
-        data-field={name}
-        name={name}
-        type={type}
-        value={value === null || value === undefined ? '' : String(value)}
-        onChange={(e) => form.set(name, nullable && e.target.value === '' ? null : e.target.value)}
-        disabled={disabled}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-err` : hint ? `${id}-hint` : undefined}
-        autoComplete={autoComplete ?? 'off'}
-        placeholder={placeholder}
-        inputMode={inputMode}
-        maxLength={maxLength}
-        autoFocus={autoFocus}
-        list={list}
-      />
+      {action ? (
+        <div className="input-with-action">
+          {input}
+          {action}
+        </div>
+      ) : (
+        input
+      )}
     </FieldShell>
   );
 }
@@ -321,7 +335,8 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const seq = useRef(0);
   const push = useCallback((kind: Toast['kind'], text: string) => {
     const id = ++seq.current;
-    setToasts((t) => [...t.slice(-3), { id, kind, text }]);
+    // Server reasons are fragments ("the email could not be sent"): a toast reads as a sentence.
+    setToasts((t) => [...t.slice(-3), { id, kind, text: sentence(text) }]);
     setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), kind === 'error' ? 8000 : 4000);
   }, []);
   return (

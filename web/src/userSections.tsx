@@ -4,6 +4,7 @@ import { grantableScopes } from './perms.ts';
 import { useSession } from './session.tsx';
 import { CheckField, SelectField, TextField, ringOptions, type Form } from './ui.tsx';
 import { formatNumber } from './format.ts';
+import { generatePin } from '../../src/modules/users/pin.ts';
 import { get } from './api.ts';
 import { can } from './perms.ts';
 
@@ -123,6 +124,10 @@ export function CallSipSettings({ form, sipPassword }: { form: AnyForm; sipPassw
 
 export function VoicemailSettings({ form, pinSet }: { form: AnyForm; pinSet?: boolean }) {
   const enabled = Boolean(form.get('voicemail.enabled'));
+  // A generated PIN is shown (the user has to be told it); typing hides it again.
+  const [generated, setGenerated] = useState<string | null>(null);
+  const pin = form.get('voicemail.pin') as string | null;
+  const shown = generated !== null && pin === generated;
   return (
     <>
       <CheckField form={form} name="voicemail.enabled" label="Enable Voicemail for this user" />
@@ -130,13 +135,35 @@ export function VoicemailSettings({ form, pinSet }: { form: AnyForm; pinSet?: bo
         form={form}
         name="voicemail.pin"
         label="Voicemail PIN"
-        type="password"
+        type={shown ? 'text' : 'password'}
         inputMode="numeric"
         maxLength={12}
         disabled={!enabled}
-        hint={pinSet ? 'A PIN is set. Type a new one to change it.' : 'At least 4 digits, numbers only'}
+        hint={
+          shown
+            ? 'Generated. Tell the user this PIN: it is saved with the user and cannot be read back.'
+            : pinSet
+              ? 'A PIN is set. Type a new one to change it, or generate one.'
+              : '4 to 12 digits, not the extension, not a run such as 1111 or 1234'
+        }
         placeholder={pinSet ? '••••' : ''}
         autoComplete="new-password"
+        action={
+          <button
+            type="button"
+            className="btn btn-icon"
+            aria-label="Generate PIN"
+            title="Generate a random PIN"
+            disabled={!enabled}
+            onClick={() => {
+              const next = generatePin(String(form.get('extension') ?? ''));
+              form.set('voicemail.pin', next);
+              setGenerated(next);
+            }}
+          >
+            <span aria-hidden="true">↻</span>
+          </button>
+        }
       />
       <CheckField form={form} name="voicemail.emailDelivery" label="Send voicemails by email" disabled={!enabled} />
       <TextField form={form} name="voicemail.email" label="Voicemail email" type="email" nullable disabled={!enabled} hint="Where messages are sent; empty = the user's email" />
@@ -146,12 +173,13 @@ export function VoicemailSettings({ form, pinSet }: { form: AnyForm; pinSet?: bo
   );
 }
 
-function DiversionRow({ form, name, label }: { form: AnyForm; name: string; label: string }) {
+/** Each destination box has its own accessible name ('Divert to (busy)'), not three times 'Divert to'. */
+function DiversionRow({ form, name, label, destinationLabel }: { form: AnyForm; name: string; label: string; destinationLabel: string }) {
   const on = Boolean(form.get(`features.${name}.enabled`));
   return (
     <div className="diversion span-2">
       <CheckField form={form} name={`features.${name}.enabled`} label={label} />
-      <TextField form={form} name={`features.${name}.destination`} label="Divert to" nullable disabled={!on} placeholder="Extension or phone number" inputMode="tel" />
+      <TextField form={form} name={`features.${name}.destination`} label={destinationLabel} nullable disabled={!on} placeholder="Extension or phone number" inputMode="tel" />
     </div>
   );
 }
@@ -159,9 +187,9 @@ function DiversionRow({ form, name, label }: { form: AnyForm; name: string; labe
 export function Diversions({ form }: { form: AnyForm }) {
   return (
     <>
-      <DiversionRow form={form} name="divertAll" label="Divert all calls" />
-      <DiversionRow form={form} name="divertNoAnswer" label="Divert calls on no answer" />
-      <DiversionRow form={form} name="divertBusy" label="Divert calls when busy" />
+      <DiversionRow form={form} name="divertAll" label="Divert all calls" destinationLabel="Divert to (all calls)" />
+      <DiversionRow form={form} name="divertNoAnswer" label="Divert calls on no answer" destinationLabel="Divert to (no answer)" />
+      <DiversionRow form={form} name="divertBusy" label="Divert calls when busy" destinationLabel="Divert to (busy)" />
     </>
   );
 }

@@ -20,6 +20,7 @@ import {
   type ApiKeyCreate,
 } from './schema.ts';
 import * as service from './service.ts';
+import { userBulkRoute } from '../users/routes.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -153,6 +154,8 @@ export function authRoutes(app: FastifyInstance, deps: Deps, opts: service.AuthO
     },
     async (req, reply) => reply.code(201).header('cache-control', 'no-store').send(await service.createSetPasswordLink(rt, req.actor, req.params.account, req.params.userId)),
   );
+  // Bulk actions on users live in the users module; send_credentials needs this module's mailer.
+  userBulkRoute(app, deps, { preflight: () => service.assertCanSendCredentials(rt), send: (actor, account, userId) => service.sendCredentials(rt, actor, account, userId) });
 
   app.get<{ Params: UP }>(
     `${userBase}/offices`,

@@ -433,6 +433,12 @@ export async function createSetPasswordLink(rt: AuthRuntime, actor: Actor, accou
   return { link: setPasswordLink(rt, token), expiresAt, email: row.email! };
 }
 
+/** 503 when no credentials email can go out at all (no SMTP server, or no usable portal address for the link). */
+export function assertCanSendCredentials(rt: AuthRuntime): void {
+  if (!rt.mailer.configured) throw new AppError(503, 'mail_unavailable', 'no SMTP server is configured (set SMTP_URL or SMTP_HOST): copy a set-password link for the user instead');
+  assertPortalUrlUsable(rt);
+}
+
 /**
  * 'Send credentials to this user': emails the account code, login email, portal address and a single-use
  * set-password link. Never a SIP password, PIN or portal password.
@@ -440,8 +446,7 @@ export async function createSetPasswordLink(rt: AuthRuntime, actor: Actor, accou
 export async function sendCredentials(rt: AuthRuntime, actor: Actor, accountKey: string, userId: string): Promise<{ to: string }> {
   const deps = rt.deps;
   const { account, row } = await loadInvitee(rt, actor, accountKey, userId);
-  if (!rt.mailer.configured) throw new AppError(503, 'mail_unavailable', 'no SMTP server is configured (set SMTP_URL or SMTP_HOST): copy a set-password link for the user instead');
-  assertPortalUrlUsable(rt);
+  assertCanSendCredentials(rt);
   const token = await issueToken(rt, row, 'invite');
   const to = row.alt_email ?? row.email!;
   const hours = Math.round(rt.inviteTokenMs / 3_600_000);

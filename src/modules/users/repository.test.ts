@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import assert from 'node:assert/strict';
 import { openTestStore, storeKinds, type TestStore } from '../../../test/support/stores.ts';
 import { createEventBus } from '../../shared/events.ts';
-import { SYSTEM_ACTOR } from '../../shared/permissions.ts';
+import { SCOPES, SYSTEM_ACTOR } from '../../shared/permissions.ts';
 import { createAccount, findAccount } from '../accounts/service.ts';
 import { createOffice } from '../offices/service.ts';
 import { prepareNewUser } from './service.ts';
@@ -21,7 +21,7 @@ for (const { kind, skip } of await storeKinds()) {
     let accountId: string;
     let otherAccountId: string;
     let offices: string[];
-    type Plain = { extension: string; first: string; last: string; display: string; email: string; office: string };
+    type Plain = { extension: string; first: string; last: string; display: string; email: string; office: string; scope: number; enabled: number };
     const rows: Plain[] = [];
     /** extension → direct numbers (a few users have some). */
     const numbersOf = new Map<string, string[]>();
@@ -45,10 +45,12 @@ for (const { kind, skip } of await storeKinds()) {
           display: '',
           email: `e${i}@acme.example`,
           office: offices[i % 3]!,
+          scope: (i >> 2) % SCOPES.length,
+          enabled: i % 5 === 0 ? 0 : 1,
         };
         p.display = `${p.first} ${p.last}`;
         rows.push(p);
-        inserts.push({ ...template, id: crypto.randomUUID(), extension: p.extension, first_name: p.first, last_name: p.last, display_name: p.display, email: p.email, office_id: p.office, sip_username: `s${i}` });
+        inserts.push({ ...template, id: crypto.randomUUID(), extension: p.extension, first_name: p.first, last_name: p.last, display_name: p.display, email: p.email, office_id: p.office, sip_username: `s${i}`, scope: SCOPES[p.scope]!, enabled: p.enabled });
       }
       await store.database.db.transaction().execute((tx) => repo.insertMany(tx, inserts));
       // The same extensions in another tenant must never show up.
@@ -173,6 +175,62 @@ for (const { kind, skip } of await storeKinds()) {
           after = page.next;
         } while (after);
         assert.deepEqual(seen, naive(q), q);
+      }
+    });
+
+    test('every sort and order, with and without filters, agrees with a plain sort; keyset and offset pages agree', async () => {
+      // Office names are A, B, C in creation order. Names compare lower-cased in code-point order: SQLite's
+      // lower() folds ASCII only, PostgreSQL's every letter.
+      const officeName = new Map(offices.map((id, i) => [id, 'abc'[i]!]));
+      const lower = (v: string) => (kind === 'sqlite' ? v.replace(/[A-Z]/g, (c) => c.toLowerCase()) : v.toLowerCase());
+      const keyOf: Record<repo.UserSort, (r: Plain) => string | number> = {
+        name: (r) => lower(r.display),
+        extension: (r) => r.extension,
+        office: (r) => officeName.get(r.office)!,
+        scope: (r) => r.scope,
+        status: (r) => r.enabled,
+      };
+      const cmp = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
+      for (const sort of repo.USER_SORTS) {
+        for (const order of repo.SORT_ORDERS) {
+          for (const q of [undefined, 'oli', 'e']) {
+            for (const officeIds of [undefined, [offices[1]!]]) {
+              const where = `sort=${sort} order=${order} q=${q} offices=${officeIds?.length ?? 'all'}`;
+              const sign = order === 'desc' ? -1 : 1;
+              const matching = new Set(q ? naive(q, officeIds) : rows.filter((r) => !officeIds || officeIds.includes(r.office)).map((r) => r.extension));
+              const expected = rows
+                .filter((r) => matching.has(r.extension))
+                .sort((a, b) => sign * (cmp(keyOf[sort](a), keyOf[sort](b)) || cmp(a.extension, b.extension)))
+                .map((r) => r.extension);
+              const seen: string[] = [];
+              let after: string | undefined;
+              let first = true;
+              do {
+                const page = await repo.list(store.database.db, store.database.dialect, accountId, { q, officeIds, sort, order, after, limit: 400, includeTotal: first });
+                if (first) assert.equal(page.total, expected.length, where);
+                first = false;
+                assert.ok(page.items.every((u) => u.accountId === accountId), where);
+                seen.push(...page.items.map((u) => u.extension));
+                after = page.next;
+              } while (after);
+              assert.deepEqual(seen, expected, where);
+              const byOffset = await repo.list(store.database.db, store.database.dialect, accountId, { q, officeIds, sort, order, offset: 7, limit: 30 });
+              assert.deepEqual(
+                byOffset.items.map((u) => u.extension),
+                expected.slice(7, 37),
+                `${where} offset`,
+              );
+            }
+          }
+        }
+      }
+    });
+
+    test('a cursor of another sort is refused', async () => {
+      const byName = await repo.list(store.database.db, store.database.dialect, accountId, { sort: 'name', limit: 5 });
+      assert.ok(byName.next);
+      for (const [sort, after] of [['extension', byName.next], ['scope', byName.next], ['name', '10004'], ['name', 'not-base64!'], ['office', Buffer.from('[1,"100"]').toString('base64url')]] as const) {
+        await assert.rejects(repo.list(store.database.db, store.database.dialect, accountId, { sort, order: 'desc', after, limit: 5 }), (e: Error & { status?: number }) => e.status === 422, `${sort} ${after}`);
       }
     });
 

@@ -3,7 +3,8 @@ import type { Conn, Dialect } from '../../db/database.ts';
 import { reusable } from '../../db/reusable.ts';
 import type { UsersTable } from '../../db/types.ts';
 import { toBool } from '../../shared/bool.ts';
-import type { Scope } from '../../shared/permissions.ts';
+import { SCOPES, type Scope } from '../../shared/permissions.ts';
+import { ValidationError } from '../../shared/errors.ts';
 import { DEFAULT_APPS, DEFAULT_FEATURES, DEFAULT_SECURITY, mergeDeep, systemTags } from './rules.ts';
 import type { User, UserType } from './schema.ts';
 
@@ -91,6 +92,13 @@ export async function findRow(conn: Conn, accountId: string, id: string): Promis
   return conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
 }
 
+/** The rows of these ids that are in the account (any other id is simply absent). */
+export async function findRows(conn: Conn, accountId: string, ids: string[]): Promise<UserRow[]> {
+  const out: UserRow[] = [];
+  for (let i = 0; i < ids.length; i += 500) out.push(...(await conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('id', 'in', ids.slice(i, i + 500)).execute()));
+  return out;
+}
+
 export async function findRowByExtension(conn: Conn, accountId: string, extension: string): Promise<UserRow | undefined> {
   return conn.selectFrom('users').selectAll().where('account_id', '=', accountId).where('extension', '=', extension).executeTakeFirst();
 }
@@ -133,8 +141,59 @@ export async function update(conn: Conn, accountId: string, id: string, patch: P
   await conn.updateTable('users').set(patch).where('account_id', '=', accountId).where('id', '=', id).execute();
 }
 
+export async function updateMany(conn: Conn, accountId: string, ids: string[], patch: Partial<UsersTable>): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) await conn.updateTable('users').set(patch).where('account_id', '=', accountId).where('id', 'in', ids.slice(i, i + 500)).execute();
+}
+
 export async function remove(conn: Conn, accountId: string, id: string): Promise<void> {
   await conn.deleteFrom('users').where('account_id', '=', accountId).where('id', '=', id).execute();
+}
+
+/** Columns the users list sorts by (the portal's column headers). */
+export const USER_SORTS = ['name', 'extension', 'office', 'scope', 'status'] as const;
+export type UserSort = (typeof USER_SORTS)[number];
+export const SORT_ORDERS = ['asc', 'desc'] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
+
+/**
+ * The value a sort compares, as SQL over `users`: names case-insensitively in code-point order on both stores
+ * (PostgreSQL told to use the C collation, SQLite's default is binary), scope by rank (No Portal → Office
+ * Manager), status as enabled 0/1 (Disabled before Enabled ascending), office by the office's name.
+ */
+function sortKey(dialect: Dialect, sort: Exclude<UserSort, 'extension'>): RawBuilder<string | number> {
+  const c = dialect === 'postgres' ? sql` collate "C"` : sql``;
+  switch (sort) {
+    case 'name':
+      return sql<string>`lower(${sql.ref('users.display_name')})${c}`;
+    case 'office':
+      return sql<string>`(select lower(o.name)${c} from offices o where o.id = ${sql.ref('users.office_id')} and o.account_id = ${sql.ref('users.account_id')})`;
+    case 'scope':
+      return sql<number>`(case ${sql.ref('users.scope')} ${sql.join(
+        SCOPES.map((s, i) => sql`when ${s} then ${sql.lit(i)}`),
+        sql` `,
+      )} else ${sql.lit(SCOPES.length)} end)`;
+    case 'status':
+      return sql<number>`${sql.ref('users.enabled')}`;
+  }
+}
+
+/** Cursor of a page sorted by something other than the extension: the last row's sort value and extension. */
+export function encodeCursor(key: string | number, extension: string): string {
+  return Buffer.from(JSON.stringify([key, extension])).toString('base64url');
+}
+
+/** The cursor's [value, extension], or null when it is not one this sort produced. */
+export function decodeCursor(sort: UserSort, cursor: string): [string | number, string] | null {
+  if (sort === 'extension') return /^[0-9]{1,8}$/.test(cursor) ? [cursor, cursor] : null;
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(v) || v.length !== 2 || typeof v[1] !== 'string' || !/^[0-9]{1,8}$/.test(v[1])) return null;
+    const numeric = sort === 'scope' || sort === 'status';
+    if (numeric ? !Number.isInteger(v[0]) : typeof v[0] !== 'string') return null;
+    return [v[0] as string | number, v[1]];
+  } catch {
+    return null;
+  }
 }
 
 export interface UserFilter {
@@ -149,8 +208,11 @@ export interface UserFilter {
   name?: string;
   scope?: string;
   userType?: string;
-  /** Keyset: extensions after this one. */
+  /** Keyset: the `next` of the previous page (an extension when sorted by extension, else an opaque cursor). */
   after?: string;
+  /** Column to order by (default extension); ties are broken by extension, in the same direction. */
+  sort?: UserSort;
+  order?: SortOrder;
   limit: number;
   offset?: number;
   includeTotal?: boolean;
@@ -349,6 +411,8 @@ async function prefixCandidates(conn: Conn, dialect: Dialect, accountId: string,
  * are dense enough to fill a page quickly.
  */
 export async function list(conn: Conn, dialect: Dialect, accountId: string, f: UserFilter): Promise<{ items: User[]; total?: number; next?: string }> {
+  const sort = f.sort ?? 'extension';
+  if (sort !== 'extension' || f.order === 'desc') return listSorted(conn, dialect, accountId, f, sort, f.order === 'desc');
   const offset = f.offset ?? 0;
   const term = searchTerm(f.q);
   const groups = prefixGroups(dialect, f, true);
@@ -391,4 +455,56 @@ export async function list(conn: Conn, dialect: Dialect, accountId: string, f: U
   const items = await toUsers(conn, accountId, rows.slice(0, f.limit));
   const total = totalQuery ? Number((await totalQuery).n) : undefined;
   return { items, ...(total !== undefined && { total }), ...(more && { next: items[items.length - 1]!.extension }) };
+}
+
+/**
+ * The list in any other order (a column header of the portal): ORDER BY the sort value, then the extension,
+ * both in the requested direction, so the order is total and a keyset cursor (the last row's value and
+ * extension) continues exactly where the page ended. A text filter with few matches narrows to those
+ * extensions first, as the default order does.
+ */
+async function listSorted(conn: Conn, dialect: Dialect, accountId: string, f: UserFilter, sort: UserSort, desc: boolean): Promise<{ items: User[]; total?: number; next?: string }> {
+  const offset = f.offset ?? 0;
+  // the text matches (with the office, scope and type filters) through the search indexes, as list() finds them
+  const term = searchTerm(f.q);
+  const groups = prefixGroups(dialect, f, true);
+  let only: string[] | undefined;
+  if (term || groups.length) {
+    const candidates = term?.substring ? await substringCandidates(conn, dialect, accountId, term.value, f) : await prefixCandidates(conn, dialect, accountId, groups, f);
+    if (candidates.length <= (term?.substring ? SUBSTRING_CANDIDATE_CAP : TEXT_CANDIDATE_CAP)) only = candidates;
+  }
+  if (only && !only.length) return { items: [], ...(f.includeTotal && { total: 0 }) };
+  let q = conn.selectFrom('users').where('users.account_id', '=', accountId);
+  if (only) q = q.where('users.extension', 'in', only);
+  else {
+    if (f.officeIds) q = f.officeIds.length ? q.where('users.office_id', 'in', f.officeIds) : q.where('users.office_id', '=', '');
+    for (const t of rowTextFilter(dialect, accountId, f)) q = q.where(t);
+    if (f.scope) q = q.where('users.scope', '=', f.scope);
+    if (f.userType) q = q.where('users.user_type', '=', f.userType);
+  }
+  const totalQuery = f.includeTotal && !only ? q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow() : undefined;
+  const dir = desc ? 'desc' : 'asc';
+  const cmp = sql.raw(desc ? '<' : '>');
+  const key = sort === 'extension' ? null : sortKey(dialect, sort);
+  if (f.after) {
+    const cursor = decodeCursor(sort, f.after);
+    if (!cursor) throw new ValidationError([{ field: 'after', reason: `is not a cursor of this list sorted by ${sort}: pass the \`next\` of the previous page with the same sort` }]);
+    const [v, ext] = cursor;
+    q = key ? q.where(sql<SqlBool>`(${key} ${cmp} ${v} or (${key} = ${v} and ${sql.ref('users.extension')} ${cmp} ${ext}))`) : q.where(sql<SqlBool>`${sql.ref('users.extension')} ${cmp} ${ext}`);
+  }
+  const rows = (await (key ? q.selectAll('users').select(key.as('sort_key')).orderBy(key, dir) : q.selectAll('users'))
+    .orderBy('users.extension', dir)
+    .limit(f.limit + 1)
+    .offset(offset)
+    .execute()) as Array<UserRow & { sort_key?: string | number }>;
+  const more = rows.length > f.limit;
+  const pageRows = rows.slice(0, f.limit);
+  const items = await toUsers(conn, accountId, pageRows);
+  const last = pageRows[pageRows.length - 1];
+  const total = only ? only.length : totalQuery ? Number((await totalQuery).n) : undefined;
+  return {
+    items,
+    ...(f.includeTotal && total !== undefined && { total }),
+    ...(more && last && { next: key ? encodeCursor(last.sort_key!, last.extension) : last.extension }),
+  };
 }

@@ -4,6 +4,8 @@ import { SCOPES } from '../../shared/permissions.ts';
 import { offsetQuerySchema, pageSchema } from '../../shared/pagination.ts';
 import { USER_TYPES, userCreateSchema, userUpdateSchema, type UserCreate, type UserUpdate } from './schema.ts';
 import * as service from './service.ts';
+import { USER_SORTS } from './repository.ts';
+import { bulkBodySchema, bulkResponseSchema, bulkUsers, type BulkInput, type CredentialsSender } from './bulk.ts';
 
 const tags = ['Users'];
 const ref = { $ref: 'User#' };
@@ -18,6 +20,8 @@ interface ListQuery {
   scope?: string;
   userType?: string;
   after?: string;
+  sort?: string;
+  order?: string;
   limit: number;
   offset: number;
   includeTotal?: boolean;
@@ -34,7 +38,10 @@ const listQuery = {
     name: { type: 'string', maxLength: 80 },
     scope: { type: 'string', enum: SCOPES },
     userType: { type: 'string', enum: USER_TYPES },
-    after: { type: 'string', maxLength: 8, description: 'Keyset cursor: the `next` of the previous page' },
+    after: { type: 'string', maxLength: 200, description: 'Keyset cursor: the `next` of the previous page (with the same sort and order)' },
+    // sort and order are checked by the service (422 naming the field), not by this schema (400)
+    sort: { type: 'string', maxLength: 40, description: `Column to sort by: ${USER_SORTS.join(', ')} (default extension); ties are ordered by extension` },
+    order: { type: 'string', maxLength: 40, description: 'asc (default) or desc' },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
     offset: offsetQuerySchema,
     includeTotal: { type: 'boolean', default: false },
@@ -126,5 +133,26 @@ export function userRoutes(app: FastifyInstance, deps: Deps): void {
       await service.deleteUser(deps, req.actor, req.params.account, req.params.userId, { cascade: req.query.cascade });
       return reply.code(204).send();
     },
+  );
+}
+
+/**
+ * POST …/users/bulk: one action on many users (the portal's multi-select). Registered by the auth routes,
+ * which own the mailer that 'send_credentials' needs.
+ */
+export function userBulkRoute(app: FastifyInstance, deps: Deps, credentials: CredentialsSender): void {
+  app.post<{ Params: { account: string }; Body: BulkInput }>(
+    '/api/v1/accounts/:account/users/bulk',
+    {
+      schema: {
+        tags,
+        summary: 'Bulk action on users: change_office, enable, disable, send_credentials or delete (one result per user)',
+        description:
+          'Each user is authorized as the single operation would be before anything is written: an id not in the account is a 404 and a user out of reach a 403 for the whole request. Writes share one transaction; a delete refuses (in_use, with the Usage) the users still referenced and removes the others. dryRun reports without writing.',
+        body: bulkBodySchema,
+        response: { 200: bulkResponseSchema },
+      },
+    },
+    (req) => bulkUsers(deps, req.actor, req.params.account, req.body, credentials),
   );
 }

@@ -4,6 +4,8 @@ import {
   checkExtension,
   emergencyClash,
   checkPin,
+  generatePin,
+  isTrivialPin,
   checkRingTime,
   mergeDeep,
   nextAvailableExtension,
@@ -97,9 +99,15 @@ test('checkRingTime: 5..60 in steps of 5', () => {
   for (const bad of [0, 4, 7, 61, 65, 40.5, -5]) assert.match(checkRingTime(bad) ?? '', /5 to 60 seconds in steps of 5/, String(bad));
 });
 
-test('checkPin: at least 4 digits, numbers only, not the extension', () => {
+test('checkPin: at least 4 digits, numbers only, not the extension, not a trivial sequence', () => {
   const cases: Array<[string, string | undefined, RegExp | null]> = [
-    ['1234', undefined, null],
+    ['4826', undefined, null],
+    ['1235', undefined, null],
+    ['1212', undefined, null],
+    ['1234', undefined, /trivial sequence/],
+    ['0000', undefined, /trivial sequence/],
+    ['987654', undefined, /trivial sequence/],
+    ['0123456789', undefined, /trivial sequence/],
     ['482193', '100', null],
     ['123', undefined, /at least 4 digits/],
     ['12a4', undefined, /numbers only/],
@@ -179,4 +187,19 @@ test('mergeDeep merges nested objects and leaves the base untouched', () => {
 test('validateUserFields names each field', () => {
   const errors = validateUserFields({ firstName: ' ', email: 'nope', altEmail: 'x@', ringTime: 3, voicemail: { pin: '12', email: 'bad' }, pickupGroup: '!!' }, '100');
   assert.deepEqual(errors.map((e) => e.field).sort(), ['altEmail', 'email', 'firstName', 'pickupGroup', 'ringTime', 'voicemail.email', 'voicemail.pin']);
+});
+
+test('generatePin: always passes checkPin, for the extension it is for; digits spread evenly', () => {
+  const counts = new Array<number>(10).fill(0);
+  for (let i = 0; i < 3000; i++) {
+    const pin = generatePin('100');
+    assert.equal(pin.length, 6);
+    assert.equal(checkPin(pin, '100'), null, pin);
+    for (const d of pin) counts[Number(d)]!++;
+  }
+  // 18,000 digits: each about 1,800
+  for (const c of counts) assert.ok(c > 1500 && c < 2100, String(counts));
+  assert.equal(generatePin('1000', 4).length, 4);
+  for (let i = 0; i < 500; i++) assert.notEqual(generatePin('4821', 4), '4821');
+  assert.ok(isTrivialPin('5555') && !isTrivialPin('5556'));
 });

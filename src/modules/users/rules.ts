@@ -1,7 +1,10 @@
 /** Pure rules for users: no IO. The service feeds them what the store knows. */
 import type { FieldError } from '../../shared/errors.ts';
 import { classifyDialled, emergencyNumbersFor, toE164 } from '../../shared/phone.ts';
+import { checkPin } from './pin.ts';
 import type { Apps, Features, Security, SystemTag, UserCreate, VoicemailIn } from './schema.ts';
+
+export { checkPin, generatePin, isTrivialPin } from './pin.ts';
 
 /** The voicemail access code (seed 000: 'dial 777'). */
 export const VOICEMAIL_ACCESS_CODE = '777';
@@ -72,14 +75,6 @@ export function nextAvailableExtension(used: ReadonlySet<string>, ctx: Extension
 
 export function checkRingTime(n: number): string | null {
   return Number.isInteger(n) && n >= 5 && n <= 60 && n % 5 === 0 ? null : 'must be 5 to 60 seconds in steps of 5';
-}
-
-export function checkPin(pin: string, extension?: string): string | null {
-  if (!/^[0-9]+$/.test(pin)) return 'must be numbers only';
-  if (pin.length < 4) return 'must be at least 4 digits';
-  if (pin.length > 12) return 'must be at most 12 digits';
-  if (extension && pin === extension) return 'must not be the same as the extension';
-  return null;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

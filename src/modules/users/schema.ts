@@ -182,7 +182,7 @@ const voicemailIn = {
   additionalProperties: false,
   properties: {
     enabled: { ...bool, description: 'Enable Voicemail for this user' },
-    pin: { type: ['string', 'null'], maxLength: 12, description: 'Voicemail PIN: at least 4 digits, numbers only (write-only)' },
+    pin: { type: ['string', 'null'], maxLength: 12, description: 'Voicemail PIN: 4-12 digits, not the extension, not a trivial sequence such as 1111 or 1234 (write-only)' },
     emailDelivery: { ...bool, description: 'Send voicemails by email' },
     email: nullableStr(254, 'Address voicemails are sent to (defaults to the user email)'),
     deleteAfterEmail: { ...bool, description: 'Delete messages after emailing them' },

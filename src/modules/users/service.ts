@@ -280,7 +280,23 @@ export async function getUser(deps: Deps, actor: Actor, accountKey: string, user
   return repo.toUserFull(deps.database.db, row);
 }
 
-export async function listUsers(deps: Deps, actor: Actor, accountKey: string, filter: Omit<repo.UserFilter, 'officeIds'> & { officeId?: string }): Promise<{ items: User[]; total?: number; next?: string }> {
+/** The list's `sort` and `order` as given in the query: anything but the listed values is a 422 naming the field. */
+export function checkSort(sort: string | undefined, order: string | undefined): { sort?: repo.UserSort; order?: repo.SortOrder } {
+  const errors: FieldError[] = [];
+  if (sort !== undefined && !(repo.USER_SORTS as readonly string[]).includes(sort)) errors.push({ field: 'sort', reason: `must be one of ${repo.USER_SORTS.join(', ')}` });
+  if (order !== undefined && !(repo.SORT_ORDERS as readonly string[]).includes(order)) errors.push({ field: 'order', reason: `must be one of ${repo.SORT_ORDERS.join(', ')}` });
+  assertValid(errors);
+  return { sort: sort as repo.UserSort | undefined, order: order as repo.SortOrder | undefined };
+}
+
+export async function listUsers(
+  deps: Deps,
+  actor: Actor,
+  accountKey: string,
+  query: Omit<repo.UserFilter, 'officeIds' | 'sort' | 'order'> & { officeId?: string; sort?: string; order?: string },
+): Promise<{ items: User[]; total?: number; next?: string }> {
+  const { sort, order, ...given } = query;
+  const filter = { ...given, ...checkSort(sort, order) };
   const account = await resolveAccount(deps, actor, accountKey);
   if (actor.kind === 'user' && PERMISSION_MATRIX[actor.scope]['user.read'] === 'self') {
     // Self-only scopes see exactly their own record.
