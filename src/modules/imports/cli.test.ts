@@ -30,7 +30,7 @@ describe('switchboard import / export CLI (sqlite)', () => {
       const template = await cli(db, 'import-template');
       assert.match(template.stdout, /^extension,first_name,/);
       const lines = ['first_name,last_name,email,office,device_mac,device_model,vm_pin'];
-      for (let i = 0; i < 250; i++) lines.push(`U${i},Test,u${i}@acme.test,Head Office,80:5e:c0:02:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')},yealink t54w,${1000 + i}`);
+      for (let i = 0; i < 250; i++) lines.push(`U${i},Test,u${i}@acme.test,Head Office,80:5e:c0:02:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')},yealink t54w,${20000 + i * 7}`);
       const file = join(dir, 'users.csv');
       writeFileSync(file, `${lines.join('\n')}\n`);
       const bad = join(dir, 'bad.csv');
