@@ -192,25 +192,30 @@ for (const { kind, skip } of await storeKinds()) {
       assert.match(r.body, /<Station_Name ua="ro">/);
     });
 
+    // the main configuration file of each vendor's phone, and fetching it as that phone (200 expected)
+    type Vendor5 = 'yealink' | 'polycom' | 'grandstream' | 'snom' | 'cisco';
+    const vendorFiles = (): Record<Vendor5, { file: string; auth: ReturnType<typeof basic> | ReturnType<typeof digest> }> => ({
+      yealink: { file: `${phones.yealink!.mac}.cfg`, auth: digest() },
+      polycom: { file: `${phones.polycom!.mac}-switchboard.cfg`, auth: digest() },
+      grandstream: { file: `cfg${phones.grandstream!.mac}.xml`, auth: basic() },
+      snom: { file: `${phones.snom!.mac}.xml`, auth: basic() },
+      cisco: { file: `spa${phones.cisco!.mac}.xml`, auth: basic() },
+    });
+    const vendorFile = async (files: ReturnType<typeof vendorFiles>, key: Vendor5) => {
+      const r = await phoneGet(s.baseUrl, path(files[key].file), files[key].auth);
+      assert.equal(r.status, 200, r.body);
+      return r.body;
+    };
+
     it("voicemail off → no MWI subscription and no voicemail number on any vendor; on again → back", async () => {
-      const files = {
-        yealink: { file: `${phones.yealink!.mac}.cfg`, auth: digest() },
-        polycom: { file: `${phones.polycom!.mac}-switchboard.cfg`, auth: digest() },
-        grandstream: { file: `cfg${phones.grandstream!.mac}.xml`, auth: basic() },
-        snom: { file: `${phones.snom!.mac}.xml`, auth: basic() },
-        cisco: { file: `spa${phones.cisco!.mac}.xml`, auth: basic() },
-      };
+      const files = vendorFiles();
       const setVoicemail = async (enabled: boolean) => {
         for (const key of Object.keys(files)) {
           const r = await s.api('PATCH', `/api/v1/accounts/${t.code}/users/${phones[key]!.userId}`, { voicemail: { enabled } });
           assert.equal(r.status, 200, r.text);
         }
       };
-      const fetch = async (key: keyof typeof files) => {
-        const r = await phoneGet(s.baseUrl, path(files[key].file), files[key].auth);
-        assert.equal(r.status, 200, r.body);
-        return r.body;
-      };
+      const fetch = (key: Vendor5) => vendorFile(files, key);
       await setVoicemail(false);
       try {
         const y = parseKv(await fetch('yealink'));
@@ -241,18 +246,8 @@ for (const { kind, skip } of await storeKinds()) {
     });
 
     it("an account on SIP over TLS (sipTransport, Office Manager's choice): every vendor's next file registers over TLS to the TLS port with SRTP", async () => {
-      const files = {
-        yealink: { file: `${phones.yealink!.mac}.cfg`, auth: digest() },
-        polycom: { file: `${phones.polycom!.mac}-switchboard.cfg`, auth: digest() },
-        grandstream: { file: `cfg${phones.grandstream!.mac}.xml`, auth: basic() },
-        snom: { file: `${phones.snom!.mac}.xml`, auth: basic() },
-        cisco: { file: `spa${phones.cisco!.mac}.xml`, auth: basic() },
-      };
-      const get = async (key: keyof typeof files) => {
-        const r = await phoneGet(s.baseUrl, path(files[key].file), files[key].auth);
-        assert.equal(r.status, 200, r.body);
-        return r.body;
-      };
+      const files = vendorFiles();
+      const get = (key: Vendor5) => vendorFile(files, key);
       const acct = `/api/v1/accounts/${t.code}`;
       assert.equal((await s.api('GET', acct)).body.sipTransport, 'udp', 'the default');
       // bad values: 4xx naming the field, nothing written; another tenant 404; lower roles 403
