@@ -88,8 +88,8 @@ export function startEventFanout(o: {
   const log = o.log ?? (() => {});
   let closed = false;
 
+  // subscribed without `remote`: only this process's own changes are sent, never one heard from another node
   const unsubscribe = o.events.subscribe((e) => {
-    if (e.remote) return;
     const payload = toWire(nodeId, e);
     if (Buffer.byteLength(payload) > MAX_PAYLOAD) return log(`cluster events: ${e.type} not sent (payload too large)`);
     // not awaited: the request that made the change does not wait for the other nodes to be told
